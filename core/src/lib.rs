@@ -1,0 +1,4 @@
+//! placeholder
+pub mod scenario;
+pub mod sim;
+pub mod trace;

@@ -1,0 +1,330 @@
+//! Running many executions under a shuttle scheduler, recording each one's schedule.
+//!
+//! The engine hands [`run`] a body (one execution) and a callback; after every execution the
+//! callback gets that execution's [`Sim`] and its recorded [`Schedule`], and says whether to go on.
+//! Judging happens outside shuttle, between executions, so it also sees executions that the
+//! step bound cut off.
+
+use std::cell::Cell;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, Once};
+
+use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Schedule as ShuttleSchedule, Scheduler, Task, TaskId};
+use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
+
+use super::Sim;
+
+/// How schedules are chosen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Uniformly random among runnable threads at each step (seeded).
+    Random,
+    /// Probabilistic concurrency testing with the given bug depth (seeded).
+    Pct {
+        /// The number of priority change points plus one.
+        depth: usize,
+    },
+    /// Depth-first enumeration of every schedule, up to the schedule budget.
+    Dfs,
+    /// Follow one recorded schedule exactly.
+    Replay(Schedule),
+    /// Choices read from bytes (a fuzzer's input), then a deterministic fallback.
+    Bytes(Arc<[u8]>),
+}
+
+/// One execution's scheduling decisions: the shuttle task chosen at each step.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Schedule {
+    /// Task ids (0 is the main task, application threads follow, pollers after them).
+    pub steps: Vec<u16>,
+}
+
+/// Why a replay string did not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad replay schedule {text:?}: {reason}")]
+pub struct ScheduleError {
+    /// (The start of) the text given.
+    pub text: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+const SCHEDULE_PREFIX: &str = "mh1:";
+const SCHEDULE_TEXT_SHOWN_MAX: usize = 40;
+/// The longest schedule a replay string may hold (far above any execution's step bound).
+pub const SCHEDULE_STEPS_MAX: usize = 1 << 20;
+
+impl fmt::Display for Schedule {
+    /// `mh1:` then runs of `task` or `task*count`, separated by `.`: e.g. `mh1:0.1*3.2`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(SCHEDULE_PREFIX)?;
+        let mut first = true;
+        let mut iter = self.steps.iter().peekable();
+        while let Some(&task) = iter.next() {
+            let mut count = 1;
+            while iter.peek() == Some(&&task) {
+                iter.next();
+                count += 1;
+            }
+            if !first {
+                f.write_str(".")?;
+            }
+            first = false;
+            if count == 1 {
+                write!(f, "{task}")?;
+            } else {
+                write!(f, "{task}*{count}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for Schedule {
+    type Err = ScheduleError;
+    fn from_str(text: &str) -> Result<Schedule, ScheduleError> {
+        let err = |reason| ScheduleError { text: text.chars().take(SCHEDULE_TEXT_SHOWN_MAX).collect(), reason };
+        let body = text.trim().strip_prefix(SCHEDULE_PREFIX).ok_or_else(|| err("must start with \"mh1:\""))?;
+        let mut steps = Vec::new();
+        if body.is_empty() {
+            return Ok(Schedule { steps });
+        }
+        for run in body.split('.') {
+            let (task, count) = match run.split_once('*') {
+                Some((task, count)) => (task, count.parse::<usize>().map_err(|_| err("run count is not a number"))?),
+                None => (run, 1),
+            };
+            let task: u16 = task.parse().map_err(|_| err("task id is not a number"))?;
+            if count == 0 || steps.len() + count > SCHEDULE_STEPS_MAX {
+                return Err(err("run count is zero or the schedule is too long"));
+            }
+            steps.extend(std::iter::repeat_n(task, count));
+        }
+        Ok(Schedule { steps })
+    }
+}
+
+/// What a run of executions did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RunStats {
+    /// Executions run.
+    pub executions: usize,
+    /// The strategy ran out of schedules before the budget (DFS: every schedule was explored).
+    pub exhausted: bool,
+    /// A replay could not follow its schedule.
+    pub diverged: bool,
+}
+
+/// What the per-execution callback wants next.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Next {
+    Continue,
+    Stop,
+}
+
+/// Run up to `schedules` executions of `body` under `strategy`; `on_execution` judges each.
+pub(crate) fn run(
+    strategy: &Strategy,
+    seed: u64,
+    schedules: usize,
+    steps_max: usize,
+    body: impl Fn(&SimSlot) + Send + Sync + 'static,
+    on_execution: impl FnMut(Sim, &Schedule) -> Next + 'static,
+) -> RunStats {
+    install_quiet_panic_hook();
+    let inner: Box<dyn Scheduler> = match strategy {
+        Strategy::Random => Box::new(RandomScheduler::new_from_seed(seed, usize::MAX)),
+        Strategy::Pct { depth } => Box::new(PctScheduler::new_from_seed(seed, (*depth).max(1), schedules)),
+        Strategy::Dfs => Box::new(DfsScheduler::new(None, false)),
+        Strategy::Replay(schedule) => Box::new(Follow::new(schedule.steps.clone(), false, seed)),
+        Strategy::Bytes(bytes) => Box::new(Follow::from_bytes(bytes, seed)),
+    };
+    let schedules = if matches!(strategy, Strategy::Replay(_)) { 1 } else { schedules };
+    let slot: Arc<Mutex<Option<Sim>>> = Arc::new(Mutex::new(None));
+    let stats = Arc::new(Mutex::new(RunStats { executions: 0, exhausted: false, diverged: false }));
+    let recorder = Recorder {
+        inner,
+        slot: slot.clone(),
+        stats: stats.clone(),
+        schedules,
+        current: Schedule::default(),
+        on_execution: Box::new(on_execution),
+        stopped: false,
+    };
+    let mut config = Config::new();
+    config.failure_persistence = FailurePersistence::None;
+    config.max_steps = MaxSteps::ContinueAfter(steps_max);
+    config.silence_warnings = true;
+    let body_slot = SimSlot(slot.clone());
+    QUIET.with(|quiet| quiet.set(true));
+    Runner::new(recorder, config).run(move || body(&body_slot));
+    QUIET.with(|quiet| quiet.set(false));
+    let stats = stats.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    stats
+}
+
+/// Where an execution's body registers its [`Sim`] as soon as it creates it, so that the
+/// execution is judged even if the step bound cuts it off.
+pub(crate) struct SimSlot(Arc<Mutex<Option<Sim>>>);
+
+impl SimSlot {
+    pub(crate) fn register(&self, sim: &Sim) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(sim.clone());
+    }
+}
+
+/// Wraps the chosen scheduler: records every choice, judges each finished execution, enforces
+/// the schedule budget.
+struct Recorder {
+    inner: Box<dyn Scheduler>,
+    slot: Arc<Mutex<Option<Sim>>>,
+    stats: Arc<Mutex<RunStats>>,
+    schedules: usize,
+    current: Schedule,
+    on_execution: Box<dyn FnMut(Sim, &Schedule) -> Next>,
+    stopped: bool,
+}
+
+impl Recorder {
+    fn finish_previous(&mut self) {
+        // The body registered its Sim when it started (see `SimSlot`).
+        let sim = self.slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(sim) = sim {
+            self.stats.lock().unwrap_or_else(|p| p.into_inner()).executions += 1;
+            if (self.on_execution)(sim, &self.current) == Next::Stop {
+                self.stopped = true;
+            }
+        }
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.finish_previous();
+    }
+}
+
+impl Scheduler for Recorder {
+    fn new_execution(&mut self) -> Option<ShuttleSchedule> {
+        self.finish_previous();
+        let executions = self.stats.lock().unwrap_or_else(|p| p.into_inner()).executions;
+        if self.stopped || executions >= self.schedules {
+            return None;
+        }
+        self.current.steps.clear();
+        match self.inner.new_execution() {
+            Some(schedule) => Some(schedule),
+            None => {
+                self.stats.lock().unwrap_or_else(|p| p.into_inner()).exhausted = true;
+                None
+            }
+        }
+    }
+
+    fn next_task(&mut self, runnable: &[&Task], current: Option<TaskId>, is_yielding: bool) -> Option<TaskId> {
+        let choice = self.inner.next_task(runnable, current, is_yielding);
+        match choice {
+            Some(task) => self.current.steps.push(usize::from(task) as u16),
+            None => self.stats.lock().unwrap_or_else(|p| p.into_inner()).diverged = true,
+        }
+        choice
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.inner.next_u64()
+    }
+}
+
+/// Follows a list of choices: recorded task ids (replay), or bytes that pick among the runnable
+/// threads (fuzzing). When bytes run out it falls back to the lowest runnable task, deterministically.
+struct Follow {
+    steps: Vec<u16>,
+    by_index: bool,
+    position: usize,
+    seed: u64,
+    started: bool,
+}
+
+impl Follow {
+    fn new(steps: Vec<u16>, by_index: bool, seed: u64) -> Follow {
+        Follow { steps, by_index, position: 0, seed, started: false }
+    }
+
+    fn from_bytes(bytes: &[u8], seed: u64) -> Follow {
+        Follow::new(bytes.iter().map(|&b| b as u16).collect(), true, seed)
+    }
+}
+
+impl Scheduler for Follow {
+    fn new_execution(&mut self) -> Option<ShuttleSchedule> {
+        if std::mem::replace(&mut self.started, true) {
+            return None;
+        }
+        self.position = 0;
+        Some(ShuttleSchedule::new(self.seed))
+    }
+
+    fn next_task(&mut self, runnable: &[&Task], _current: Option<TaskId>, _is_yielding: bool) -> Option<TaskId> {
+        let step = self.steps.get(self.position).copied();
+        self.position += 1;
+        if self.by_index {
+            let index = step.map_or(0, |b| b as usize % runnable.len());
+            return Some(runnable[index].id());
+        }
+        let wanted = TaskId::from(step? as usize);
+        runnable.iter().map(|t| t.id()).find(|&id| id == wanted)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.seed
+    }
+}
+
+thread_local! {
+    /// Set while the engine runs executions on this OS thread: model panics are then recorded by
+    /// the engine (as `model-panic`) instead of being printed.
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Install, once, a panic hook that stays silent for panics inside the engine's executions and
+/// defers to the previous hook (shuttle's, then the default) for every other panic.
+fn install_quiet_panic_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        // Shuttle installs its own hook at its first execution; run one so that ours wraps it.
+        let mut config = Config::new();
+        config.failure_persistence = FailurePersistence::None;
+        config.silence_warnings = true;
+        Runner::new(DfsScheduler::new(Some(1), false), config).run(|| {});
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|quiet| quiet.get()) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_text_roundtrip() {
+        for steps in [vec![], vec![0], vec![0, 1, 1, 1, 2, 0, 0], vec![7; 100]] {
+            let schedule = Schedule { steps };
+            let text = schedule.to_string();
+            assert_eq!(text.parse::<Schedule>().unwrap(), schedule, "{text}");
+        }
+        assert_eq!(Schedule { steps: vec![0, 1, 1, 1, 2] }.to_string(), "mh1:0.1*3.2");
+    }
+
+    #[test]
+    fn schedule_text_rejects_garbage() {
+        for bad in ["", "mh2:0", "mh1:x", "mh1:1*", "mh1:1*0", "mh1:1..2", "mh1:70000", "mh1:1*99999999999"] {
+            let err = bad.parse::<Schedule>().unwrap_err().to_string();
+            assert!(err.starts_with("bad replay schedule"), "{bad}: {err}");
+        }
+    }
+}
