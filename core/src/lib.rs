@@ -1,4 +1,9 @@
 //! placeholder
+pub mod engine;
+pub mod family;
+mod mapi;
+pub mod monitor;
 pub mod scenario;
 pub mod sim;
 pub mod trace;
+pub mod variant;

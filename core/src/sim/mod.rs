@@ -233,13 +233,17 @@ impl Sim {
 }
 
 /// What an execution left behind: its log and how it ended.
-#[derive(Clone, Debug)]
-pub(crate) struct SimOutcome {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimOutcome {
+    /// The interned users (index = `UserId`).
     pub users: Vec<Sid>,
+    /// The event log.
     pub log: Vec<Entry>,
     /// Every thread finished and was joined.
     pub completed: bool,
+    /// Set when every model thread blocked.
     pub stall: Option<Stall>,
+    /// The first model panic: on which thread, with what message.
     pub panic: Option<(Actor, String)>,
     /// Threads blocked when the execution ended (only non-empty when it was cut off).
     pub waiting: Vec<(Actor, EventId)>,
@@ -311,6 +315,11 @@ impl Ctx {
     /// Who this thread is.
     pub fn actor(&self) -> Actor {
         self.sim.world().tasks[self.me].actor
+    }
+
+    /// The user this thread impersonates, if it does.
+    pub fn impersonating(&self) -> Option<UserId> {
+        self.sim.world().tasks[self.me].impersonating
     }
 
     /// The user this thread acts as: the impersonated user, else the process user.

@@ -10,7 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, Once};
 
-use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Schedule as ShuttleSchedule, Scheduler, Task, TaskId};
+use shuttle::scheduler::{DfsScheduler, PctScheduler, Schedule as ShuttleSchedule, Scheduler, Task, TaskId};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
 use super::Sim;
@@ -134,7 +134,7 @@ pub(crate) fn run(
 ) -> RunStats {
     install_quiet_panic_hook();
     let inner: Box<dyn Scheduler> = match strategy {
-        Strategy::Random => Box::new(RandomScheduler::new_from_seed(seed, usize::MAX)),
+        Strategy::Random => Box::new(RandomWalk::new(seed)),
         Strategy::Pct { depth } => Box::new(PctScheduler::new_from_seed(seed, (*depth).max(1), schedules)),
         Strategy::Dfs => Box::new(DfsScheduler::new(None, false)),
         Strategy::Replay(schedule) => Box::new(Follow::new(schedule.steps.clone(), false, seed)),
@@ -278,6 +278,49 @@ impl Scheduler for Follow {
 
     fn next_u64(&mut self) -> u64 {
         self.seed
+    }
+}
+
+/// Uniformly random choice among the runnable tasks at every step. Each execution's choices come
+/// from a stream seeded by (seed, execution number), so execution `n` is the same whatever ran
+/// before it. (Shuttle's own `RandomScheduler` prints to stderr when dropped early and reads
+/// `SHUTTLE_RANDOM_SEED`; this one does neither.)
+struct RandomWalk {
+    seed: u64,
+    execution: u64,
+    state: u64,
+}
+
+impl RandomWalk {
+    fn new(seed: u64) -> RandomWalk {
+        RandomWalk { seed, execution: 0, state: 0 }
+    }
+
+    /// SplitMix64: small, fast, and good enough to pick among at most a few dozen tasks.
+    fn next(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+impl Scheduler for RandomWalk {
+    fn new_execution(&mut self) -> Option<ShuttleSchedule> {
+        self.state = self.seed ^ self.execution.wrapping_mul(0xD1B5_4A32_D192_ED03);
+        self.execution += 1;
+        Some(ShuttleSchedule::new(self.state))
+    }
+
+    fn next_task(&mut self, runnable: &[&Task], _current: Option<TaskId>, _is_yielding: bool) -> Option<TaskId> {
+        // Multiply-shift maps 64 random bits onto 0..len without a division.
+        let index = ((self.next() >> 32) * runnable.len() as u64) >> 32;
+        Some(runnable[index as usize].id())
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.next()
     }
 }
 

@@ -1,0 +1,316 @@
+//! The engine: run a (variant, scenario) pair on many schedules and judge every execution.
+//!
+//! [`check`] is a pure function of its inputs: the same variant, scenario and [`CheckConfig`]
+//! give the same [`CheckResult`], schedule and trace included. [`replay`] re-runs one recorded
+//! schedule and says whether it reproduced.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::mapi::{Mapi, Session};
+use crate::monitor::{judge, Finding, Invariant};
+use crate::scenario::{Op, Scenario};
+use crate::sim::runner::{self, Next};
+use crate::sim::{Ctx, Sim, SimOutcome, UserId};
+use crate::trace::{Event, OpKind, StoreId};
+use crate::variant::Variant;
+
+pub use crate::sim::runner::{Schedule, ScheduleError, Strategy};
+
+/// The default bound on an execution's scheduling steps (far above any scenario's needs: the
+/// largest scenario takes a few thousand).
+pub const STEPS_MAX_DEFAULT: usize = 50_000;
+
+/// How to explore schedules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckConfig {
+    /// Which scheduler picks the interleavings.
+    pub strategy: Strategy,
+    /// How many executions (schedules) to run at most.
+    pub schedules: usize,
+    /// The scheduler's seed (random and PCT).
+    pub seed: u64,
+    /// The step bound of one execution; an execution cut off by it is judged as it stands.
+    pub steps_max: usize,
+    /// Stop at the first failing execution (hunting), rather than counting them all (checking).
+    pub stop_on_first: bool,
+}
+
+impl Default for CheckConfig {
+    fn default() -> CheckConfig {
+        CheckConfig { strategy: Strategy::Random, schedules: 1000, seed: 0, steps_max: STEPS_MAX_DEFAULT, stop_on_first: false }
+    }
+}
+
+/// One failing execution: what went wrong, the schedule that replays it, and its log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// Which execution it was (0-based).
+    pub execution: usize,
+    /// The violations found, invariants in DESIGN.md's order.
+    pub findings: Vec<Finding>,
+    /// The schedule that replays it.
+    pub schedule: Schedule,
+    /// The execution's log and how it ended.
+    pub outcome: SimOutcome,
+}
+
+impl Failure {
+    /// The distinct invariants violated, in DESIGN.md's order.
+    pub fn invariants(&self) -> Vec<Invariant> {
+        let mut all: Vec<Invariant> = self.findings.iter().map(Finding::invariant).collect();
+        all.dedup();
+        all
+    }
+}
+
+/// What a check found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckResult {
+    /// Executions run.
+    pub executions: usize,
+    /// Executions with at least one violation.
+    pub failing: usize,
+    /// Per invariant, the executions that violated it.
+    pub per_invariant: BTreeMap<Invariant, usize>,
+    /// The scheduler ran out of schedules within the budget (DFS: exploration is complete).
+    pub exhausted: bool,
+    /// The first failing execution.
+    pub first_failure: Option<Failure>,
+}
+
+impl CheckResult {
+    /// Whether some execution violated an invariant.
+    pub fn failed(&self) -> bool {
+        self.failing > 0
+    }
+}
+
+/// An op with its SID interned, ready to run.
+#[derive(Copy, Clone, Debug)]
+enum Step {
+    Impersonate(UserId),
+    Revert,
+    Logon,
+    OpenStore,
+    ReleaseStore,
+    Logoff,
+}
+
+/// A scenario compiled for the engine: users interned, ops as `Step`s.
+struct Compiled {
+    users: Vec<crate::sim::Sid>,
+    threads: Vec<Vec<Step>>,
+    polls_max: usize,
+}
+
+fn compile(scenario: &Scenario) -> Compiled {
+    let users = scenario.users();
+    let intern = |sid| UserId(users.iter().position(|u| u == sid).expect("users() lists every SID") as u16);
+    let threads = scenario
+        .threads
+        .iter()
+        .map(|thread| {
+            thread
+                .ops
+                .iter()
+                .map(|op| match op {
+                    Op::Impersonate(sid) => Step::Impersonate(intern(sid)),
+                    Op::Revert => Step::Revert,
+                    Op::Logon => Step::Logon,
+                    Op::OpenStore => Step::OpenStore,
+                    Op::ReleaseStore => Step::ReleaseStore,
+                    Op::Logoff => Step::Logoff,
+                })
+                .collect()
+        })
+        .collect();
+    // Every table change wakes every poller once; a scenario makes at most two changes per op
+    // (counting the implicit cleanup), so this bound is never what ends a correct poller.
+    let polls_max = 4 * scenario.ops_total() + 16;
+    Compiled { users, threads, polls_max }
+}
+
+/// Run `variant` on `scenario` under `config`; judge every execution.
+pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfig) -> CheckResult {
+    let compiled = Arc::new(compile(scenario));
+    let mut result = CheckResult { executions: 0, failing: 0, per_invariant: BTreeMap::new(), exhausted: false, first_failure: None };
+    let shared = Arc::new(std::sync::Mutex::new(Vec::<Failure>::new()));
+    let counts = Arc::new(std::sync::Mutex::new((0usize, BTreeMap::<Invariant, usize>::new())));
+    let (sink, tally) = (shared.clone(), counts.clone());
+    let stop_on_first = config.stop_on_first;
+    let mut execution = 0usize;
+    let stats = runner::run(
+        &config.strategy,
+        config.seed,
+        config.schedules,
+        config.steps_max,
+        move |slot| {
+            let sim = Sim::new(compiled.users.clone());
+            slot.register(&sim);
+            run_execution(&sim, variant.clone(), compiled.clone());
+        },
+        move |sim, schedule| {
+            let outcome = sim.outcome();
+            let findings = judge(&outcome);
+            let index = execution;
+            execution += 1;
+            if findings.is_empty() {
+                return Next::Continue;
+            }
+            let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
+            tally.0 += 1;
+            let mut seen: Vec<Invariant> = findings.iter().map(Finding::invariant).collect();
+            seen.dedup();
+            for invariant in seen {
+                *tally.1.entry(invariant).or_default() += 1;
+            }
+            let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
+            if sink.is_empty() {
+                sink.push(Failure { execution: index, findings, schedule: schedule.clone(), outcome });
+            }
+            if stop_on_first {
+                Next::Stop
+            } else {
+                Next::Continue
+            }
+        },
+    );
+    let (failing, per_invariant) = std::mem::take(&mut *counts.lock().unwrap_or_else(|p| p.into_inner()));
+    result.executions = stats.executions;
+    result.exhausted = stats.exhausted;
+    result.failing = failing;
+    result.per_invariant = per_invariant;
+    result.first_failure = shared.lock().unwrap_or_else(|p| p.into_inner()).pop();
+    result
+}
+
+/// What a replay did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplayResult {
+    /// The execution followed the schedule to its end, step for step.
+    pub faithful: bool,
+    /// The replayed execution's findings (empty: it passed).
+    pub findings: Vec<Finding>,
+    /// The replayed execution's log.
+    pub outcome: SimOutcome,
+    /// The schedule the replay actually took.
+    pub schedule: Schedule,
+}
+
+/// Re-run one recorded schedule of `variant` on `scenario`.
+pub fn replay(variant: Arc<dyn Variant>, scenario: &Scenario, schedule: &Schedule, steps_max: usize) -> ReplayResult {
+    let config = CheckConfig {
+        strategy: Strategy::Replay(schedule.clone()),
+        schedules: 1,
+        seed: 0,
+        steps_max,
+        stop_on_first: true,
+    };
+    let result = run_once(variant, scenario, &config);
+    let faithful = result.schedule == *schedule;
+    ReplayResult { faithful, ..result }
+}
+
+/// Run exactly one execution under `config.strategy` (replay or bytes) and return it, passing or not.
+pub fn run_once(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfig) -> ReplayResult {
+    let compiled = Arc::new(compile(scenario));
+    let out = Arc::new(std::sync::Mutex::new(None));
+    let sink = out.clone();
+    runner::run(
+        &config.strategy,
+        config.seed,
+        1,
+        config.steps_max,
+        move |slot| {
+            let sim = Sim::new(compiled.users.clone());
+            slot.register(&sim);
+            run_execution(&sim, variant.clone(), compiled.clone());
+        },
+        move |sim, schedule| {
+            let outcome = sim.outcome();
+            let findings = judge(&outcome);
+            *sink.lock().unwrap_or_else(|p| p.into_inner()) = Some((findings, outcome, schedule.clone()));
+            Next::Stop
+        },
+    );
+    let (findings, outcome, schedule) =
+        out.lock().unwrap_or_else(|p| p.into_inner()).take().expect("the runner runs one execution");
+    ReplayResult { faithful: true, findings, outcome, schedule }
+}
+
+/// One execution: start the application threads, join them, then join the pollers they made.
+fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<Compiled>) {
+    let mapi = Mapi::new(variant, compiled.polls_max);
+    let handles: Vec<_> = (0..compiled.threads.len())
+        .map(|index| {
+            let (mapi, compiled) = (mapi.clone(), compiled.clone());
+            sim.spawn_app(index as u8, move |ctx| run_thread(ctx, &mapi, &compiled.threads[index]))
+        })
+        .collect();
+    for handle in handles {
+        handle.join();
+    }
+    loop {
+        let pollers = sim.take_joins();
+        if pollers.is_empty() {
+            break;
+        }
+        pollers.into_iter().for_each(|handle| handle.join());
+    }
+    sim.complete();
+}
+
+/// An application thread: its ops in order, then the implicit cleanup of what it left open.
+fn run_thread(ctx: &mut Ctx, mapi: &Mapi, steps: &[Step]) {
+    let mut sessions: Vec<Session> = Vec::new();
+    let mut stores: Vec<(StoreId, Session)> = Vec::new();
+    for &step in steps {
+        match step {
+            Step::Impersonate(user) => {
+                ctx.impersonate(user);
+                ctx.log(Event::Impersonate { user });
+            }
+            Step::Revert => {
+                if ctx.impersonating().is_some() {
+                    ctx.revert();
+                    ctx.log(Event::Revert);
+                } else {
+                    ctx.log(Event::Skipped { op: OpKind::Revert });
+                }
+            }
+            Step::Logon => sessions.push(mapi.logon(ctx)),
+            Step::OpenStore => match sessions.last() {
+                Some(&session) => stores.push((mapi.open_store(ctx, session), session)),
+                None => ctx.log(Event::Skipped { op: OpKind::OpenStore }),
+            },
+            Step::ReleaseStore => match stores.pop() {
+                Some((store, session)) => mapi.release_store(ctx, session, store),
+                None => ctx.log(Event::Skipped { op: OpKind::ReleaseStore }),
+            },
+            Step::Logoff => match sessions.pop() {
+                Some(session) => logoff(ctx, mapi, session, &mut stores),
+                None => ctx.log(Event::Skipped { op: OpKind::Logoff }),
+            },
+        }
+    }
+    ctx.set_implicit(true);
+    while let Some((store, session)) = stores.pop() {
+        mapi.release_store(ctx, session, store);
+    }
+    while let Some(session) = sessions.pop() {
+        mapi.logoff(ctx, session);
+    }
+    ctx.set_implicit(false);
+    ctx.log(Event::ThreadDone);
+}
+
+/// Log off `session`, releasing its open stores first (newest first).
+fn logoff(ctx: &mut Ctx, mapi: &Mapi, session: Session, stores: &mut Vec<(StoreId, Session)>) {
+    let (own, others): (Vec<_>, Vec<_>) = stores.drain(..).partition(|(_, s)| *s == session);
+    *stores = others;
+    for (store, _) in own.into_iter().rev() {
+        mapi.release_store(ctx, session, store);
+    }
+    mapi.logoff(ctx, session);
+}

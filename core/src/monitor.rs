@@ -1,0 +1,250 @@
+//! The invariants of DESIGN.md, judged from an execution's event log and how it ended.
+//!
+//! Judging yields compact [`Finding`]s (ids, no text) for every execution; text is made only for
+//! the execution that gets reported (see `report`).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::sim::{Actor, EventId, SimOutcome, UserId};
+use crate::trace::{Entry, Event, ListId, PollerId, StoreId};
+
+/// A named invariant (stable names: CLI, JSON, tests).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Invariant {
+    /// Every wait on a poller's signal is satisfied.
+    PollerSignals,
+    /// A poller only does work for the user whose logon created it.
+    PollerOwnsList,
+    /// A connection list only ever holds connections of one user (full SID).
+    ListIsolation,
+    /// A store release returns only after a poller did that store's work.
+    WorkDone,
+    /// After every thread has finished, no connection list and no poller remain.
+    NoLeak,
+    /// The variant panicked.
+    ModelPanic,
+}
+
+impl Invariant {
+    /// Every invariant, in DESIGN.md's order.
+    pub const ALL: [Invariant; 6] = [
+        Invariant::PollerSignals,
+        Invariant::PollerOwnsList,
+        Invariant::ListIsolation,
+        Invariant::WorkDone,
+        Invariant::NoLeak,
+        Invariant::ModelPanic,
+    ];
+
+    /// The stable name (`poller-signals`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Invariant::PollerSignals => "poller-signals",
+            Invariant::PollerOwnsList => "poller-owns-list",
+            Invariant::ListIsolation => "list-isolation",
+            Invariant::WorkDone => "work-done",
+            Invariant::NoLeak => "no-leak",
+            Invariant::ModelPanic => "model-panic",
+        }
+    }
+}
+
+impl fmt::Display for Invariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Invariant {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Invariant, String> {
+        Invariant::ALL.into_iter().find(|i| i.name() == text).ok_or_else(|| format!("unknown invariant {text:?}"))
+    }
+}
+
+/// How a waited-for poller ended, as far as the log tells.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PollerEnd {
+    /// Quit at `step`: it saw `lists` lists and none it could take (running as `user`).
+    Quit { step: u32, lists: u16, user: UserId },
+    /// Told to stop (its list was removed) and exited at `step`.
+    Stopped { step: u32 },
+    /// Used up its poll budget at `step`.
+    Exhausted { step: u32 },
+    /// Still alive, idle or busy with another list (`serving`, the list it last took).
+    Alive { serving: Option<ListId> },
+}
+
+/// One violation in one execution, as ids.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Finding {
+    /// `thread` waits forever in a store release for `poller`'s signal. `cut_off` when the step
+    /// bound ended the execution while pollers still ran, rather than every thread blocking.
+    Hang { thread: u8, store: StoreId, list: ListId, poller: PollerId, end: PollerEnd, step: u32, cut_off: bool },
+    /// `poller`, created for `owner`, did `store`'s work on `list`.
+    WrongList { poller: PollerId, owner: ListId, list: ListId, store: StoreId, step: u32 },
+    /// `list` (first user `first`) took a connection of `other`.
+    Mixed { list: ListId, first: UserId, other: UserId, step: u32 },
+    /// `store`'s release returned at `step` although no poller did its work.
+    Unworked { thread: u8, store: StoreId, timed_out: bool, step: u32 },
+    /// After the threads finished, these lists and pollers remained.
+    Leak { lists: Vec<ListId>, pollers: Vec<PollerId>, step: u32 },
+    /// The variant panicked on `actor`.
+    Panic { actor: Actor, message: String },
+}
+
+impl Finding {
+    /// The invariant this finding violates.
+    pub fn invariant(&self) -> Invariant {
+        match self {
+            Finding::Hang { .. } => Invariant::PollerSignals,
+            Finding::WrongList { .. } => Invariant::PollerOwnsList,
+            Finding::Mixed { .. } => Invariant::ListIsolation,
+            Finding::Unworked { .. } => Invariant::WorkDone,
+            Finding::Leak { .. } => Invariant::NoLeak,
+            Finding::Panic { .. } => Invariant::ModelPanic,
+        }
+    }
+}
+
+/// Judge one execution. Findings come in log order within each invariant, invariants in
+/// DESIGN.md's order.
+pub(crate) fn judge(outcome: &SimOutcome) -> Vec<Finding> {
+    let log = &outcome.log;
+    let mut findings = Vec::new();
+    if let Some((actor, message)) = &outcome.panic {
+        findings.push(Finding::Panic { actor: *actor, message: message.clone() });
+    }
+    judge_liveness(outcome, &mut findings);
+    judge_ownership(log, &mut findings);
+    judge_isolation(log, &mut findings);
+    judge_work(log, &mut findings);
+    findings.sort_by_key(|f| Invariant::ALL.iter().position(|&i| i == f.invariant()));
+    findings
+}
+
+/// `poller-signals` and `no-leak`: who was left waiting, or left over, when the execution ended.
+fn judge_liveness(outcome: &SimOutcome, findings: &mut Vec<Finding>) {
+    if outcome.panic.is_some() {
+        return; // a panic aborts the execution; what is left waiting is its consequence
+    }
+    let (waiting, step, cut_off): (&[(Actor, EventId)], u32, bool) = match (&outcome.stall, outcome.completed) {
+        (Some(stall), _) => (&stall.blocked, stall.step, false),
+        (None, false) => (&outcome.waiting, outcome.log.len() as u32, true),
+        (None, true) => (&[], outcome.log.len() as u32, false),
+    };
+    let mut hung = false;
+    for &(actor, event) in waiting {
+        let Actor::Thread(thread) = actor else { continue };
+        let Some((store, list, poller)) = outcome.log.iter().rev().find_map(|e| match e.event {
+            Event::ReleaseWait { store, list, poller, event: waited } if waited == event => Some((store, list, poller)),
+            _ => None,
+        }) else {
+            continue;
+        };
+        hung = true;
+        let end = poller_end(&outcome.log, poller);
+        findings.push(Finding::Hang { thread, store, list, poller, end, step, cut_off });
+    }
+    if hung {
+        return; // lists and pollers left behind by a hang are its consequence, not a leak
+    }
+    let lists = lists_remaining(&outcome.log);
+    let mut pollers: Vec<PollerId> = waiting
+        .iter()
+        .map(|&(actor, _)| actor)
+        .chain(outcome.running.iter().copied())
+        .filter_map(|actor| match actor {
+            Actor::Poller(id) => Some(PollerId(id)),
+            Actor::Thread(_) => None,
+        })
+        .collect();
+    pollers.sort();
+    pollers.dedup();
+    if !lists.is_empty() || !pollers.is_empty() {
+        findings.push(Finding::Leak { lists, pollers, step });
+    }
+}
+
+fn poller_end(log: &[Entry], poller: PollerId) -> PollerEnd {
+    let mut serving = None;
+    for entry in log {
+        match entry.event {
+            Event::PollerQuit { poller: p, lists, user } if p == poller => {
+                return PollerEnd::Quit { step: entry.step, lists, user };
+            }
+            Event::PollerStopped { poller: p } if p == poller => return PollerEnd::Stopped { step: entry.step },
+            Event::PollerExhausted { poller: p } if p == poller => return PollerEnd::Exhausted { step: entry.step },
+            Event::PollerFound { poller: p, list, .. } if p == poller => serving = Some(list),
+            _ => {}
+        }
+    }
+    PollerEnd::Alive { serving }
+}
+
+fn lists_remaining(log: &[Entry]) -> Vec<ListId> {
+    let mut lists = Vec::new();
+    for entry in log {
+        match entry.event {
+            Event::ListCreated { list, .. } => lists.push(list),
+            Event::ListRemoved { list, .. } => lists.retain(|&l| l != list),
+            _ => {}
+        }
+    }
+    lists
+}
+
+/// `poller-owns-list`: work done by a poller on a list other than the one it was created for.
+fn judge_ownership(log: &[Entry], findings: &mut Vec<Finding>) {
+    let mut owner: HashMap<PollerId, ListId> = HashMap::new();
+    for entry in log {
+        match entry.event {
+            Event::PollerCreated { poller, list } => {
+                owner.insert(poller, list);
+            }
+            Event::PollerRespawned { new, list, .. } => {
+                owner.insert(new, list);
+            }
+            Event::WorkDone { poller, list, store } => {
+                let own = owner[&poller];
+                if own != list {
+                    findings.push(Finding::WrongList { poller, owner: own, list, store, step: entry.step });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `list-isolation`: a list holding connections of two different users (full SIDs).
+fn judge_isolation(log: &[Entry], findings: &mut Vec<Finding>) {
+    let mut first: HashMap<ListId, UserId> = HashMap::new();
+    for entry in log {
+        if let Event::Logon { list, user, .. } = entry.event {
+            let first_user = *first.entry(list).or_insert(user);
+            if first_user != user {
+                findings.push(Finding::Mixed { list, first: first_user, other: user, step: entry.step });
+            }
+        }
+    }
+}
+
+/// `work-done`: a store release that returned although no poller did the store's work.
+fn judge_work(log: &[Entry], findings: &mut Vec<Finding>) {
+    let mut worked: Vec<StoreId> = Vec::new();
+    for entry in log {
+        match entry.event {
+            Event::WorkDone { store, .. } => worked.push(store),
+            Event::ReleaseDone { store, timed_out } if !worked.contains(&store) => {
+                let Actor::Thread(thread) = entry.actor else { continue };
+                findings.push(Finding::Unworked { thread, store, timed_out, step: entry.step });
+            }
+            _ => {}
+        }
+    }
+}

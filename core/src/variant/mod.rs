@@ -1,0 +1,193 @@
+//! Variants: the MAPI internals under test, as policies over one shared machinery (`mapi`).
+//!
+//! A variant is a [`Variant`] implementation. Every hook has a default that is the seed's
+//! behaviour (`original`), so a variant overrides exactly the policy it changes and nothing else.
+//! The trait is public: a candidate fix can live in the user's own crate and be handed to
+//! [`crate::engine::check`] like the built-in ones.
+
+mod original;
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::family::Family;
+use crate::monitor::Invariant;
+use crate::sim::Sid;
+use crate::trace::{ListId, PollerId};
+
+pub use original::Original;
+
+/// The key a connection list is filed under in shared memory.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ListKey {
+    /// CRC32 of the user's binary SID (what MAPICDO does).
+    Crc(u32),
+    /// The full SID.
+    Sid(Sid),
+}
+
+impl fmt::Display for ListKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ListKey::Crc(crc) => write!(f, "crc32 {crc:08x}"),
+            ListKey::Sid(sid) => write!(f, "sid {sid}"),
+        }
+    }
+}
+
+/// A connection list as a poller sees it while it searches the table.
+#[derive(Clone, Copy, Debug)]
+pub struct ListView<'a> {
+    /// The list's id.
+    pub id: ListId,
+    /// The key it is filed under.
+    pub key: &'a ListKey,
+}
+
+/// What a poller knows about itself while it searches the table.
+#[derive(Clone, Copy, Debug)]
+pub struct PollerView<'a> {
+    /// The poller's id.
+    pub id: PollerId,
+    /// The user of the poller's own thread token.
+    pub user: &'a Sid,
+    /// The list whose creation started this poller (a creator can hand it over at CreateThread).
+    pub bound: ListId,
+}
+
+/// Whose token a new poller runs with.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PollerToken {
+    /// The process token: what CreateThread gives a new thread.
+    Process,
+    /// The creating thread's (impersonation) token, set on the new thread before it runs.
+    Creator,
+}
+
+/// What a poller does when it finds no list to take for its own.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum OnListMissing {
+    /// Shut down without doing any work and without signalling (MAPICDO).
+    QuitSilently,
+    /// Signal every pending store release it can see on its way out, without doing the work.
+    SignalAndQuit,
+}
+
+/// How a store release waits for its poller.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ReleaseWait {
+    /// `INFINITE` (MAPICDO).
+    Infinite,
+    /// With a timeout; gives up when it runs out.
+    Timeout,
+}
+
+/// What a store release does when the list's poller has exited.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum OnDeadPoller {
+    /// Queue the work and wait anyway (MAPICDO).
+    Wait,
+    /// Start a new poller (with CreateThread, so the process token) and wait for it.
+    Respawn,
+}
+
+/// What a variant is expected to violate in one family.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Expectation {
+    /// Invariants that a hunt in this family must find violated.
+    pub must: Vec<Invariant>,
+    /// Invariants that may be found violated (found only on some schedules or some workloads).
+    pub may: Vec<Invariant>,
+}
+
+impl Expectation {
+    /// Expected to keep every invariant.
+    pub fn clean() -> Expectation {
+        Expectation::default()
+    }
+
+    /// Expected to violate `must`, and allowed to violate `may`.
+    pub fn violates(must: &[Invariant], may: &[Invariant]) -> Expectation {
+        Expectation { must: must.to_vec(), may: may.to_vec() }
+    }
+
+    /// Whether `observed` (the invariants a run found violated) agrees with this expectation.
+    pub fn agrees_with(&self, observed: &[Invariant]) -> bool {
+        self.must.iter().all(|i| observed.contains(i))
+            && observed.iter().all(|i| self.must.contains(i) || self.may.contains(i))
+    }
+}
+
+/// The MAPI internals under test. Every hook defaults to the seed's behaviour.
+pub trait Variant: Send + Sync + 'static {
+    /// The stable name (CLI, JSON, tests).
+    fn name(&self) -> &str;
+
+    /// One paragraph: what it changes, why, and what it should and should not fix.
+    fn description(&self) -> &str;
+
+    /// What it is expected to violate in `family`.
+    fn expected(&self, family: Family) -> Expectation {
+        let _ = family;
+        Expectation::clean()
+    }
+
+    /// The key `user`'s connection list is filed under. Default: CRC32 of the binary SID.
+    fn list_key(&self, user: &Sid) -> ListKey {
+        ListKey::Crc(user.crc32())
+    }
+
+    /// The token a new poller runs with. Default: the process token (plain CreateThread).
+    fn poller_token(&self) -> PollerToken {
+        PollerToken::Process
+    }
+
+    /// Which list the poller takes for its own, each time it polls. Default (MAPICDO): if exactly
+    /// one list exists, that one; otherwise the one whose key is its own thread user's key.
+    fn find_own_list(&self, lists: &[ListView<'_>], me: &PollerView<'_>) -> Option<ListId> {
+        if let [only] = lists {
+            return Some(only.id);
+        }
+        let mine = self.list_key(me.user);
+        lists.iter().find(|list| *list.key == mine).map(|list| list.id)
+    }
+
+    /// What the poller does when it finds no list. Default: quit without signalling.
+    fn on_list_missing(&self) -> OnListMissing {
+        OnListMissing::QuitSilently
+    }
+
+    /// How a store release waits. Default: `INFINITE`.
+    fn release_wait(&self) -> ReleaseWait {
+        ReleaseWait::Infinite
+    }
+
+    /// What a store release does when the list's poller has exited. Default: wait anyway.
+    fn on_dead_poller(&self) -> OnDeadPoller {
+        OnDeadPoller::Wait
+    }
+}
+
+/// Every built-in variant, in DESIGN.md's order.
+pub fn builtin() -> Vec<Arc<dyn Variant>> {
+    vec![Arc::new(Original)]
+}
+
+/// An unknown variant name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown variant {name:?} (known: {known})")]
+pub struct UnknownVariant {
+    /// The name given.
+    pub name: String,
+    /// The built-in names, comma-separated.
+    pub known: String,
+}
+
+/// The built-in variant called `name`.
+pub fn by_name(name: &str) -> Result<Arc<dyn Variant>, UnknownVariant> {
+    let all = builtin();
+    let known = all.iter().map(|v| v.name().to_string()).collect::<Vec<_>>().join(", ");
+    all.into_iter().find(|v| v.name() == name).ok_or(UnknownVariant { name: name.to_string(), known })
+}
