@@ -3,6 +3,7 @@ pub mod engine;
 pub mod family;
 mod mapi;
 pub mod monitor;
+pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod trace;

@@ -1,0 +1,125 @@
+//! Argument parsing (clap). Usage errors become one line and exit code 2.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// mapihang: find, shrink, explain and guard against the MAPICDO impersonation hang.
+#[derive(Parser, Debug)]
+#[command(name = "mapihang", version, about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// List the variants with their descriptions and expectations.
+    Variants(VariantsArgs),
+    /// Run one scenario on many schedules.
+    Check(CheckArgs),
+    /// Re-run a reported failure exactly and confirm the same violation.
+    Replay(ReplayArgs),
+}
+
+/// How output is printed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// For people.
+    Text,
+    /// One JSON object (schema `mapihang.report/1`).
+    Json,
+}
+
+/// Which scheduler explores the interleavings.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SchedulerArg {
+    /// Uniformly random choice at every step.
+    Random,
+    /// Probabilistic concurrency testing (see --pct-depth).
+    Pct,
+    /// Depth-first enumeration of every schedule, up to --schedules.
+    Dfs,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct VariantsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Options shared by the commands that explore schedules.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct ExploreArgs {
+    /// The variant under test (see `mapihang variants`).
+    #[arg(long, default_value = "original")]
+    pub variant: String,
+    /// The scheduler.
+    #[arg(long, value_enum, default_value_t = SchedulerArg::Random)]
+    pub scheduler: SchedulerArg,
+    /// How many schedules (executions) to run at most.
+    #[arg(long, default_value_t = 1000)]
+    pub schedules: usize,
+    /// The scheduler's seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// PCT's bug depth.
+    #[arg(long, default_value_t = 3)]
+    pub pct_depth: usize,
+    /// The step bound of one execution.
+    #[arg(long, default_value_t = mapihang_core::engine::STEPS_MAX_DEFAULT)]
+    pub steps_max: usize,
+}
+
+/// Where and how to print the result.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct OutputArgs {
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also write the JSON report to this file (what `mapihang replay` reads).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CheckArgs {
+    /// The scenario (JSON, see DESIGN.md).
+    pub scenario: PathBuf,
+    #[command(flatten)]
+    pub explore: ExploreArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ReplayArgs {
+    /// A JSON report written by `check --out` (or `hunt --out`).
+    pub report: PathBuf,
+    /// Replay under this variant instead of the report's (e.g. to try a fix on the same schedule).
+    #[arg(long)]
+    pub variant: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Parse the arguments; on a usage error print its first line and return exit code 2 (help and
+/// version print in full and return 0).
+pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, ExitCode> {
+    match Cli::try_parse_from(args) {
+        Ok(cli) => Ok(cli.command),
+        Err(err) if !err.use_stderr() => {
+            let _ = err.print();
+            Err(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            let text = err.render().to_string();
+            let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("bad usage");
+            eprintln!("mapihang: {}", line.trim_start_matches("error: "));
+            Err(ExitCode::from(2))
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! The `mapihang` command line, as a library: [`main_with`] runs it with extra variants, so a
+//! candidate fix written in another crate gets every command (`check`, `hunt`, `matrix`, ...)
+//! by calling it from its own `main`.
+//!
+//! Exit codes: 0 no violation found, 1 a violation was found, 2 bad usage or bad input (one
+//! line on stderr, never a panic).
+
+mod cli;
+mod commands;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use mapihang_core::variant::Variant;
+
+/// Run the command line with the built-in variants plus `extra`, on the process's arguments.
+pub fn main_with(extra: Vec<Arc<dyn Variant>>) -> ExitCode {
+    run(std::env::args_os(), extra)
+}
+
+/// Run the command line on `args` (the first is the program name).
+pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>, extra: Vec<Arc<dyn Variant>>) -> ExitCode {
+    match cli::parse(args) {
+        Ok(command) => match commands::execute(command, extra) {
+            Ok(code) => ExitCode::from(code),
+            Err(err) => {
+                eprintln!("mapihang: {err}");
+                ExitCode::from(2)
+            }
+        },
+        Err(code) => code,
+    }
+}
