@@ -2,37 +2,44 @@
 //!
 //! Everything here is a thin wrapper, so that a second backend on real OS threads can offer the
 //! same functions without any variant or the MAPI machinery noticing.
+//!
+//! Scheduling points are taken only where the model needs them, because every needless one
+//! multiplies the schedules DFS must enumerate and lengthens every random walk:
+//! - [`Shm::lock`] is one scheduling point, then a critical section that runs atomically (the
+//!   scheduler is cooperative, and no code inside a critical section reaches a scheduling point,
+//!   which `Shm` checks). That is a mutex whose holder never blocks, without the second
+//!   scheduling point a real unlock would add.
+//! - [`park`] blocks the current thread with no spurious wake-ups (so a blocked thread is never a
+//!   scheduling choice), and [`Waker::wake`] makes it runnable again without a scheduling point:
+//!   the woken thread runs at the next scheduling point the scheduler gives it.
 
+use std::cell::Cell;
 use std::ops::{Deref, DerefMut};
+use std::sync::{Mutex, MutexGuard};
 
-use shuttle::sync::mpsc;
+use shuttle_engine::runtime::execution::ExecutionState;
+use shuttle_engine::runtime::thread::switch;
+use shuttle_engine::scheduler::TaskId;
 
-/// Wakes one blocked task (the sending half of its private wake-up channel).
-#[derive(Clone)]
-pub(crate) struct Waker(mpsc::Sender<()>);
+/// Makes one blocked thread runnable again.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Waker(TaskId);
 
-/// Blocks its task until woken (the receiving half). Shuttle never wakes it spuriously, so a
-/// blocked task is not a scheduling choice, which keeps DFS exhaustive and random walks short.
-pub(crate) struct Parker(mpsc::Receiver<()>);
-
-pub(crate) fn wake_pair() -> (Waker, Parker) {
-    let (tx, rx) = mpsc::channel();
-    (Waker(tx), Parker(rx))
+/// The waker of the calling thread.
+pub(crate) fn current_waker() -> Waker {
+    Waker(ExecutionState::me())
 }
 
 impl Waker {
-    pub(crate) fn wake(&self) {
-        // The receiver lives as long as its task; a task that has finished needs no wake-up.
-        let _ = self.0.send(());
+    pub(crate) fn wake(self) {
+        ExecutionState::with(|state| state.get_mut(self.0).unblock());
     }
 }
 
-impl Parker {
-    pub(crate) fn park(&self) {
-        // Every sender is in the world, which outlives the task, so recv cannot fail while the
-        // task runs; if it ever did, returning lets the caller re-check its condition.
-        let _ = self.0.recv();
-    }
+/// Block the calling thread until a [`Waker::wake`].
+pub(crate) fn park() {
+    ExecutionState::with(|state| state.current_mut().block(false));
+    switch();
 }
 
 /// A task's handle, for the main task to join.
@@ -51,25 +58,47 @@ pub(crate) fn spawn(f: impl FnOnce() + Send + 'static) -> TaskHandle {
 
 /// A scheduling point with no other effect.
 pub(crate) fn yield_now() {
-    shuttle::thread::yield_now();
+    switch();
 }
 
-/// Memory shared between threads, behind a mutex; taking the lock is a scheduling point.
-pub struct Shm<T>(shuttle::sync::Mutex<T>);
+thread_local! {
+    /// How many `Shm` critical sections are open on this OS thread (all model threads share it).
+    static CRITICAL: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Whether a critical section is open: then no scheduling point may be taken.
+pub(crate) fn in_critical_section() -> bool {
+    CRITICAL.with(|c| c.get() > 0)
+}
+
+/// Memory shared between threads, behind a lock; taking the lock is a scheduling point.
+pub struct Shm<T>(Mutex<T>);
 
 /// The lock on a [`Shm`]; the memory is released when it drops.
-pub struct ShmGuard<'a, T>(shuttle::sync::MutexGuard<'a, T>);
+pub struct ShmGuard<'a, T>(MutexGuard<'a, T>);
 
 impl<T> Shm<T> {
     /// Shared memory holding `value`.
     pub fn new(value: T) -> Shm<T> {
-        Shm(shuttle::sync::Mutex::new(value))
+        Shm(Mutex::new(value))
     }
 
-    /// Lock the memory. A panic of another thread while it held the lock does not poison it: the
-    /// model records that panic as `model-panic` on its own.
+    /// Lock the memory: a scheduling point, then exclusive access until the guard drops. A
+    /// panic of another thread inside its critical section does not poison the memory: the model
+    /// records that panic as `model-panic` on its own.
     pub fn lock(&self) -> ShmGuard<'_, T> {
+        assert!(!in_critical_section(), "a critical section must not lock shared memory again");
+        switch();
+        CRITICAL.with(|c| c.set(c.get() + 1));
+        // Never contended: only one model thread runs at a time, and none holds a guard across a
+        // scheduling point.
         ShmGuard(self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+}
+
+impl<T> Drop for ShmGuard<'_, T> {
+    fn drop(&mut self) {
+        CRITICAL.with(|c| c.set(c.get() - 1));
     }
 }
 

@@ -23,7 +23,7 @@ pub use backend::{Shm, ShmGuard};
 pub use sid::{Sid, SidError};
 
 use crate::trace::{Entry, Event};
-use backend::{Parker, TaskHandle, Waker};
+use backend::{TaskHandle, Waker};
 
 /// An interned user (index into the execution's user table; 0 is the process user).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -76,7 +76,8 @@ struct TaskRec {
     status: Status,
     timed: bool,
     timed_out: bool,
-    waker: Waker,
+    /// Set when the thread starts; a thread that has not started cannot be blocked.
+    waker: Option<Waker>,
 }
 
 struct EventRec {
@@ -105,7 +106,6 @@ pub struct Sim(Arc<Mutex<World>>);
 pub struct Ctx {
     sim: Sim,
     me: usize,
-    parker: Parker,
     implicit: bool,
 }
 
@@ -161,15 +161,15 @@ impl Sim {
     }
 
     fn spawn(&self, actor: Actor, f: impl FnOnce(&mut Ctx) + Send + 'static) -> TaskHandle {
-        let (waker, parker) = backend::wake_pair();
         let me = {
             let mut world = self.world();
-            world.tasks.push(TaskRec { actor, impersonating: None, status: Status::Running, timed: false, timed_out: false, waker });
+            world.tasks.push(TaskRec { actor, impersonating: None, status: Status::Running, timed: false, timed_out: false, waker: None });
             world.tasks.len() - 1
         };
         let sim = self.clone();
         backend::spawn(move || {
-            let mut ctx = Ctx { sim, me, parker, implicit: false };
+            sim.world().tasks[me].waker = Some(backend::current_waker());
+            let mut ctx = Ctx { sim, me, implicit: false };
             let result = panic::catch_unwind(AssertUnwindSafe(|| f(&mut ctx)));
             if let Err(payload) = result {
                 if !payload.is::<Aborted>() {
@@ -188,7 +188,7 @@ impl Sim {
             }
             world.abort(None)
         };
-        wakers.iter().for_each(Waker::wake);
+        wakers.into_iter().for_each(Waker::wake);
     }
 
     fn exit(&self, me: usize) {
@@ -197,7 +197,7 @@ impl Sim {
             world.tasks[me].status = Status::Finished;
             world.on_quiet(None)
         };
-        wakers.iter().for_each(Waker::wake);
+        wakers.into_iter().for_each(Waker::wake);
     }
 
     /// Take the handles of the threads created with [`Ctx::create_thread`] so far.
@@ -263,7 +263,7 @@ impl World {
             let task = &mut self.tasks[index];
             task.timed_out = true;
             task.status = Status::Running;
-            return if Some(index) == me { Vec::new() } else { vec![task.waker.clone()] };
+            return if Some(index) == me { Vec::new() } else { task.waker.into_iter().collect() };
         }
         let blocked: Vec<(Actor, EventId)> = self
             .tasks
@@ -288,7 +288,7 @@ impl World {
             if matches!(task.status, Status::Blocked(_)) {
                 task.status = Status::Running;
                 if Some(index) != me {
-                    wakers.push(task.waker.clone());
+                    wakers.extend(task.waker);
                 }
             }
         }
@@ -380,13 +380,13 @@ impl Ctx {
                 .tasks
                 .iter_mut()
                 .filter(|t| t.status == Status::Blocked(event))
-                .map(|t| {
+                .filter_map(|t| {
                     t.status = Status::Running;
-                    t.waker.clone()
+                    t.waker
                 })
                 .collect()
         };
-        wakers.iter().for_each(Waker::wake);
+        wakers.into_iter().for_each(Waker::wake);
     }
 
     /// `WaitForSingleObject(event, INFINITE)`.
@@ -427,9 +427,9 @@ impl Ctx {
                 // and finds its timeout or the abort instead of parking.
                 (world.tasks[self.me].status != Status::Running, wakers)
             };
-            wakers.iter().for_each(Waker::wake);
+            wakers.into_iter().for_each(Waker::wake);
             if block {
-                self.parker.park();
+                backend::park();
             }
         }
     }

@@ -123,10 +123,24 @@ impl Sid {
         forged
     }
 
-    /// A SID other than `self` with the same CRC32 as `other`: built by forging `self`'s RID.
-    /// Returns `None` only when forging would give back `other` itself.
+    /// A SID different from `other` with the same CRC32, built by forging `self`'s RID.
+    ///
+    /// When `self` differs from `other` only in its RID, forging gives back `other` itself (the
+    /// four RID bytes are the unique solution), so the sub-authority before the RID is changed
+    /// first (incremented, wrapping). Returns `None` only for a SID with a single sub-authority
+    /// that equals `other` after forging (nothing else to change).
     pub fn colliding_with(&self, other: &Sid) -> Option<Sid> {
         let forged = self.forge_crc(other.crc32());
+        if forged != *other {
+            return Some(forged);
+        }
+        if self.subs.len() < 2 {
+            return None;
+        }
+        let mut subs = self.subs.clone();
+        let domain = subs.len() - 2;
+        subs[domain] = subs[domain].wrapping_add(1);
+        let forged = Sid { subs, ..self.clone() }.forge_crc(other.crc32());
         (forged != *other).then_some(forged)
     }
 }
@@ -256,6 +270,10 @@ mod tests {
         let forged = b.colliding_with(&a).unwrap();
         assert_ne!(forged, a);
         assert_eq!(forged.crc32(), a.crc32());
-        assert_eq!(forged.sub_authorities()[..4], b.sub_authorities()[..4]);
+        assert_eq!(forged.sub_authorities()[..3], b.sub_authorities()[..3]);
+        let other_domain = Sid::parse("S-1-5-21-7-8-10-1002").unwrap();
+        let forged = other_domain.colliding_with(&a).unwrap();
+        assert_eq!(forged.crc32(), a.crc32());
+        assert_eq!(forged.sub_authorities()[..4], other_domain.sub_authorities()[..4]);
     }
 }
