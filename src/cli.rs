@@ -40,7 +40,7 @@ pub(crate) enum SchedulerArg {
     Random,
     /// Probabilistic concurrency testing (see --pct-depth).
     Pct,
-    /// Depth-first enumeration of every schedule, up to --schedules.
+    /// Depth-first enumeration of every distinct interleaving, up to --schedules (see --preemptions).
     Dfs,
 }
 
@@ -69,6 +69,9 @@ pub(crate) struct ExploreArgs {
     /// PCT's bug depth.
     #[arg(long, default_value_t = 3)]
     pub pct_depth: usize,
+    /// DFS only: explore only schedules with at most this many preemptions (default: all).
+    #[arg(long)]
+    pub preemptions: Option<usize>,
     /// The step bound of one execution.
     #[arg(long, default_value_t = mapihang_core::engine::STEPS_MAX_DEFAULT)]
     pub steps_max: usize,

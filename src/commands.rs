@@ -88,7 +88,7 @@ pub(crate) fn check_config(args: &ExploreArgs) -> Result<CheckConfig, CliError> 
     let strategy = match args.scheduler {
         SchedulerArg::Random => Strategy::Random,
         SchedulerArg::Pct => Strategy::Pct { depth: args.pct_depth },
-        SchedulerArg::Dfs => Strategy::Dfs,
+        SchedulerArg::Dfs => Strategy::Dfs { preemptions: args.preemptions },
     };
     Ok(CheckConfig { strategy, schedules: args.schedules, seed: args.seed, steps_max: args.steps_max, stop_on_first: false })
 }

@@ -53,8 +53,10 @@ impl Table {
         self.pollers.iter_mut().find(|p| p.id == id).expect("every poller id has a record")
     }
 
-    /// The wake events of the pollers still running: every change to the table wakes them, which
-    /// is how the model stands for "the poller polls periodically" without spinning.
+    /// The wake events of the pollers still running. Every change to the table that can change a
+    /// poller's decision (a list created or removed, work queued) wakes them all: that is how the
+    /// model stands for "the poller polls periodically" without spinning. A poller polling at any
+    /// moment sees the table as one of these changes left it, so no observable state is missed.
     fn wakes(&self) -> Vec<EventId> {
         self.pollers.iter().filter(|p| !p.exited).map(|p| p.wake).collect()
     }
@@ -122,7 +124,8 @@ impl Mapi {
         let session = SessionId(table.sessions_created);
         table.list_mut(list).expect("just found or made").connections.push((session, user));
         ctx.log(Event::Logon { session, list, user });
-        let wakes = table.wakes();
+        // Only a new list changes what a poller would decide; another connection does not.
+        let wakes = if new_poller.is_some() { table.wakes() } else { Vec::new() };
         drop(table);
         if let Some(poller) = new_poller {
             self.start_poller(ctx, poller);
@@ -180,14 +183,15 @@ impl Mapi {
             unreachable!("a session's list lives as long as the session")
         };
         list.connections.retain(|(id, _)| *id != session.id);
+        let mut wakes = Vec::new();
         ctx.log(Event::Logoff { session: session.id, list: session.list });
         if list.connections.is_empty() {
             let poller = list.poller;
             table.lists.retain(|l| l.id != session.list);
             table.poller_mut(poller).stop = true;
             ctx.log(Event::ListRemoved { list: session.list, poller });
+            wakes = table.wakes();
         }
-        let wakes = table.wakes();
         drop(table);
         wake_all(ctx, &wakes);
     }

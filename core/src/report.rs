@@ -118,7 +118,7 @@ pub fn strategy_name(strategy: &Strategy) -> &'static str {
     match strategy {
         Strategy::Random => "random",
         Strategy::Pct { .. } => "pct",
-        Strategy::Dfs => "dfs",
+        Strategy::Dfs { .. } => "dfs",
         Strategy::Replay(_) => "replay",
         Strategy::Bytes(_) => "bytes",
     }

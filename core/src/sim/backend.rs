@@ -38,6 +38,7 @@ impl Waker {
 
 /// Block the calling thread until a [`Waker::wake`].
 pub(crate) fn park() {
+    debug_assert!(!in_critical_section(), "no blocking inside a critical section");
     ExecutionState::with(|state| state.current_mut().block(false));
     switch();
 }
@@ -62,8 +63,17 @@ pub(crate) fn yield_now() {
 }
 
 thread_local! {
+    /// Set while a thread takes the scheduling point of a `Shm` lock: a point where the next
+    /// step touches shared memory, so where the order of threads matters (see `runner::Dfs`).
+    static MODEL_POINT: Cell<bool> = const { Cell::new(false) };
     /// How many `Shm` critical sections are open on this OS thread (all model threads share it).
     static CRITICAL: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Whether the scheduling point being taken is one before a shared-memory access; reading it
+/// clears it, so that the scheduler reads it exactly once per point.
+pub(crate) fn take_model_point() -> bool {
+    MODEL_POINT.with(|m| m.replace(false))
 }
 
 /// Whether a critical section is open: then no scheduling point may be taken.
@@ -88,7 +98,9 @@ impl<T> Shm<T> {
     /// records that panic as `model-panic` on its own.
     pub fn lock(&self) -> ShmGuard<'_, T> {
         assert!(!in_critical_section(), "a critical section must not lock shared memory again");
+        MODEL_POINT.with(|m| m.set(true));
         switch();
+        MODEL_POINT.with(|m| m.set(false));
         CRITICAL.with(|c| c.set(c.get() + 1));
         // Never contended: only one model thread runs at a time, and none holds a guard across a
         // scheduling point.
