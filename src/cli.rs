@@ -120,7 +120,10 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command,
         }
         Err(err) => {
             let text = err.render().to_string();
-            let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("bad usage");
+            let line = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("bad usage");
             eprintln!("mapihang: {}", line.trim_start_matches("error: "));
             Err(ExitCode::from(2))
         }

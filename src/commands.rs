@@ -14,21 +14,38 @@ use mapihang_core::report::{Report, Verdict};
 use mapihang_core::scenario::{Scenario, ScenarioError};
 use mapihang_core::variant::{self, Expectation, UnknownVariant, Variant};
 
-use crate::cli::{CheckArgs, Command, ExploreArgs, Format, OutputArgs, ReplayArgs, SchedulerArg, VariantsArgs};
+use crate::cli::{
+    CheckArgs, Command, ExploreArgs, Format, OutputArgs, ReplayArgs, SchedulerArg, VariantsArgs,
+};
 
 /// Bad usage or bad input: printed as one line, exit code 2.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CliError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: {source}")]
-    Scenario { path: PathBuf, source: ScenarioError },
+    Scenario {
+        path: PathBuf,
+        source: ScenarioError,
+    },
     #[error("{path}: not a mapihang report: {source}")]
-    Report { path: PathBuf, source: serde_json::Error },
+    Report {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
     #[error("{path}: {source}")]
-    Schedule { path: PathBuf, source: ScheduleError },
+    Schedule {
+        path: PathBuf,
+        source: ScheduleError,
+    },
     #[error("{path}: nothing to replay: the report has no failing schedule")]
     NothingToReplay { path: PathBuf },
     #[error(transparent)]
@@ -57,10 +74,19 @@ impl Variants {
     }
 
     pub(crate) fn get(&self, name: &str) -> Result<Arc<dyn Variant>, UnknownVariant> {
-        self.0.iter().find(|v| v.name() == name).cloned().ok_or_else(|| UnknownVariant {
-            name: name.to_string(),
-            known: self.0.iter().map(|v| v.name()).collect::<Vec<_>>().join(", "),
-        })
+        self.0
+            .iter()
+            .find(|v| v.name() == name)
+            .cloned()
+            .ok_or_else(|| UnknownVariant {
+                name: name.to_string(),
+                known: self
+                    .0
+                    .iter()
+                    .map(|v| v.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 
     pub(crate) fn all(&self) -> &[Arc<dyn Variant>] {
@@ -70,15 +96,24 @@ impl Variants {
 
 pub(crate) fn load_scenario(path: &Path) -> Result<Scenario, CliError> {
     let text = read(path)?;
-    Scenario::from_json(&text).map_err(|source| CliError::Scenario { path: path.to_path_buf(), source })
+    Scenario::from_json(&text).map_err(|source| CliError::Scenario {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn read(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|source| CliError::Read { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 pub(crate) fn write(path: &Path, text: &str) -> Result<(), CliError> {
-    std::fs::write(path, text).map_err(|source| CliError::Write { path: path.to_path_buf(), source })
+    std::fs::write(path, text).map_err(|source| CliError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 pub(crate) fn check_config(args: &ExploreArgs) -> Result<CheckConfig, CliError> {
@@ -87,10 +122,20 @@ pub(crate) fn check_config(args: &ExploreArgs) -> Result<CheckConfig, CliError> 
     }
     let strategy = match args.scheduler {
         SchedulerArg::Random => Strategy::Random,
-        SchedulerArg::Pct => Strategy::Pct { depth: args.pct_depth },
-        SchedulerArg::Dfs => Strategy::Dfs { preemptions: args.preemptions },
+        SchedulerArg::Pct => Strategy::Pct {
+            depth: args.pct_depth,
+        },
+        SchedulerArg::Dfs => Strategy::Dfs {
+            preemptions: args.preemptions,
+        },
     };
-    Ok(CheckConfig { strategy, schedules: args.schedules, seed: args.seed, steps_max: args.steps_max, stop_on_first: false })
+    Ok(CheckConfig {
+        strategy,
+        schedules: args.schedules,
+        seed: args.seed,
+        steps_max: args.steps_max,
+        stop_on_first: false,
+    })
 }
 
 /// Print `report` on stdout in `output.format`, and write its JSON to `--out` if given.
@@ -118,7 +163,13 @@ fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliError> {
     let config = check_config(&args.explore)?;
     let start = Instant::now();
     let result = engine::check(variant.clone(), &scenario, &config);
-    let mut report = Report::from_check(variant.name(), &scenario, &config, &result, start.elapsed().as_millis() as u64);
+    let mut report = Report::from_check(
+        variant.name(),
+        &scenario,
+        &config,
+        &result,
+        start.elapsed().as_millis() as u64,
+    );
     if result.failed() {
         report.repro = Some(match &args.output.out {
             Some(out) => format!("mapihang replay {}", out.display()),
@@ -155,10 +206,24 @@ fn steps_max_default() -> usize {
 fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
     let path = &args.report;
     let input: ReplayInput =
-        serde_json::from_str(&read(path)?).map_err(|source| CliError::Report { path: path.clone(), source })?;
-    input.scenario.validate().map_err(|source| CliError::Scenario { path: path.clone(), source })?;
-    let text = input.schedule.ok_or_else(|| CliError::NothingToReplay { path: path.clone() })?;
-    let schedule: Schedule = text.parse().map_err(|source| CliError::Schedule { path: path.clone(), source })?;
+        serde_json::from_str(&read(path)?).map_err(|source| CliError::Report {
+            path: path.clone(),
+            source,
+        })?;
+    input
+        .scenario
+        .validate()
+        .map_err(|source| CliError::Scenario {
+            path: path.clone(),
+            source,
+        })?;
+    let text = input
+        .schedule
+        .ok_or_else(|| CliError::NothingToReplay { path: path.clone() })?;
+    let schedule: Schedule = text.parse().map_err(|source| CliError::Schedule {
+        path: path.clone(),
+        source,
+    })?;
     let variant = variants.get(args.variant.as_deref().unwrap_or(&input.variant))?;
     let start = Instant::now();
     let replayed = engine::replay(variant.clone(), &input.scenario, &schedule, input.steps_max);
@@ -177,7 +242,11 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
     let result = engine::CheckResult {
         executions: 1,
         failing,
-        per_invariant: if failing == 1 { per_invariant } else { BTreeMap::new() },
+        per_invariant: if failing == 1 {
+            per_invariant
+        } else {
+            BTreeMap::new()
+        },
         exhausted: false,
         first_failure: (failing == 1).then(|| Failure {
             execution: 0,
@@ -186,17 +255,33 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
             outcome: replayed.outcome.clone(),
         }),
     };
-    let mut report = Report::from_check(variant.name(), &input.scenario, &config, &result, start.elapsed().as_millis() as u64);
+    let mut report = Report::from_check(
+        variant.name(),
+        &input.scenario,
+        &config,
+        &result,
+        start.elapsed().as_millis() as u64,
+    );
     let expected: Vec<_> = input.violations.iter().map(|v| v.invariant).collect();
     let found: Vec<_> = report.violations.iter().map(|v| v.invariant).collect();
     let line = if !replayed.faithful {
-        format!("did not reproduce: under {} the execution left the recorded schedule", variant.name())
+        format!(
+            "did not reproduce: under {} the execution left the recorded schedule",
+            variant.name()
+        )
     } else if found.is_empty() {
-        format!("did not reproduce: under {} the recorded schedule runs without a violation", variant.name())
+        format!(
+            "did not reproduce: under {} the recorded schedule runs without a violation",
+            variant.name()
+        )
     } else if found == expected {
         format!("reproduced: the same violation ({})", names(&found))
     } else {
-        format!("reproduced a different violation: {} (the report had {})", names(&found), names(&expected))
+        format!(
+            "reproduced a different violation: {} (the report had {})",
+            names(&found),
+            names(&expected)
+        )
     };
     report.repro = Some(format!("mapihang replay {}", path.display()));
     match args.output.format {
@@ -227,17 +312,27 @@ fn list_variants(variants: &Variants, args: &VariantsArgs) -> Result<u8, CliErro
         .map(|v| VariantInfo {
             name: v.name(),
             description: v.description(),
-            expected: Family::ALL.iter().map(|&f| (f.name(), v.expected(f))).collect(),
+            expected: Family::ALL
+                .iter()
+                .map(|&f| (f.name(), v.expected(f)))
+                .collect(),
         })
         .collect();
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&infos).expect("serialisable")),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&infos).expect("serialisable")
+        ),
         Format::Text => {
             let mut out = String::new();
             for info in &infos {
                 let _ = writeln!(out, "{}\n  {}", info.name, info.description);
                 for (family, expectation) in &info.expected {
-                    let _ = writeln!(out, "    {family:<16} {}", describe_expectation(expectation));
+                    let _ = writeln!(
+                        out,
+                        "    {family:<16} {}",
+                        describe_expectation(expectation)
+                    );
                 }
                 out.push('\n');
             }

@@ -19,7 +19,10 @@ pub fn main_with(extra: Vec<Arc<dyn Variant>>) -> ExitCode {
 }
 
 /// Run the command line on `args` (the first is the program name).
-pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>, extra: Vec<Arc<dyn Variant>>) -> ExitCode {
+pub fn run(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+    extra: Vec<Arc<dyn Variant>>,
+) -> ExitCode {
     match cli::parse(args) {
         Ok(command) => match commands::execute(command, extra) {
             Ok(code) => ExitCode::from(code),

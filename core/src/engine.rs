@@ -38,7 +38,13 @@ pub struct CheckConfig {
 
 impl Default for CheckConfig {
     fn default() -> CheckConfig {
-        CheckConfig { strategy: Strategy::Random, schedules: 1000, seed: 0, steps_max: STEPS_MAX_DEFAULT, stop_on_first: false }
+        CheckConfig {
+            strategy: Strategy::Random,
+            schedules: 1000,
+            seed: 0,
+            steps_max: STEPS_MAX_DEFAULT,
+            stop_on_first: false,
+        }
     }
 }
 
@@ -106,7 +112,14 @@ struct Compiled {
 
 fn compile(scenario: &Scenario) -> Compiled {
     let users = scenario.users();
-    let intern = |sid| UserId(users.iter().position(|u| u == sid).expect("users() lists every SID") as u16);
+    let intern = |sid| {
+        UserId(
+            users
+                .iter()
+                .position(|u| u == sid)
+                .expect("users() lists every SID") as u16,
+        )
+    };
     let threads = scenario
         .threads
         .iter()
@@ -128,15 +141,28 @@ fn compile(scenario: &Scenario) -> Compiled {
     // Every table change wakes every poller once; a scenario makes at most two changes per op
     // (counting the implicit cleanup), so this bound is never what ends a correct poller.
     let polls_max = 4 * scenario.ops_total() + 16;
-    Compiled { users, threads, polls_max }
+    Compiled {
+        users,
+        threads,
+        polls_max,
+    }
 }
 
 /// Run `variant` on `scenario` under `config`; judge every execution.
 pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfig) -> CheckResult {
     let compiled = Arc::new(compile(scenario));
-    let mut result = CheckResult { executions: 0, failing: 0, per_invariant: BTreeMap::new(), exhausted: false, first_failure: None };
+    let mut result = CheckResult {
+        executions: 0,
+        failing: 0,
+        per_invariant: BTreeMap::new(),
+        exhausted: false,
+        first_failure: None,
+    };
     let shared = Arc::new(std::sync::Mutex::new(Vec::<Failure>::new()));
-    let counts = Arc::new(std::sync::Mutex::new((0usize, BTreeMap::<Invariant, usize>::new())));
+    let counts = Arc::new(std::sync::Mutex::new((
+        0usize,
+        BTreeMap::<Invariant, usize>::new(),
+    )));
     let (sink, tally) = (shared.clone(), counts.clone());
     let stop_on_first = config.stop_on_first;
     let mut execution = 0usize;
@@ -167,7 +193,12 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
             }
             let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
             if sink.is_empty() {
-                sink.push(Failure { execution: index, findings, schedule: schedule.clone(), outcome });
+                sink.push(Failure {
+                    execution: index,
+                    findings,
+                    schedule: schedule.clone(),
+                    outcome,
+                });
             }
             if stop_on_first {
                 Next::Stop
@@ -176,7 +207,8 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
             }
         },
     );
-    let (failing, per_invariant) = std::mem::take(&mut *counts.lock().unwrap_or_else(|p| p.into_inner()));
+    let (failing, per_invariant) =
+        std::mem::take(&mut *counts.lock().unwrap_or_else(|p| p.into_inner()));
     result.executions = stats.executions;
     result.exhausted = stats.exhausted;
     result.failing = failing;
@@ -199,7 +231,12 @@ pub struct ReplayResult {
 }
 
 /// Re-run one recorded schedule of `variant` on `scenario`.
-pub fn replay(variant: Arc<dyn Variant>, scenario: &Scenario, schedule: &Schedule, steps_max: usize) -> ReplayResult {
+pub fn replay(
+    variant: Arc<dyn Variant>,
+    scenario: &Scenario,
+    schedule: &Schedule,
+    steps_max: usize,
+) -> ReplayResult {
     let config = CheckConfig {
         strategy: Strategy::Replay(schedule.clone()),
         schedules: 1,
@@ -213,7 +250,11 @@ pub fn replay(variant: Arc<dyn Variant>, scenario: &Scenario, schedule: &Schedul
 }
 
 /// Run exactly one execution under `config.strategy` (replay or bytes) and return it, passing or not.
-pub fn run_once(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfig) -> ReplayResult {
+pub fn run_once(
+    variant: Arc<dyn Variant>,
+    scenario: &Scenario,
+    config: &CheckConfig,
+) -> ReplayResult {
     let compiled = Arc::new(compile(scenario));
     let out = Arc::new(std::sync::Mutex::new(None));
     let sink = out.clone();
@@ -230,13 +271,22 @@ pub fn run_once(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckCo
         move |sim, schedule| {
             let outcome = sim.outcome();
             let findings = judge(&outcome);
-            *sink.lock().unwrap_or_else(|p| p.into_inner()) = Some((findings, outcome, schedule.clone()));
+            *sink.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some((findings, outcome, schedule.clone()));
             Next::Stop
         },
     );
-    let (findings, outcome, schedule) =
-        out.lock().unwrap_or_else(|p| p.into_inner()).take().expect("the runner runs one execution");
-    ReplayResult { faithful: true, findings, outcome, schedule }
+    let (findings, outcome, schedule) = out
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+        .expect("the runner runs one execution");
+    ReplayResult {
+        faithful: true,
+        findings,
+        outcome,
+        schedule,
+    }
 }
 
 /// One execution: start the application threads, join them, then join the pollers they made.
@@ -245,7 +295,9 @@ fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<Compiled>) 
     let handles: Vec<_> = (0..compiled.threads.len())
         .map(|index| {
             let (mapi, compiled) = (mapi.clone(), compiled.clone());
-            sim.spawn_app(index as u8, move |ctx| run_thread(ctx, &mapi, &compiled.threads[index]))
+            sim.spawn_app(index as u8, move |ctx| {
+                run_thread(ctx, &mapi, &compiled.threads[index])
+            })
         })
         .collect();
     for handle in handles {
@@ -282,11 +334,15 @@ fn run_thread(ctx: &mut Ctx, mapi: &Mapi, steps: &[Step]) {
             Step::Logon => sessions.push(mapi.logon(ctx)),
             Step::OpenStore => match sessions.last() {
                 Some(&session) => stores.push((mapi.open_store(ctx, session), session)),
-                None => ctx.log(Event::Skipped { op: OpKind::OpenStore }),
+                None => ctx.log(Event::Skipped {
+                    op: OpKind::OpenStore,
+                }),
             },
             Step::ReleaseStore => match stores.pop() {
                 Some((store, session)) => mapi.release_store(ctx, session, store),
-                None => ctx.log(Event::Skipped { op: OpKind::ReleaseStore }),
+                None => ctx.log(Event::Skipped {
+                    op: OpKind::ReleaseStore,
+                }),
             },
             Step::Logoff => match sessions.pop() {
                 Some(session) => logoff(ctx, mapi, session, &mut stores),

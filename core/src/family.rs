@@ -27,8 +27,14 @@ pub enum Family {
 
 impl Family {
     /// Every family, in DESIGN.md's order.
-    pub const ALL: [Family; 6] =
-        [Family::ServiceAccount, Family::SameUser, Family::MultiUser, Family::Mixed, Family::CrcCollision, Family::Any];
+    pub const ALL: [Family; 6] = [
+        Family::ServiceAccount,
+        Family::SameUser,
+        Family::MultiUser,
+        Family::Mixed,
+        Family::CrcCollision,
+        Family::Any,
+    ];
 
     /// The stable name (`service-account`, ...).
     pub fn name(self) -> &'static str {
@@ -53,7 +59,10 @@ impl Family {
             Family::Mixed => distinct >= 1 && scenario.has_process_user_logon(),
             Family::CrcCollision => {
                 let users = scenario.users();
-                users.iter().enumerate().any(|(i, a)| users[i + 1..].iter().any(|b| a.crc32() == b.crc32()))
+                users
+                    .iter()
+                    .enumerate()
+                    .any(|(i, a)| users[i + 1..].iter().any(|b| a.crc32() == b.crc32()))
             }
             Family::Any => true,
         }
@@ -74,7 +83,10 @@ pub struct UnknownFamily(pub String);
 impl FromStr for Family {
     type Err = UnknownFamily;
     fn from_str(text: &str) -> Result<Family, UnknownFamily> {
-        Family::ALL.into_iter().find(|f| f.name() == text).ok_or_else(|| UnknownFamily(text.to_string()))
+        Family::ALL
+            .into_iter()
+            .find(|f| f.name() == text)
+            .ok_or_else(|| UnknownFamily(text.to_string()))
     }
 }
 

@@ -1,6 +1,7 @@
 //! placeholder
 pub mod engine;
 pub mod family;
+pub mod gen;
 mod mapi;
 pub mod monitor;
 pub mod report;

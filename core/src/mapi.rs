@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use crate::sim::{Ctx, EventId, Shm, Sid, UserId, WaitOutcome};
 use crate::trace::{Event, ListId, PollerId, SessionId, StoreId};
-use crate::variant::{ListKey, ListView, OnDeadPoller, OnListMissing, PollerToken, PollerView, ReleaseWait, Variant};
+use crate::variant::{
+    ListKey, ListView, OnDeadPoller, OnListMissing, PollerToken, PollerView, ReleaseWait, Variant,
+};
 
 /// A pending store release: the poller does the store's work, then sets the event.
 #[derive(Clone, Copy, Debug)]
@@ -50,7 +52,10 @@ impl Table {
     }
 
     fn poller_mut(&mut self, id: PollerId) -> &mut PollerRec {
-        self.pollers.iter_mut().find(|p| p.id == id).expect("every poller id has a record")
+        self.pollers
+            .iter_mut()
+            .find(|p| p.id == id)
+            .expect("every poller id has a record")
     }
 
     /// The wake events of the pollers still running. Every change to the table that can change a
@@ -58,13 +63,22 @@ impl Table {
     /// model stands for "the poller polls periodically" without spinning. A poller polling at any
     /// moment sees the table as one of these changes left it, so no observable state is missed.
     fn wakes(&self) -> Vec<EventId> {
-        self.pollers.iter().filter(|p| !p.exited).map(|p| p.wake).collect()
+        self.pollers
+            .iter()
+            .filter(|p| !p.exited)
+            .map(|p| p.wake)
+            .collect()
     }
 
     /// Record a new poller for `list`; the caller starts its thread once the lock is dropped.
     fn add_poller(&mut self, ctx: &Ctx) -> PollerId {
         let id = PollerId(ctx.next_poller_id());
-        self.pollers.push(PollerRec { id, wake: ctx.create_event(false), stop: false, exited: false });
+        self.pollers.push(PollerRec {
+            id,
+            wake: ctx.create_event(false),
+            stop: false,
+            exited: false,
+        });
         id
     }
 }
@@ -97,7 +111,12 @@ struct NewPoller {
 impl Mapi {
     /// A fresh library: empty table. `polls_max` bounds every poller's loop.
     pub(crate) fn new(variant: Arc<dyn Variant>, polls_max: usize) -> Mapi {
-        Mapi(Arc::new(MapiInner { variant, table: Shm::new(Table::default()), stores_opened: AtomicU16::new(0), polls_max }))
+        Mapi(Arc::new(MapiInner {
+            variant,
+            table: Shm::new(Table::default()),
+            stores_opened: AtomicU16::new(0),
+            polls_max,
+        }))
     }
 
     /// `MAPILogonEx` as the thread's effective user: the first logon of a user context builds its
@@ -113,19 +132,41 @@ impl Mapi {
                 table.lists_created += 1;
                 let id = ListId(table.lists_created);
                 let poller = table.add_poller(ctx);
-                table.lists.push(ConnList { id, key, connections: Vec::new(), work: Vec::new(), poller });
+                table.lists.push(ConnList {
+                    id,
+                    key,
+                    connections: Vec::new(),
+                    work: Vec::new(),
+                    poller,
+                });
                 ctx.log(Event::ListCreated { list: id, user });
                 ctx.log(Event::PollerCreated { poller, list: id });
-                new_poller = Some(NewPoller { id: poller, list: id, creator: user });
+                new_poller = Some(NewPoller {
+                    id: poller,
+                    list: id,
+                    creator: user,
+                });
                 id
             }
         };
         table.sessions_created += 1;
         let session = SessionId(table.sessions_created);
-        table.list_mut(list).expect("just found or made").connections.push((session, user));
-        ctx.log(Event::Logon { session, list, user });
+        table
+            .list_mut(list)
+            .expect("just found or made")
+            .connections
+            .push((session, user));
+        ctx.log(Event::Logon {
+            session,
+            list,
+            user,
+        });
         // Only a new list changes what a poller would decide; another connection does not.
-        let wakes = if new_poller.is_some() { table.wakes() } else { Vec::new() };
+        let wakes = if new_poller.is_some() {
+            table.wakes()
+        } else {
+            Vec::new()
+        };
         drop(table);
         if let Some(poller) = new_poller {
             self.start_poller(ctx, poller);
@@ -137,7 +178,10 @@ impl Mapi {
     /// Open a message store on `session`.
     pub(crate) fn open_store(&self, ctx: &Ctx, session: Session) -> StoreId {
         let store = StoreId(self.0.stores_opened.fetch_add(1, Ordering::Relaxed) + 1);
-        ctx.log(Event::OpenStore { store, session: session.id });
+        ctx.log(Event::OpenStore {
+            store,
+            session: session.id,
+        });
         store
     }
 
@@ -151,14 +195,28 @@ impl Mapi {
         list.work.push(Work { store, event });
         let old = list.poller;
         let mut respawned = None;
-        if self.0.variant.on_dead_poller() == OnDeadPoller::Respawn && table.poller_mut(old).exited {
+        if self.0.variant.on_dead_poller() == OnDeadPoller::Respawn && table.poller_mut(old).exited
+        {
             let new = table.add_poller(ctx);
             table.list_mut(session.list).expect("still there").poller = new;
-            ctx.log(Event::PollerRespawned { old, new, list: session.list });
-            respawned = Some(NewPoller { id: new, list: session.list, creator: ctx.effective_user() });
+            ctx.log(Event::PollerRespawned {
+                old,
+                new,
+                list: session.list,
+            });
+            respawned = Some(NewPoller {
+                id: new,
+                list: session.list,
+                creator: ctx.effective_user(),
+            });
         }
         let poller = table.list_mut(session.list).expect("still there").poller;
-        ctx.log(Event::ReleaseWait { store, list: session.list, poller, event });
+        ctx.log(Event::ReleaseWait {
+            store,
+            list: session.list,
+            poller,
+            event,
+        });
         let wakes = table.wakes();
         drop(table);
         if let Some(poller) = respawned {
@@ -175,23 +233,38 @@ impl Mapi {
         ctx.log(Event::ReleaseDone { store, timed_out });
     }
 
-    /// Log off `session`: its connection leaves the list; an empty list is removed and its
-    /// poller told to stop. (The caller releases the session's stores first.)
+    /// Log off `session`: its connection leaves the list; an empty list is removed from the
+    /// table, and then, in a second step, its poller is told to stop. (The caller releases the
+    /// session's stores first.) The two steps are separate, as in a library that unlinks the
+    /// list from shared memory and then signals the poller's thread: a poller can poll in between
+    /// and find its list gone.
     pub(crate) fn logoff(&self, ctx: &Ctx, session: Session) {
         let mut table = self.0.table.lock();
         let Some(list) = table.list_mut(session.list) else {
             unreachable!("a session's list lives as long as the session")
         };
         list.connections.retain(|(id, _)| *id != session.id);
-        let mut wakes = Vec::new();
-        ctx.log(Event::Logoff { session: session.id, list: session.list });
-        if list.connections.is_empty() {
-            let poller = list.poller;
-            table.lists.retain(|l| l.id != session.list);
-            table.poller_mut(poller).stop = true;
-            ctx.log(Event::ListRemoved { list: session.list, poller });
-            wakes = table.wakes();
+        ctx.log(Event::Logoff {
+            session: session.id,
+            list: session.list,
+        });
+        if !list.connections.is_empty() {
+            return;
         }
+        let poller = list.poller;
+        table.lists.retain(|l| l.id != session.list);
+        ctx.log(Event::ListRemoved {
+            list: session.list,
+            poller,
+        });
+        let wakes = table.wakes();
+        drop(table);
+        wake_all(ctx, &wakes);
+
+        let mut table = self.0.table.lock();
+        table.poller_mut(poller).stop = true;
+        ctx.log(Event::PollerStopRequested { poller });
+        let wakes = table.wakes();
         drop(table);
         wake_all(ctx, &wakes);
     }
@@ -210,7 +283,10 @@ impl Mapi {
         }
         let user = ctx.effective_user();
         let sid: Sid = ctx.sim().sid(user);
-        ctx.log(Event::PollerStarted { poller: me.id, user });
+        ctx.log(Event::PollerStarted {
+            poller: me.id,
+            user,
+        });
         let wake = self.0.table.lock().poller_mut(me.id).wake;
         let mut last_found = None;
         for _ in 0..self.0.polls_max {
@@ -221,9 +297,23 @@ impl Mapi {
                 ctx.log(Event::PollerStopped { poller: me.id });
                 return;
             }
-            let views: Vec<ListView<'_>> = table.lists.iter().map(|l| ListView { id: l.id, key: &l.key }).collect();
+            let views: Vec<ListView<'_>> = table
+                .lists
+                .iter()
+                .map(|l| ListView {
+                    id: l.id,
+                    key: &l.key,
+                })
+                .collect();
             let lists = views.len() as u16;
-            let found = variant.find_own_list(&views, &PollerView { id: me.id, user: &sid, bound: me.list });
+            let found = variant.find_own_list(
+                &views,
+                &PollerView {
+                    id: me.id,
+                    user: &sid,
+                    bound: me.list,
+                },
+            );
             drop(views);
             match found.and_then(|id| table.list_mut(id)) {
                 Some(list) => {
@@ -232,10 +322,18 @@ impl Mapi {
                     drop(table);
                     if last_found != Some(list_id) {
                         last_found = Some(list_id);
-                        ctx.log(Event::PollerFound { poller: me.id, lists, list: list_id });
+                        ctx.log(Event::PollerFound {
+                            poller: me.id,
+                            lists,
+                            list: list_id,
+                        });
                     }
                     for item in work {
-                        ctx.log(Event::WorkDone { poller: me.id, list: list_id, store: item.store });
+                        ctx.log(Event::WorkDone {
+                            poller: me.id,
+                            list: list_id,
+                            store: item.store,
+                        });
                         ctx.set_event(item.event);
                     }
                 }
@@ -243,12 +341,23 @@ impl Mapi {
                     table.poller_mut(me.id).exited = true;
                     let abandoned: Vec<Work> = match variant.on_list_missing() {
                         OnListMissing::QuitSilently => Vec::new(),
-                        OnListMissing::SignalAndQuit => table.lists.iter_mut().flat_map(|l| std::mem::take(&mut l.work)).collect(),
+                        OnListMissing::SignalAndQuit => table
+                            .lists
+                            .iter_mut()
+                            .flat_map(|l| std::mem::take(&mut l.work))
+                            .collect(),
                     };
                     drop(table);
-                    ctx.log(Event::PollerQuit { poller: me.id, lists, user });
+                    ctx.log(Event::PollerQuit {
+                        poller: me.id,
+                        lists,
+                        user,
+                    });
                     for item in abandoned {
-                        ctx.log(Event::SignalledWithoutWork { poller: me.id, store: item.store });
+                        ctx.log(Event::SignalledWithoutWork {
+                            poller: me.id,
+                            store: item.store,
+                        });
                         ctx.set_event(item.event);
                     }
                     return;

@@ -63,7 +63,10 @@ impl fmt::Display for Invariant {
 impl FromStr for Invariant {
     type Err = String;
     fn from_str(text: &str) -> Result<Invariant, String> {
-        Invariant::ALL.into_iter().find(|i| i.name() == text).ok_or_else(|| format!("unknown invariant {text:?}"))
+        Invariant::ALL
+            .into_iter()
+            .find(|i| i.name() == text)
+            .ok_or_else(|| format!("unknown invariant {text:?}"))
     }
 }
 
@@ -85,15 +88,43 @@ pub enum PollerEnd {
 pub enum Finding {
     /// `thread` waits forever in a store release for `poller`'s signal. `cut_off` when the step
     /// bound ended the execution while pollers still ran, rather than every thread blocking.
-    Hang { thread: u8, store: StoreId, list: ListId, poller: PollerId, end: PollerEnd, step: u32, cut_off: bool },
-    /// `poller`, created for `owner`, did `store`'s work on `list`.
-    WrongList { poller: PollerId, owner: ListId, list: ListId, store: StoreId, step: u32 },
+    Hang {
+        thread: u8,
+        store: StoreId,
+        list: ListId,
+        poller: PollerId,
+        end: PollerEnd,
+        step: u32,
+        cut_off: bool,
+    },
+    /// `poller`, created for `owner`, did `store`'s work on `list`, another user's list.
+    WrongList {
+        poller: PollerId,
+        owner: ListId,
+        list: ListId,
+        store: StoreId,
+        step: u32,
+    },
     /// `list` (first user `first`) took a connection of `other`.
-    Mixed { list: ListId, first: UserId, other: UserId, step: u32 },
+    Mixed {
+        list: ListId,
+        first: UserId,
+        other: UserId,
+        step: u32,
+    },
     /// `store`'s release returned at `step` although no poller did its work.
-    Unworked { thread: u8, store: StoreId, timed_out: bool, step: u32 },
+    Unworked {
+        thread: u8,
+        store: StoreId,
+        timed_out: bool,
+        step: u32,
+    },
     /// After the threads finished, these lists and pollers remained.
-    Leak { lists: Vec<ListId>, pollers: Vec<PollerId>, step: u32 },
+    Leak {
+        lists: Vec<ListId>,
+        pollers: Vec<PollerId>,
+        step: u32,
+    },
     /// The variant panicked on `actor`.
     Panic { actor: Actor, message: String },
 }
@@ -118,7 +149,10 @@ pub(crate) fn judge(outcome: &SimOutcome) -> Vec<Finding> {
     let log = &outcome.log;
     let mut findings = Vec::new();
     if let Some((actor, message)) = &outcome.panic {
-        findings.push(Finding::Panic { actor: *actor, message: message.clone() });
+        findings.push(Finding::Panic {
+            actor: *actor,
+            message: message.clone(),
+        });
     }
     judge_liveness(outcome, &mut findings);
     judge_ownership(log, &mut findings);
@@ -133,23 +167,39 @@ fn judge_liveness(outcome: &SimOutcome, findings: &mut Vec<Finding>) {
     if outcome.panic.is_some() {
         return; // a panic aborts the execution; what is left waiting is its consequence
     }
-    let (waiting, step, cut_off): (&[(Actor, EventId)], u32, bool) = match (&outcome.stall, outcome.completed) {
-        (Some(stall), _) => (&stall.blocked, stall.step, false),
-        (None, false) => (&outcome.waiting, outcome.log.len() as u32, true),
-        (None, true) => (&[], outcome.log.len() as u32, false),
-    };
+    let (waiting, step, cut_off): (&[(Actor, EventId)], u32, bool) =
+        match (&outcome.stall, outcome.completed) {
+            (Some(stall), _) => (&stall.blocked, stall.step, false),
+            (None, false) => (&outcome.waiting, outcome.log.len() as u32, true),
+            (None, true) => (&[], outcome.log.len() as u32, false),
+        };
     let mut hung = false;
     for &(actor, event) in waiting {
-        let Actor::Thread(thread) = actor else { continue };
+        let Actor::Thread(thread) = actor else {
+            continue;
+        };
         let Some((store, list, poller)) = outcome.log.iter().rev().find_map(|e| match e.event {
-            Event::ReleaseWait { store, list, poller, event: waited } if waited == event => Some((store, list, poller)),
+            Event::ReleaseWait {
+                store,
+                list,
+                poller,
+                event: waited,
+            } if waited == event => Some((store, list, poller)),
             _ => None,
         }) else {
             continue;
         };
         hung = true;
         let end = poller_end(&outcome.log, poller);
-        findings.push(Finding::Hang { thread, store, list, poller, end, step, cut_off });
+        findings.push(Finding::Hang {
+            thread,
+            store,
+            list,
+            poller,
+            end,
+            step,
+            cut_off,
+        });
     }
     if hung {
         return; // lists and pollers left behind by a hang are its consequence, not a leak
@@ -167,7 +217,11 @@ fn judge_liveness(outcome: &SimOutcome, findings: &mut Vec<Finding>) {
     pollers.sort();
     pollers.dedup();
     if !lists.is_empty() || !pollers.is_empty() {
-        findings.push(Finding::Leak { lists, pollers, step });
+        findings.push(Finding::Leak {
+            lists,
+            pollers,
+            step,
+        });
     }
 }
 
@@ -175,12 +229,26 @@ fn poller_end(log: &[Entry], poller: PollerId) -> PollerEnd {
     let mut serving = None;
     for entry in log {
         match entry.event {
-            Event::PollerQuit { poller: p, lists, user } if p == poller => {
-                return PollerEnd::Quit { step: entry.step, lists, user };
+            Event::PollerQuit {
+                poller: p,
+                lists,
+                user,
+            } if p == poller => {
+                return PollerEnd::Quit {
+                    step: entry.step,
+                    lists,
+                    user,
+                };
             }
-            Event::PollerStopped { poller: p } if p == poller => return PollerEnd::Stopped { step: entry.step },
-            Event::PollerExhausted { poller: p } if p == poller => return PollerEnd::Exhausted { step: entry.step },
-            Event::PollerFound { poller: p, list, .. } if p == poller => serving = Some(list),
+            Event::PollerStopped { poller: p } if p == poller => {
+                return PollerEnd::Stopped { step: entry.step }
+            }
+            Event::PollerExhausted { poller: p } if p == poller => {
+                return PollerEnd::Exhausted { step: entry.step }
+            }
+            Event::PollerFound {
+                poller: p, list, ..
+            } if p == poller => serving = Some(list),
             _ => {}
         }
     }
@@ -199,21 +267,36 @@ fn lists_remaining(log: &[Entry]) -> Vec<ListId> {
     lists
 }
 
-/// `poller-owns-list`: work done by a poller on a list other than the one it was created for.
+/// `poller-owns-list`: work done by a poller for a user other than the one whose logon created
+/// it (another list of the same user, e.g. one rebuilt after a logoff, is that user's work).
 fn judge_ownership(log: &[Entry], findings: &mut Vec<Finding>) {
+    let mut list_user: HashMap<ListId, UserId> = HashMap::new();
     let mut owner: HashMap<PollerId, ListId> = HashMap::new();
     for entry in log {
         match entry.event {
-            Event::PollerCreated { poller, list } => {
+            Event::ListCreated { list, user } => {
+                list_user.insert(list, user);
+            }
+            Event::PollerCreated { poller, list }
+            | Event::PollerRespawned {
+                new: poller, list, ..
+            } => {
                 owner.insert(poller, list);
             }
-            Event::PollerRespawned { new, list, .. } => {
-                owner.insert(new, list);
-            }
-            Event::WorkDone { poller, list, store } => {
+            Event::WorkDone {
+                poller,
+                list,
+                store,
+            } => {
                 let own = owner[&poller];
-                if own != list {
-                    findings.push(Finding::WrongList { poller, owner: own, list, store, step: entry.step });
+                if list_user[&own] != list_user[&list] {
+                    findings.push(Finding::WrongList {
+                        poller,
+                        owner: own,
+                        list,
+                        store,
+                        step: entry.step,
+                    });
                 }
             }
             _ => {}
@@ -228,7 +311,12 @@ fn judge_isolation(log: &[Entry], findings: &mut Vec<Finding>) {
         if let Event::Logon { list, user, .. } = entry.event {
             let first_user = *first.entry(list).or_insert(user);
             if first_user != user {
-                findings.push(Finding::Mixed { list, first: first_user, other: user, step: entry.step });
+                findings.push(Finding::Mixed {
+                    list,
+                    first: first_user,
+                    other: user,
+                    step: entry.step,
+                });
             }
         }
     }
@@ -241,8 +329,15 @@ fn judge_work(log: &[Entry], findings: &mut Vec<Finding>) {
         match entry.event {
             Event::WorkDone { store, .. } => worked.push(store),
             Event::ReleaseDone { store, timed_out } if !worked.contains(&store) => {
-                let Actor::Thread(thread) = entry.actor else { continue };
-                findings.push(Finding::Unworked { thread, store, timed_out, step: entry.step });
+                let Actor::Thread(thread) = entry.actor else {
+                    continue;
+                };
+                findings.push(Finding::Unworked {
+                    thread,
+                    store,
+                    timed_out,
+                    step: entry.step,
+                });
             }
             _ => {}
         }

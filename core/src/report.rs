@@ -126,12 +126,22 @@ pub fn strategy_name(strategy: &Strategy) -> &'static str {
 
 impl Report {
     /// The report of a check.
-    pub fn from_check(variant: &str, scenario: &Scenario, config: &CheckConfig, result: &CheckResult, elapsed_ms: u64) -> Report {
+    pub fn from_check(
+        variant: &str,
+        scenario: &Scenario,
+        config: &CheckConfig,
+        result: &CheckResult,
+        elapsed_ms: u64,
+    ) -> Report {
         let failure = result.first_failure.as_ref();
         let mut report = Report {
             schema: SCHEMA.to_string(),
             variant: variant.to_string(),
-            verdict: if result.failed() { Verdict::Violation } else { Verdict::Pass },
+            verdict: if result.failed() {
+                Verdict::Violation
+            } else {
+                Verdict::Pass
+            },
             violations: Vec::new(),
             scenario: scenario.clone(),
             scheduler: strategy_name(&config.strategy).to_string(),
@@ -157,7 +167,11 @@ impl Report {
     /// Fill in the violations, schedule, trace and stacks of `failure`.
     pub fn describe(&mut self, failure: &Failure) {
         let names = Names::new(&self.scenario, &failure.outcome);
-        self.violations = failure.findings.iter().map(|f| names.violation(f)).collect();
+        self.violations = failure
+            .findings
+            .iter()
+            .map(|f| names.violation(f))
+            .collect();
         self.schedule = Some(failure.schedule.to_string());
         self.trace = names.trace();
         self.stacks = names.stacks(&failure.findings);
@@ -183,8 +197,16 @@ impl Report {
             self.scheduler,
             self.seed
         );
-        let coverage = if self.exhaustive { " (every schedule: exploration complete)" } else { "" };
-        let _ = writeln!(out, "{} of {} executions failed{coverage}", self.failing_executions, self.executions);
+        let coverage = if self.exhaustive {
+            " (every schedule: exploration complete)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "{} of {} executions failed{coverage}",
+            self.failing_executions, self.executions
+        );
         for (invariant, count) in &self.per_invariant {
             let _ = writeln!(out, "  {invariant}: {count} execution(s)");
         }
@@ -202,7 +224,11 @@ impl Report {
         let _ = writeln!(out, "\ntimeline:");
         for line in &self.trace {
             let implicit = if line.implicit { " (implicit)" } else { "" };
-            let _ = writeln!(out, "  {:>4}  {:<4} {:<24} {}{implicit}", line.step, line.actor, line.user, line.event);
+            let _ = writeln!(
+                out,
+                "  {:>4}  {:<4} {:<24} {}{implicit}",
+                line.step, line.actor, line.user, line.event
+            );
         }
         if let Some(schedule) = &self.schedule {
             let _ = writeln!(out, "\nschedule: {schedule}");
@@ -266,7 +292,11 @@ impl<'a> Names<'a> {
 
     fn final_user(&self, actor: Actor) -> String {
         let users = self.users_over_time();
-        let last = self.log().iter().zip(users).filter(|(e, _)| e.actor == actor).map(|(_, u)| u).last();
+        let last = self
+            .log()
+            .iter()
+            .rposition(|e| e.actor == actor)
+            .map(|index| users[index]);
         self.user(last.unwrap_or(UserId(0)))
     }
 
@@ -289,24 +319,63 @@ impl<'a> Names<'a> {
             Event::Impersonate { user } => format!("impersonate {}", self.user(user)),
             Event::Revert => "revert".into(),
             Event::Skipped { op } => format!("{} skipped: nothing to act on", op_name(op)),
-            Event::ListCreated { list, user } => format!("build connection list L{} for {}", list.0, self.user(user)),
-            Event::PollerCreated { poller, list } => format!("CreateThread poller P{} for L{}", poller.0, list.0),
-            Event::PollerStarted { poller, user } => format!("poller P{} starts as {}", poller.0, self.user(user)),
-            Event::Logon { session, list, .. } => format!("logon: session S{} joins L{}", session.0, list.0),
-            Event::OpenStore { store, session } => format!("open_store M{} on session S{}", store.0, session.0),
-            Event::ReleaseWait { store, list, poller, .. } => {
-                format!("release_store M{}: queued on L{}, waiting (INFINITE) for P{}", store.0, list.0, poller.0)
+            Event::ListCreated { list, user } => {
+                format!("build connection list L{} for {}", list.0, self.user(user))
             }
-            Event::ReleaseDone { store, timed_out: false } => format!("release_store M{} returns (signalled)", store.0),
-            Event::ReleaseDone { store, timed_out: true } => format!("release_store M{} returns (wait timed out)", store.0),
-            Event::PollerRespawned { old, new, list } => format!("P{} is gone: CreateThread P{} for L{}", old.0, new.0, list.0),
-            Event::Logoff { session, list } => format!("logoff: session S{} leaves L{}", session.0, list.0),
-            Event::ListRemoved { list, poller } => format!("L{} empty: removed, P{} told to stop", list.0, poller.0),
-            Event::PollerFound { lists, list, .. } => format!("polls: {lists} list(s), takes L{} for its own", list.0),
-            Event::WorkDone { list, store, .. } => format!("does M{}'s work on L{}, signals", store.0, list.0),
-            Event::SignalledWithoutWork { store, .. } => format!("signals M{} without doing its work", store.0),
+            Event::PollerCreated { poller, list } => {
+                format!("CreateThread poller P{} for L{}", poller.0, list.0)
+            }
+            Event::PollerStarted { poller, user } => {
+                format!("poller P{} starts as {}", poller.0, self.user(user))
+            }
+            Event::Logon { session, list, .. } => {
+                format!("logon: session S{} joins L{}", session.0, list.0)
+            }
+            Event::OpenStore { store, session } => {
+                format!("open_store M{} on session S{}", store.0, session.0)
+            }
+            Event::ReleaseWait {
+                store,
+                list,
+                poller,
+                ..
+            } => {
+                format!(
+                    "release_store M{}: queued on L{}, waiting (INFINITE) for P{}",
+                    store.0, list.0, poller.0
+                )
+            }
+            Event::ReleaseDone {
+                store,
+                timed_out: false,
+            } => format!("release_store M{} returns (signalled)", store.0),
+            Event::ReleaseDone {
+                store,
+                timed_out: true,
+            } => format!("release_store M{} returns (wait timed out)", store.0),
+            Event::PollerRespawned { old, new, list } => format!(
+                "P{} is gone: CreateThread P{} for L{}",
+                old.0, new.0, list.0
+            ),
+            Event::Logoff { session, list } => {
+                format!("logoff: session S{} leaves L{}", session.0, list.0)
+            }
+            Event::ListRemoved { list, .. } => format!("L{} empty: removed from the table", list.0),
+            Event::PollerStopRequested { poller } => format!("tells P{} to stop", poller.0),
+            Event::PollerFound { lists, list, .. } => {
+                format!("polls: {lists} list(s), takes L{} for its own", list.0)
+            }
+            Event::WorkDone { list, store, .. } => {
+                format!("does M{}'s work on L{}, signals", store.0, list.0)
+            }
+            Event::SignalledWithoutWork { store, .. } => {
+                format!("signals M{} without doing its work", store.0)
+            }
             Event::PollerQuit { lists, user, .. } => {
-                format!("polls: {lists} list(s), none matches {}: quits without signalling", self.user(user))
+                format!(
+                    "polls: {lists} list(s), none matches {}: quits without signalling",
+                    self.user(user)
+                )
             }
             Event::PollerStopped { .. } => "stops (its list is gone)".into(),
             Event::PollerExhausted { .. } => "used up its poll budget: exits".into(),
@@ -317,11 +386,16 @@ impl<'a> Names<'a> {
     fn poller_end(&self, end: PollerEnd) -> String {
         match end {
             PollerEnd::Quit { step, lists, user } => {
-                format!("quit at step {step}: {lists} list(s), none matches {}", self.user(user))
+                format!(
+                    "quit at step {step}: {lists} list(s), none matches {}",
+                    self.user(user)
+                )
             }
             PollerEnd::Stopped { step } => format!("stopped at step {step}"),
             PollerEnd::Exhausted { step } => format!("used up its poll budget at step {step}"),
-            PollerEnd::Alive { serving: Some(list) } => format!("is alive but serving L{}", list.0),
+            PollerEnd::Alive {
+                serving: Some(list),
+            } => format!("is alive but serving L{}", list.0),
             PollerEnd::Alive { serving: None } => "is alive but never took a list".into(),
         }
     }
@@ -329,9 +403,21 @@ impl<'a> Names<'a> {
     fn violation(&self, finding: &Finding) -> ViolationReport {
         let invariant = finding.invariant();
         let (message, thread, poller, step) = match finding {
-            Finding::Hang { thread, store, list, poller, end, step, cut_off } => {
+            Finding::Hang {
+                thread,
+                store,
+                list,
+                poller,
+                end,
+                step,
+                cut_off,
+            } => {
                 let name = self.thread(*thread);
-                let how = if *cut_off { " (step bound reached while pollers ran)" } else { "" };
+                let how = if *cut_off {
+                    " (step bound reached while pollers ran)"
+                } else {
+                    ""
+                };
                 let message = format!(
                     "{name} ({}) blocked in release_store of M{} on L{}, waiting for poller P{}; P{} {}{how}",
                     self.final_user(Actor::Thread(*thread)),
@@ -341,15 +427,34 @@ impl<'a> Names<'a> {
                     poller.0,
                     self.poller_end(*end)
                 );
-                (message, Some(name), Some(format!("P{}", poller.0)), Some(*step))
+                (
+                    message,
+                    Some(name),
+                    Some(format!("P{}", poller.0)),
+                    Some(*step),
+                )
             }
-            Finding::WrongList { poller, owner, list, store, step } => (
-                format!("P{} was created for L{} but did M{}'s work on L{}", poller.0, owner.0, store.0, list.0),
+            Finding::WrongList {
+                poller,
+                owner,
+                list,
+                store,
+                step,
+            } => (
+                format!(
+                    "P{} was created for L{} but did M{}'s work on L{}",
+                    poller.0, owner.0, store.0, list.0
+                ),
                 None,
                 Some(format!("P{}", poller.0)),
                 Some(*step),
             ),
-            Finding::Mixed { list, first, other, step } => (
+            Finding::Mixed {
+                list,
+                first,
+                other,
+                step,
+            } => (
                 format!(
                     "L{} holds connections of {} and {} (equal CRC32 {:08x})",
                     list.0,
@@ -361,46 +466,95 @@ impl<'a> Names<'a> {
                 None,
                 Some(*step),
             ),
-            Finding::Unworked { thread, store, timed_out, step } => {
-                let why = if *timed_out { "its wait timed out" } else { "it was signalled" };
+            Finding::Unworked {
+                thread,
+                store,
+                timed_out,
+                step,
+            } => {
+                let why = if *timed_out {
+                    "its wait timed out"
+                } else {
+                    "it was signalled"
+                };
                 let name = self.thread(*thread);
-                (format!("{name}'s release of M{} returned ({why}) but no poller did its work", store.0), Some(name), None, Some(*step))
+                (
+                    format!(
+                        "{name}'s release of M{} returned ({why}) but no poller did its work",
+                        store.0
+                    ),
+                    Some(name),
+                    None,
+                    Some(*step),
+                )
             }
-            Finding::Leak { lists, pollers, step } => {
+            Finding::Leak {
+                lists,
+                pollers,
+                step,
+            } => {
                 let lists: Vec<String> = lists.iter().map(|l| format!("L{}", l.0)).collect();
                 let pollers: Vec<String> = pollers.iter().map(|p| format!("P{}", p.0)).collect();
                 (
-                    format!("after every thread finished, lists [{}] and pollers [{}] remain", lists.join(", "), pollers.join(", ")),
+                    format!(
+                        "after every thread finished, lists [{}] and pollers [{}] remain",
+                        lists.join(", "),
+                        pollers.join(", ")
+                    ),
                     None,
                     None,
                     Some(*step),
                 )
             }
-            Finding::Panic { actor, message } => {
-                (format!("the variant panicked on {}: {message}", self.actor(*actor)), None, None, None)
-            }
+            Finding::Panic { actor, message } => (
+                format!("the variant panicked on {}: {message}", self.actor(*actor)),
+                None,
+                None,
+                None,
+            ),
         };
-        ViolationReport { invariant, message, thread, poller, step }
+        ViolationReport {
+            invariant,
+            message,
+            thread,
+            poller,
+            step,
+        }
     }
 
     /// Each thread's last state: blocked where and on whom, or finished.
     fn stacks(&self, findings: &[Finding]) -> Vec<StackLine> {
-        let mut actors: Vec<Actor> = (0..self.scenario.threads.len() as u8).map(Actor::Thread).collect();
+        let mut actors: Vec<Actor> = (0..self.scenario.threads.len() as u8)
+            .map(Actor::Thread)
+            .collect();
         for entry in self.log() {
-            if let Event::PollerCreated { poller, .. } | Event::PollerRespawned { new: poller, .. } = entry.event {
+            if let Event::PollerCreated { poller, .. }
+            | Event::PollerRespawned { new: poller, .. } = entry.event
+            {
                 actors.push(Actor::Poller(poller.0));
             }
         }
         actors
             .into_iter()
-            .map(|actor| StackLine { actor: self.actor(actor), user: self.final_user(actor), state: self.state(actor, findings) })
+            .map(|actor| StackLine {
+                actor: self.actor(actor),
+                user: self.final_user(actor),
+                state: self.state(actor, findings),
+            })
             .collect()
     }
 
     fn state(&self, actor: Actor, findings: &[Finding]) -> String {
         if let Actor::Thread(index) = actor {
             for finding in findings {
-                if let Finding::Hang { thread, store, poller, end, .. } = finding {
+                if let Finding::Hang {
+                    thread,
+                    store,
+                    poller,
+                    end,
+                    ..
+                } = finding
+                {
                     if *thread == index {
                         return format!(
                             "blocked in release_store (M{}), waiting for poller P{}; P{} {}",
@@ -413,11 +567,18 @@ impl<'a> Names<'a> {
                 }
             }
         }
-        let blocked = self.outcome.stall.as_ref().is_some_and(|s| s.blocked.iter().any(|(a, _)| *a == actor));
+        let blocked = self
+            .outcome
+            .stall
+            .as_ref()
+            .is_some_and(|s| s.blocked.iter().any(|(a, _)| *a == actor));
         let last = self.log().iter().rev().find(|e| e.actor == actor);
         match (last, blocked) {
             (Some(entry), true) if matches!(actor, Actor::Poller(_)) => {
-                format!("idle, waiting for the table to change (last: {})", self.event(&entry.event))
+                format!(
+                    "idle, waiting for the table to change (last: {})",
+                    self.event(&entry.event)
+                )
             }
             (Some(entry), _) => format!("last: {}", self.event(&entry.event)),
             (None, _) => "never ran".into(),

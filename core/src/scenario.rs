@@ -95,7 +95,9 @@ impl Scenario {
     /// Check the limits: 1 to [`THREADS_MAX`] threads, at most [`OPS_PER_THREAD_MAX`] ops each.
     pub fn validate(&self) -> Result<(), ScenarioError> {
         if self.threads.is_empty() {
-            return Err(ScenarioError::Invalid("a scenario needs at least one thread".into()));
+            return Err(ScenarioError::Invalid(
+                "a scenario needs at least one thread".into(),
+            ));
         }
         if self.threads.len() > THREADS_MAX {
             return Err(ScenarioError::Invalid(format!(
@@ -157,7 +159,10 @@ impl Scenario {
                 Op::Revert,
             ],
         };
-        Scenario { process_user: Sid::local_system(), threads: vec![thread(1001), thread(1002)] }
+        Scenario {
+            process_user: Sid::local_system(),
+            threads: vec![thread(1001), thread(1002)],
+        }
     }
 }
 
@@ -182,7 +187,10 @@ mod tests {
         }"#;
         let scenario = Scenario::from_json(text).unwrap();
         assert_eq!(scenario.threads.len(), 2);
-        assert_eq!(scenario.threads[0].ops[0], Op::Impersonate(Sid::parse("S-1-5-21-7-8-9-1001").unwrap()));
+        assert_eq!(
+            scenario.threads[0].ops[0],
+            Op::Impersonate(Sid::parse("S-1-5-21-7-8-9-1001").unwrap())
+        );
         assert_eq!(Scenario::from_json(&scenario.to_json()).unwrap(), scenario);
     }
 
@@ -196,13 +204,25 @@ mod tests {
     #[test]
     fn rejects_bad_input() {
         check_err("{", "malformed scenario");
-        check_err(r#"{"threads":[{"ops":["dance"]}]}"#, "unknown variant `dance`");
-        check_err(r#"{"threads":[{"ops":[{"impersonate":"S-1-x"}]}]}"#, "bad SID \"S-1-x\"");
-        check_err(r#"{"process_user":"nobody","threads":[{"ops":[]}]}"#, "bad SID");
+        check_err(
+            r#"{"threads":[{"ops":["dance"]}]}"#,
+            "unknown variant `dance`",
+        );
+        check_err(
+            r#"{"threads":[{"ops":[{"impersonate":"S-1-x"}]}]}"#,
+            "bad SID \"S-1-x\"",
+        );
+        check_err(
+            r#"{"process_user":"nobody","threads":[{"ops":[]}]}"#,
+            "bad SID",
+        );
         check_err(r#"{"threads":[]}"#, "at least one thread");
-        let many = format!(r#"{{"threads":[{}]}}"#, vec![r#"{"ops":[]}"#; 9].join(","));
+        let many = format!(r#"{{"threads":[{}]}}"#, [r#"{"ops":[]}"#; 9].join(","));
         check_err(&many, "9 threads, at most 8");
-        let long = format!(r#"{{"threads":[{{"ops":[{}]}}]}}"#, vec![r#""logon""#; 65].join(","));
+        let long = format!(
+            r#"{{"threads":[{{"ops":[{}]}}]}}"#,
+            [r#""logon""#; 65].join(",")
+        );
         check_err(&long, "65 ops, at most 64");
         check_err(r#"{"threads":[{"ops":[],"extra":1}]}"#, "unknown field");
     }

@@ -39,27 +39,54 @@ pub enum Event {
     /// The poller runs as `user` (its thread's token).
     PollerStarted { poller: PollerId, user: UserId },
     /// A session's connection joined `list`.
-    Logon { session: SessionId, list: ListId, user: UserId },
+    Logon {
+        session: SessionId,
+        list: ListId,
+        user: UserId,
+    },
     /// A store was opened on a session.
     OpenStore { store: StoreId, session: SessionId },
     /// A store release queued its work on `list` and waits for `poller` to signal `event`.
-    ReleaseWait { store: StoreId, list: ListId, poller: PollerId, event: EventId },
+    ReleaseWait {
+        store: StoreId,
+        list: ListId,
+        poller: PollerId,
+        event: EventId,
+    },
     /// The store release returned; `timed_out` when its wait gave up rather than being signalled.
     ReleaseDone { store: StoreId, timed_out: bool },
     /// A release found the list's poller gone and started a new one.
-    PollerRespawned { old: PollerId, new: PollerId, list: ListId },
+    PollerRespawned {
+        old: PollerId,
+        new: PollerId,
+        list: ListId,
+    },
     /// A session's connection left `list`.
     Logoff { session: SessionId, list: ListId },
-    /// The list had no connection left and was removed; its poller was told to stop.
+    /// The list had no connection left and was removed from the table.
     ListRemoved { list: ListId, poller: PollerId },
+    /// The removed list's poller was told to stop.
+    PollerStopRequested { poller: PollerId },
     /// The poller searched the table and took `list` for its own.
-    PollerFound { poller: PollerId, lists: u16, list: ListId },
+    PollerFound {
+        poller: PollerId,
+        lists: u16,
+        list: ListId,
+    },
     /// The poller did a store's work on `list` and signalled its event.
-    WorkDone { poller: PollerId, list: ListId, store: StoreId },
+    WorkDone {
+        poller: PollerId,
+        list: ListId,
+        store: StoreId,
+    },
     /// The poller signalled a store's event without doing its work.
     SignalledWithoutWork { poller: PollerId, store: StoreId },
     /// The poller found no list it could take for its own and quit without signalling.
-    PollerQuit { poller: PollerId, lists: u16, user: UserId },
+    PollerQuit {
+        poller: PollerId,
+        lists: u16,
+        user: UserId,
+    },
     /// The poller was told to stop and exited.
     PollerStopped { poller: PollerId },
     /// The poller used up its poll budget and exited.

@@ -38,7 +38,10 @@ impl Waker {
 
 /// Block the calling thread until a [`Waker::wake`].
 pub(crate) fn park() {
-    debug_assert!(!in_critical_section(), "no blocking inside a critical section");
+    debug_assert!(
+        !in_critical_section(),
+        "no blocking inside a critical section"
+    );
     ExecutionState::with(|state| state.current_mut().block(false));
     switch();
 }
@@ -97,14 +100,21 @@ impl<T> Shm<T> {
     /// panic of another thread inside its critical section does not poison the memory: the model
     /// records that panic as `model-panic` on its own.
     pub fn lock(&self) -> ShmGuard<'_, T> {
-        assert!(!in_critical_section(), "a critical section must not lock shared memory again");
+        assert!(
+            !in_critical_section(),
+            "a critical section must not lock shared memory again"
+        );
         MODEL_POINT.with(|m| m.set(true));
         switch();
         MODEL_POINT.with(|m| m.set(false));
         CRITICAL.with(|c| c.set(c.get() + 1));
         // Never contended: only one model thread runs at a time, and none holds a guard across a
         // scheduling point.
-        ShmGuard(self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+        ShmGuard(
+            self.0
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
     }
 }
 

@@ -130,7 +130,9 @@ impl Sim {
     fn world(&self) -> MutexGuard<'_, World> {
         // The world lock is never held across a scheduling point, so it is never contended and
         // never poisoned by a model panic (those happen outside it).
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The SID of an interned user.
@@ -156,20 +158,35 @@ impl Sim {
     }
 
     /// Start an application thread (process token, no impersonation).
-    pub(crate) fn spawn_app(&self, index: u8, f: impl FnOnce(&mut Ctx) + Send + 'static) -> TaskHandle {
+    pub(crate) fn spawn_app(
+        &self,
+        index: u8,
+        f: impl FnOnce(&mut Ctx) + Send + 'static,
+    ) -> TaskHandle {
         self.spawn(Actor::Thread(index), f)
     }
 
     fn spawn(&self, actor: Actor, f: impl FnOnce(&mut Ctx) + Send + 'static) -> TaskHandle {
         let me = {
             let mut world = self.world();
-            world.tasks.push(TaskRec { actor, impersonating: None, status: Status::Running, timed: false, timed_out: false, waker: None });
+            world.tasks.push(TaskRec {
+                actor,
+                impersonating: None,
+                status: Status::Running,
+                timed: false,
+                timed_out: false,
+                waker: None,
+            });
             world.tasks.len() - 1
         };
         let sim = self.clone();
         backend::spawn(move || {
             sim.world().tasks[me].waker = Some(backend::current_waker());
-            let mut ctx = Ctx { sim, me, implicit: false };
+            let mut ctx = Ctx {
+                sim,
+                me,
+                implicit: false,
+            };
             let result = panic::catch_unwind(AssertUnwindSafe(|| f(&mut ctx)));
             if let Err(payload) = result {
                 if !payload.is::<Aborted>() {
@@ -227,7 +244,12 @@ impl Sim {
                     _ => None,
                 })
                 .collect(),
-            running: world.tasks.iter().filter(|t| t.status == Status::Running).map(|t| t.actor).collect(),
+            running: world
+                .tasks
+                .iter()
+                .filter(|t| t.status == Status::Running)
+                .map(|t| t.actor)
+                .collect(),
         }
     }
 }
@@ -259,11 +281,19 @@ impl World {
         if self.aborted || self.tasks.iter().any(|t| t.status == Status::Running) {
             return Vec::new();
         }
-        if let Some(index) = self.tasks.iter().position(|t| t.timed && matches!(t.status, Status::Blocked(_))) {
+        if let Some(index) = self
+            .tasks
+            .iter()
+            .position(|t| t.timed && matches!(t.status, Status::Blocked(_)))
+        {
             let task = &mut self.tasks[index];
             task.timed_out = true;
             task.status = Status::Running;
-            return if Some(index) == me { Vec::new() } else { task.waker.into_iter().collect() };
+            return if Some(index) == me {
+                Vec::new()
+            } else {
+                task.waker.into_iter().collect()
+            };
         }
         let blocked: Vec<(Actor, EventId)> = self
             .tasks
@@ -276,7 +306,10 @@ impl World {
         if blocked.is_empty() {
             return Vec::new();
         }
-        self.stall = Some(Stall { step: self.log.len() as u32, blocked });
+        self.stall = Some(Stall {
+            step: self.log.len() as u32,
+            blocked,
+        });
         self.abort(me)
     }
 
@@ -324,7 +357,9 @@ impl Ctx {
 
     /// The user this thread acts as: the impersonated user, else the process user.
     pub fn effective_user(&self) -> UserId {
-        self.sim.world().tasks[self.me].impersonating.unwrap_or(UserId(0))
+        self.sim.world().tasks[self.me]
+            .impersonating
+            .unwrap_or(UserId(0))
     }
 
     /// `ImpersonateLoggedOnUser`: act as `user` from now on.
@@ -347,7 +382,12 @@ impl Ctx {
         let actor = self.actor();
         let mut world = self.sim.world();
         let step = world.log.len() as u32;
-        world.log.push(Entry { step, actor, implicit: self.implicit, event });
+        world.log.push(Entry {
+            step,
+            actor,
+            implicit: self.implicit,
+            event,
+        });
     }
 
     /// The next poller id (`P1`, `P2`, ...), for a thread about to be created as a poller.
@@ -367,7 +407,10 @@ impl Ctx {
     /// `CreateEvent`: a new, unset event.
     pub fn create_event(&self, manual_reset: bool) -> EventId {
         let mut world = self.sim.world();
-        world.events.push(EventRec { set: false, manual_reset });
+        world.events.push(EventRec {
+            set: false,
+            manual_reset,
+        });
         EventId(world.events.len() as u32 - 1)
     }
 

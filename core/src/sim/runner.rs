@@ -10,7 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, Once};
 
-use shuttle::scheduler::{DfsScheduler, PctScheduler, Schedule as ShuttleSchedule, Scheduler, Task, TaskId};
+use shuttle::scheduler::{PctScheduler, Schedule as ShuttleSchedule, Scheduler, Task, TaskId};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
 use super::{backend, Sim};
@@ -88,15 +88,26 @@ impl fmt::Display for Schedule {
 impl FromStr for Schedule {
     type Err = ScheduleError;
     fn from_str(text: &str) -> Result<Schedule, ScheduleError> {
-        let err = |reason| ScheduleError { text: text.chars().take(SCHEDULE_TEXT_SHOWN_MAX).collect(), reason };
-        let body = text.trim().strip_prefix(SCHEDULE_PREFIX).ok_or_else(|| err("must start with \"mh1:\""))?;
+        let err = |reason| ScheduleError {
+            text: text.chars().take(SCHEDULE_TEXT_SHOWN_MAX).collect(),
+            reason,
+        };
+        let body = text
+            .trim()
+            .strip_prefix(SCHEDULE_PREFIX)
+            .ok_or_else(|| err("must start with \"mh1:\""))?;
         let mut steps = Vec::new();
         if body.is_empty() {
             return Ok(Schedule { steps });
         }
         for run in body.split('.') {
             let (task, count) = match run.split_once('*') {
-                Some((task, count)) => (task, count.parse::<usize>().map_err(|_| err("run count is not a number"))?),
+                Some((task, count)) => (
+                    task,
+                    count
+                        .parse::<usize>()
+                        .map_err(|_| err("run count is not a number"))?,
+                ),
                 None => (run, 1),
             };
             let task: u16 = task.parse().map_err(|_| err("task id is not a number"))?;
@@ -139,14 +150,26 @@ pub(crate) fn run(
     install_quiet_panic_hook();
     let inner: Box<dyn Scheduler> = match strategy {
         Strategy::Random => Box::new(RandomWalk::new(seed)),
-        Strategy::Pct { depth } => Box::new(PctScheduler::new_from_seed(seed, (*depth).max(1), schedules)),
+        Strategy::Pct { depth } => Box::new(PctScheduler::new_from_seed(
+            seed,
+            (*depth).max(1),
+            schedules,
+        )),
         Strategy::Dfs { preemptions } => Box::new(Dfs::new(*preemptions)),
         Strategy::Replay(schedule) => Box::new(Follow::new(schedule.steps.clone(), false, seed)),
         Strategy::Bytes(bytes) => Box::new(Follow::from_bytes(bytes, seed)),
     };
-    let schedules = if matches!(strategy, Strategy::Replay(_)) { 1 } else { schedules };
+    let schedules = if matches!(strategy, Strategy::Replay(_)) {
+        1
+    } else {
+        schedules
+    };
     let slot: Arc<Mutex<Option<Sim>>> = Arc::new(Mutex::new(None));
-    let stats = Arc::new(Mutex::new(RunStats { executions: 0, exhausted: false, diverged: false }));
+    let stats = Arc::new(Mutex::new(RunStats {
+        executions: 0,
+        exhausted: false,
+        diverged: false,
+    }));
     let recorder = Recorder {
         inner,
         slot: slot.clone(),
@@ -168,6 +191,9 @@ pub(crate) fn run(
     stats
 }
 
+/// The callback that judges each finished execution.
+type OnExecution = Box<dyn FnMut(Sim, &Schedule) -> Next>;
+
 /// Where an execution's body registers its [`Sim`] as soon as it creates it, so that the
 /// execution is judged even if the step bound cuts it off.
 pub(crate) struct SimSlot(Arc<Mutex<Option<Sim>>>);
@@ -186,7 +212,7 @@ struct Recorder {
     stats: Arc<Mutex<RunStats>>,
     schedules: usize,
     current: Schedule,
-    on_execution: Box<dyn FnMut(Sim, &Schedule) -> Next>,
+    on_execution: OnExecution,
     stopped: bool,
 }
 
@@ -195,7 +221,10 @@ impl Recorder {
         // The body registered its Sim when it started (see `SimSlot`).
         let sim = self.slot.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(sim) = sim {
-            self.stats.lock().unwrap_or_else(|p| p.into_inner()).executions += 1;
+            self.stats
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .executions += 1;
             if (self.on_execution)(sim, &self.current) == Next::Stop {
                 self.stopped = true;
             }
@@ -212,7 +241,11 @@ impl Drop for Recorder {
 impl Scheduler for Recorder {
     fn new_execution(&mut self) -> Option<ShuttleSchedule> {
         self.finish_previous();
-        let executions = self.stats.lock().unwrap_or_else(|p| p.into_inner()).executions;
+        let executions = self
+            .stats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .executions;
         if self.stopped || executions >= self.schedules {
             return None;
         }
@@ -220,17 +253,30 @@ impl Scheduler for Recorder {
         match self.inner.new_execution() {
             Some(schedule) => Some(schedule),
             None => {
-                self.stats.lock().unwrap_or_else(|p| p.into_inner()).exhausted = true;
+                self.stats
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .exhausted = true;
                 None
             }
         }
     }
 
-    fn next_task(&mut self, runnable: &[&Task], current: Option<TaskId>, is_yielding: bool) -> Option<TaskId> {
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        is_yielding: bool,
+    ) -> Option<TaskId> {
         let choice = self.inner.next_task(runnable, current, is_yielding);
         match choice {
             Some(task) => self.current.steps.push(usize::from(task) as u16),
-            None => self.stats.lock().unwrap_or_else(|p| p.into_inner()).diverged = true,
+            None => {
+                self.stats
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .diverged = true
+            }
         }
         choice
     }
@@ -252,7 +298,13 @@ struct Follow {
 
 impl Follow {
     fn new(steps: Vec<u16>, by_index: bool, seed: u64) -> Follow {
-        Follow { steps, by_index, position: 0, seed, started: false }
+        Follow {
+            steps,
+            by_index,
+            position: 0,
+            seed,
+            started: false,
+        }
     }
 
     fn from_bytes(bytes: &[u8], seed: u64) -> Follow {
@@ -269,7 +321,12 @@ impl Scheduler for Follow {
         Some(ShuttleSchedule::new(self.seed))
     }
 
-    fn next_task(&mut self, runnable: &[&Task], _current: Option<TaskId>, _is_yielding: bool) -> Option<TaskId> {
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        _current: Option<TaskId>,
+        _is_yielding: bool,
+    ) -> Option<TaskId> {
         let step = self.steps.get(self.position).copied();
         self.position += 1;
         if self.by_index {
@@ -297,7 +354,11 @@ struct RandomWalk {
 
 impl RandomWalk {
     fn new(seed: u64) -> RandomWalk {
-        RandomWalk { seed, execution: 0, state: 0 }
+        RandomWalk {
+            seed,
+            execution: 0,
+            state: 0,
+        }
     }
 
     /// SplitMix64: small, fast, and good enough to pick among at most a few dozen tasks.
@@ -317,7 +378,12 @@ impl Scheduler for RandomWalk {
         Some(ShuttleSchedule::new(self.state))
     }
 
-    fn next_task(&mut self, runnable: &[&Task], _current: Option<TaskId>, _is_yielding: bool) -> Option<TaskId> {
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        _current: Option<TaskId>,
+        _is_yielding: bool,
+    ) -> Option<TaskId> {
         // Multiply-shift maps 64 random bits onto 0..len without a division.
         let index = ((self.next() >> 32) * runnable.len() as u64) >> 32;
         Some(runnable[index as usize].id())
@@ -354,7 +420,13 @@ struct Level {
 
 impl Dfs {
     fn new(preemptions_max: Option<usize>) -> Dfs {
-        Dfs { preemptions_max, stack: Vec::new(), depth: 0, preemptions: 0, started: false }
+        Dfs {
+            preemptions_max,
+            stack: Vec::new(),
+            depth: 0,
+            preemptions: 0,
+            started: false,
+        }
     }
 }
 
@@ -377,24 +449,44 @@ impl Scheduler for Dfs {
         Some(ShuttleSchedule::new(0))
     }
 
-    fn next_task(&mut self, runnable: &[&Task], current: Option<TaskId>, _is_yielding: bool) -> Option<TaskId> {
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        _is_yielding: bool,
+    ) -> Option<TaskId> {
         let model_point = backend::take_model_point();
         let going_on = current.filter(|c| runnable.iter().any(|t| t.id() == *c));
         if let Some(current) = going_on {
-            let bound_reached = self.preemptions_max.is_some_and(|max| self.preemptions >= max);
+            let bound_reached = self
+                .preemptions_max
+                .is_some_and(|max| self.preemptions >= max);
             if !model_point || bound_reached {
                 return Some(current);
             }
         }
-        // The running thread first (no preemption on the first path), then the others by id.
+        // The running thread first (no preemption on the first path), then the others by id. The
+        // main task only joins threads: when does not matter, so it runs only when nothing else can.
+        let main = TaskId::from(0);
         let mut options: Vec<TaskId> = going_on.into_iter().collect();
-        options.extend(runnable.iter().map(|t| t.id()).filter(|&id| Some(id) != going_on));
+        options.extend(
+            runnable
+                .iter()
+                .map(|t| t.id())
+                .filter(|&id| Some(id) != going_on && id != main),
+        );
+        if options.is_empty() {
+            options.push(main);
+        }
         if options.len() == 1 {
             return Some(options[0]);
         }
         let choice = if self.depth < self.stack.len() {
             let level = &self.stack[self.depth];
-            debug_assert_eq!(level.options, options, "the model is deterministic: the same prefix, the same options");
+            debug_assert_eq!(
+                level.options, options,
+                "the model is deterministic: the same prefix, the same options"
+            );
             level.options[level.chosen]
         } else {
             self.stack.push(Level { options, chosen: 0 });
@@ -419,16 +511,19 @@ thread_local! {
 }
 
 /// Install, once, a panic hook that stays silent for panics inside the engine's executions and
-/// defers to the previous hook (shuttle's, then the default) for every other panic.
+/// defers to the hook that was there before (normally the default one) for every other panic.
+/// Shuttle installs a hook of its own at its first execution, which reports every panic as a
+/// failing shuttle test; ours replaces it, since the engine reports model panics itself.
 fn install_quiet_panic_hook() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
-        // Shuttle installs its own hook at its first execution; run one so that ours wraps it.
+        let previous = std::panic::take_hook();
+        // Let shuttle install its hook now, so that it cannot wrap ours later.
         let mut config = Config::new();
         config.failure_persistence = FailurePersistence::None;
         config.silence_warnings = true;
-        Runner::new(DfsScheduler::new(Some(1), false), config).run(|| {});
-        let previous = std::panic::take_hook();
+        Runner::new(Dfs::new(None), config).run(|| {});
+        let _shuttle = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if !QUIET.with(|quiet| quiet.get()) {
                 previous(info);
@@ -448,12 +543,27 @@ mod tests {
             let text = schedule.to_string();
             assert_eq!(text.parse::<Schedule>().unwrap(), schedule, "{text}");
         }
-        assert_eq!(Schedule { steps: vec![0, 1, 1, 1, 2] }.to_string(), "mh1:0.1*3.2");
+        assert_eq!(
+            Schedule {
+                steps: vec![0, 1, 1, 1, 2]
+            }
+            .to_string(),
+            "mh1:0.1*3.2"
+        );
     }
 
     #[test]
     fn schedule_text_rejects_garbage() {
-        for bad in ["", "mh2:0", "mh1:x", "mh1:1*", "mh1:1*0", "mh1:1..2", "mh1:70000", "mh1:1*99999999999"] {
+        for bad in [
+            "",
+            "mh2:0",
+            "mh1:x",
+            "mh1:1*",
+            "mh1:1*0",
+            "mh1:1..2",
+            "mh1:70000",
+            "mh1:1*99999999999",
+        ] {
             let err = bad.parse::<Schedule>().unwrap_err().to_string();
             assert!(err.starts_with("bad replay schedule"), "{bad}: {err}");
         }

@@ -36,7 +36,11 @@ impl Sid {
     pub fn new(revision: u8, authority: u64, subs: Vec<u32>) -> Sid {
         assert!(authority < 1 << 48, "identifier authority is 48 bits");
         assert!(!subs.is_empty() && subs.len() <= SUB_AUTHORITIES_MAX);
-        Sid { revision, authority, subs }
+        Sid {
+            revision,
+            authority,
+            subs,
+        }
     }
 
     /// `S-1-5-18`, the LocalSystem account: the default process user.
@@ -46,7 +50,10 @@ impl Sid {
 
     /// Parse the standard string form, e.g. `S-1-5-21-7-8-9-1001`.
     pub fn parse(text: &str) -> Result<Sid, SidError> {
-        let err = |reason| SidError { text: text.to_string(), reason };
+        let err = |reason| SidError {
+            text: text.to_string(),
+            reason,
+        };
         let mut parts = text.split('-');
         if !matches!(parts.next(), Some("S") | Some("s")) {
             return Err(err("must start with \"S-\""));
@@ -56,11 +63,17 @@ impl Sid {
             Some(_) => return Err(err("revision must be 1")),
             None => return Err(err("missing revision")),
         };
-        let authority_text = parts.next().ok_or_else(|| err("missing identifier authority"))?;
-        let authority = if let Some(hex) = authority_text.strip_prefix("0x").or_else(|| authority_text.strip_prefix("0X")) {
+        let authority_text = parts
+            .next()
+            .ok_or_else(|| err("missing identifier authority"))?;
+        let authority = if let Some(hex) = authority_text
+            .strip_prefix("0x")
+            .or_else(|| authority_text.strip_prefix("0X"))
+        {
             u64::from_str_radix(hex, 16).map_err(|_| err("identifier authority is not a number"))?
         } else {
-            parse_decimal(authority_text).ok_or_else(|| err("identifier authority is not a number"))?
+            parse_decimal(authority_text)
+                .ok_or_else(|| err("identifier authority is not a number"))?
         };
         if authority >= 1 << 48 {
             return Err(err("identifier authority is over 48 bits"));
@@ -77,7 +90,11 @@ impl Sid {
         if subs.len() > SUB_AUTHORITIES_MAX {
             return Err(err("more than 15 sub-authorities"));
         }
-        Ok(Sid { revision, authority, subs })
+        Ok(Sid {
+            revision,
+            authority,
+            subs,
+        })
     }
 
     /// The sub-authorities, the last of which is the relative identifier (RID).
@@ -89,7 +106,10 @@ impl Sid {
     pub fn with_rid(&self, rid: u32) -> Sid {
         let mut subs = self.subs.clone();
         *subs.last_mut().expect("a SID has a sub-authority") = rid;
-        Sid { subs, ..self.clone() }
+        Sid {
+            subs,
+            ..self.clone()
+        }
     }
 
     /// The binary `SID` structure, as Win32 lays it out in memory.
@@ -140,7 +160,11 @@ impl Sid {
         let mut subs = self.subs.clone();
         let domain = subs.len() - 2;
         subs[domain] = subs[domain].wrapping_add(1);
-        let forged = Sid { subs, ..self.clone() }.forge_crc(other.crc32());
+        let forged = Sid {
+            subs,
+            ..self.clone()
+        }
+        .forge_crc(other.crc32());
         (forged != *other).then_some(forged)
     }
 }
@@ -219,7 +243,10 @@ mod crc_forge {
         let mut reg = !target;
         for _ in 0..4 {
             let top = reg >> 24;
-            let index = TABLE.iter().position(|&t| t >> 24 == top).expect("CRC32 table top bytes are distinct");
+            let index = TABLE
+                .iter()
+                .position(|&t| t >> 24 == top)
+                .expect("CRC32 table top bytes are distinct");
             reg = ((reg ^ TABLE[index]) << 8) | index as u32;
         }
         (reg ^ reg_prefix).to_le_bytes()
@@ -243,7 +270,18 @@ mod tests {
 
     #[test]
     fn rejects_bad_text() {
-        for bad in ["", "S", "S-1", "S-1-5", "X-1-5-18", "S-2-5-18", "S-1-5-x", "S-1-5-4294967296", "S-1-5--1", "S-1-5-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15-16"] {
+        for bad in [
+            "",
+            "S",
+            "S-1",
+            "S-1-5",
+            "X-1-5-18",
+            "S-2-5-18",
+            "S-1-5-x",
+            "S-1-5-4294967296",
+            "S-1-5--1",
+            "S-1-5-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15-16",
+        ] {
             assert!(Sid::parse(bad).is_err(), "{bad} should not parse");
         }
     }
@@ -251,14 +289,20 @@ mod tests {
     #[test]
     fn binary_layout() {
         let sid = Sid::parse("S-1-5-21-1001").unwrap();
-        assert_eq!(sid.to_bytes(), [1, 2, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0, 0xE9, 3, 0, 0]);
+        assert_eq!(
+            sid.to_bytes(),
+            [1, 2, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0, 0xE9, 3, 0, 0]
+        );
     }
 
     #[test]
     fn crc_test_vector() {
         // LocalSystem: 01 01 00 00 00 00 00 05 12 00 00 00, CRC32 computed independently
         // (Python: zlib.crc32(bytes.fromhex("010100000000000512000000"))).
-        assert_eq!(Sid::local_system().to_bytes(), [1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0]);
+        assert_eq!(
+            Sid::local_system().to_bytes(),
+            [1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0]
+        );
         assert_eq!(Sid::local_system().crc32(), 0x130E_45A4);
     }
 
@@ -274,6 +318,9 @@ mod tests {
         let other_domain = Sid::parse("S-1-5-21-7-8-10-1002").unwrap();
         let forged = other_domain.colliding_with(&a).unwrap();
         assert_eq!(forged.crc32(), a.crc32());
-        assert_eq!(forged.sub_authorities()[..4], other_domain.sub_authorities()[..4]);
+        assert_eq!(
+            forged.sub_authorities()[..4],
+            other_domain.sub_authorities()[..4]
+        );
     }
 }

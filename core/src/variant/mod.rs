@@ -5,7 +5,17 @@
 //! The trait is public: a candidate fix can live in the user's own crate and be handed to
 //! [`crate::engine::check`] like the built-in ones.
 
+mod fix_bind_list;
+mod fix_full_sid;
+mod fix_inherit_token;
+mod fixed;
 mod original;
+#[cfg(test)]
+mod tests;
+mod wrong_keep_shortcut;
+mod wrong_respawn;
+mod wrong_signal_on_exit;
+mod wrong_wait_timeout;
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,7 +27,15 @@ use crate::monitor::Invariant;
 use crate::sim::Sid;
 use crate::trace::{ListId, PollerId};
 
+pub use fix_bind_list::FixBindList;
+pub use fix_full_sid::FixFullSid;
+pub use fix_inherit_token::FixInheritToken;
+pub use fixed::Fixed;
 pub use original::Original;
+pub use wrong_keep_shortcut::WrongKeepShortcut;
+pub use wrong_respawn::WrongRespawn;
+pub use wrong_signal_on_exit::WrongSignalOnExit;
+pub use wrong_wait_timeout::WrongWaitTimeout;
 
 /// The key a connection list is filed under in shared memory.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -110,13 +128,18 @@ impl Expectation {
 
     /// Expected to violate `must`, and allowed to violate `may`.
     pub fn violates(must: &[Invariant], may: &[Invariant]) -> Expectation {
-        Expectation { must: must.to_vec(), may: may.to_vec() }
+        Expectation {
+            must: must.to_vec(),
+            may: may.to_vec(),
+        }
     }
 
     /// Whether `observed` (the invariants a run found violated) agrees with this expectation.
     pub fn agrees_with(&self, observed: &[Invariant]) -> bool {
         self.must.iter().all(|i| observed.contains(i))
-            && observed.iter().all(|i| self.must.contains(i) || self.may.contains(i))
+            && observed
+                .iter()
+                .all(|i| self.must.contains(i) || self.may.contains(i))
     }
 }
 
@@ -128,7 +151,9 @@ pub trait Variant: Send + Sync + 'static {
     /// One paragraph: what it changes, why, and what it should and should not fix.
     fn description(&self) -> &str;
 
-    /// What it is expected to violate in `family`.
+    /// What it is expected to violate in `family`. Families overlap: a multi-user or
+    /// crc-collision scenario may also log on as the process user (generated ones do), so what a
+    /// variant does in mixed workloads it may also do there.
     fn expected(&self, family: Family) -> Expectation {
         let _ = family;
         Expectation::clean()
@@ -150,8 +175,7 @@ pub trait Variant: Send + Sync + 'static {
         if let [only] = lists {
             return Some(only.id);
         }
-        let mine = self.list_key(me.user);
-        lists.iter().find(|list| *list.key == mine).map(|list| list.id)
+        list_keyed(lists, &self.list_key(me.user))
     }
 
     /// What the poller does when it finds no list. Default: quit without signalling.
@@ -170,9 +194,38 @@ pub trait Variant: Send + Sync + 'static {
     }
 }
 
+/// The list filed under `key`, if any: a poller's search by its own key, without the one-list
+/// shortcut.
+pub fn list_keyed(lists: &[ListView<'_>], key: &ListKey) -> Option<ListId> {
+    lists
+        .iter()
+        .find(|list| list.key == key)
+        .map(|list| list.id)
+}
+
+/// The list the poller was handed when it was created: a bound poller never searches.
+pub fn bound_list(me: &PollerView<'_>) -> Option<ListId> {
+    Some(me.bound)
+}
+
+/// `user`'s full SID as the list key, instead of its CRC32.
+pub fn key_by_full_sid(user: &Sid) -> ListKey {
+    ListKey::Sid(user.clone())
+}
+
 /// Every built-in variant, in DESIGN.md's order.
 pub fn builtin() -> Vec<Arc<dyn Variant>> {
-    vec![Arc::new(Original)]
+    vec![
+        Arc::new(Original),
+        Arc::new(FixBindList),
+        Arc::new(FixInheritToken),
+        Arc::new(FixFullSid),
+        Arc::new(Fixed),
+        Arc::new(WrongSignalOnExit),
+        Arc::new(WrongWaitTimeout),
+        Arc::new(WrongKeepShortcut),
+        Arc::new(WrongRespawn),
+    ]
 }
 
 /// An unknown variant name.
@@ -188,6 +241,15 @@ pub struct UnknownVariant {
 /// The built-in variant called `name`.
 pub fn by_name(name: &str) -> Result<Arc<dyn Variant>, UnknownVariant> {
     let all = builtin();
-    let known = all.iter().map(|v| v.name().to_string()).collect::<Vec<_>>().join(", ");
-    all.into_iter().find(|v| v.name() == name).ok_or(UnknownVariant { name: name.to_string(), known })
+    let known = all
+        .iter()
+        .map(|v| v.name().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    all.into_iter()
+        .find(|v| v.name() == name)
+        .ok_or(UnknownVariant {
+            name: name.to_string(),
+            known,
+        })
 }

@@ -28,10 +28,14 @@ impl Variant for Original {
         use Invariant::*;
         match family {
             Family::ServiceAccount | Family::SameUser => Expectation::clean(),
-            Family::MultiUser => Expectation::violates(&[PollerSignals], &[]),
+            Family::MultiUser => Expectation::violates(&[PollerSignals], &[PollerOwnsList]),
             Family::Mixed => Expectation::violates(&[PollerOwnsList], &[PollerSignals]),
-            Family::CrcCollision => Expectation::violates(&[ListIsolation], &[PollerSignals, PollerOwnsList]),
-            Family::Any => Expectation::violates(&[PollerSignals], &[PollerOwnsList, ListIsolation]),
+            Family::CrcCollision => {
+                Expectation::violates(&[ListIsolation], &[PollerSignals, PollerOwnsList])
+            }
+            Family::Any => {
+                Expectation::violates(&[PollerSignals], &[PollerOwnsList, ListIsolation])
+            }
         }
     }
 }
