@@ -10,7 +10,7 @@ use crate::engine::{CheckConfig, CheckResult, Failure, Strategy};
 use crate::monitor::{Finding, Invariant, PollerEnd};
 use crate::scenario::Scenario;
 use crate::sim::{Actor, SimOutcome, UserId};
-use crate::trace::{Entry, Event, OpKind};
+use crate::trace::{Entry, Event, ListId, OpKind, PollerId, StoreId};
 
 /// The `schema` field of every JSON report this version writes.
 pub const SCHEMA: &str = "mapihang.report/1";
@@ -54,6 +54,17 @@ pub struct TraceLine {
     pub user: String,
     /// What happened, in words.
     pub event: String,
+    /// What happened, as a stable kebab-case name (`logon`, `release-wait`, `poller-quit`, ...).
+    pub kind: String,
+    /// The poller the entry is about (`P2`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poller: Option<String>,
+    /// The connection list the entry is about (`L1`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<String>,
+    /// The message store the entry is about (`M1`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
     /// Part of a thread's implicit cleanup at its end.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub implicit: bool,
@@ -304,12 +315,19 @@ impl<'a> Names<'a> {
         self.log()
             .iter()
             .zip(self.users_over_time())
-            .map(|(entry, user)| TraceLine {
-                step: entry.step,
-                actor: self.actor(entry.actor),
-                user: self.user(user),
-                event: self.event(&entry.event),
-                implicit: entry.implicit,
+            .map(|(entry, user)| {
+                let refs = refs(&entry.event);
+                TraceLine {
+                    step: entry.step,
+                    actor: self.actor(entry.actor),
+                    user: self.user(user),
+                    event: self.event(&entry.event),
+                    kind: kind(&entry.event).to_string(),
+                    poller: refs.0.map(|p| format!("P{}", p.0)),
+                    list: refs.1.map(|l| format!("L{}", l.0)),
+                    store: refs.2.map(|m| format!("M{}", m.0)),
+                    implicit: entry.implicit,
+                }
             })
             .collect()
     }
@@ -592,5 +610,68 @@ fn op_name(op: OpKind) -> &'static str {
         OpKind::OpenStore => "open_store",
         OpKind::Logoff => "logoff",
         OpKind::Revert => "revert",
+    }
+}
+
+/// The stable kebab-case name of an event.
+fn kind(event: &Event) -> &'static str {
+    match event {
+        Event::Impersonate { .. } => "impersonate",
+        Event::Revert => "revert",
+        Event::Skipped { .. } => "skipped",
+        Event::ListCreated { .. } => "list-created",
+        Event::PollerCreated { .. } => "poller-created",
+        Event::PollerStarted { .. } => "poller-started",
+        Event::Logon { .. } => "logon",
+        Event::OpenStore { .. } => "open-store",
+        Event::ReleaseWait { .. } => "release-wait",
+        Event::ReleaseDone { .. } => "release-done",
+        Event::PollerRespawned { .. } => "poller-respawned",
+        Event::Logoff { .. } => "logoff",
+        Event::ListRemoved { .. } => "list-removed",
+        Event::PollerStopRequested { .. } => "poller-stop-requested",
+        Event::PollerFound { .. } => "poller-found",
+        Event::WorkDone { .. } => "work-done",
+        Event::SignalledWithoutWork { .. } => "signalled-without-work",
+        Event::PollerQuit { .. } => "poller-quit",
+        Event::PollerStopped { .. } => "poller-stopped",
+        Event::PollerExhausted { .. } => "poller-exhausted",
+        Event::ThreadDone => "thread-done",
+    }
+}
+
+/// The poller, list and store an event is about.
+fn refs(event: &Event) -> (Option<PollerId>, Option<ListId>, Option<StoreId>) {
+    match *event {
+        Event::ListCreated { list, .. }
+        | Event::Logon { list, .. }
+        | Event::Logoff { list, .. } => (None, Some(list), None),
+        Event::PollerCreated { poller, list }
+        | Event::ListRemoved { list, poller }
+        | Event::PollerFound { poller, list, .. } => (Some(poller), Some(list), None),
+        Event::PollerRespawned { new, list, .. } => (Some(new), Some(list), None),
+        Event::PollerStarted { poller, .. }
+        | Event::PollerStopRequested { poller }
+        | Event::PollerQuit { poller, .. }
+        | Event::PollerStopped { poller }
+        | Event::PollerExhausted { poller } => (Some(poller), None, None),
+        Event::OpenStore { store, .. } | Event::ReleaseDone { store, .. } => {
+            (None, None, Some(store))
+        }
+        Event::ReleaseWait {
+            store,
+            list,
+            poller,
+            ..
+        } => (Some(poller), Some(list), Some(store)),
+        Event::WorkDone {
+            poller,
+            list,
+            store,
+        } => (Some(poller), Some(list), Some(store)),
+        Event::SignalledWithoutWork { poller, store } => (Some(poller), None, Some(store)),
+        Event::Impersonate { .. } | Event::Revert | Event::Skipped { .. } | Event::ThreadDone => {
+            (None, None, None)
+        }
     }
 }
