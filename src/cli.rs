@@ -22,6 +22,10 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Re-run a reported failure exactly and confirm the same violation.
     Replay(ReplayArgs),
+    /// Generate scenarios of a family, find a violation, shrink it to a minimal repro.
+    Hunt(HuntArgs),
+    /// Print a generated scenario (JSON that `check` accepts).
+    Scenario(ScenarioArgs),
 }
 
 /// How output is printed.
@@ -128,4 +132,44 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command,
             Err(ExitCode::from(2))
         }
     }
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct HuntArgs {
+    /// The variant under test (see `mapihang variants`).
+    #[arg(long, default_value = "original")]
+    pub variant: String,
+    /// The scenario family: service-account, same-user, multi-user, mixed, crc-collision, any.
+    #[arg(long, default_value = "any", value_parser = crate::hunting::parse_family)]
+    pub family: mapihang_core::family::Family,
+    /// How many scenarios to try at most.
+    #[arg(long, default_value_t = 1000)]
+    pub cases: usize,
+    /// Random schedules per scenario.
+    #[arg(long, default_value_t = 200)]
+    pub schedules: usize,
+    /// The hunt's seed (scenarios and schedules are a pure function of it).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Only violations of this invariant count (default: any), e.g. poller-signals.
+    #[arg(long, value_parser = crate::hunting::parse_invariant)]
+    pub invariant: Option<mapihang_core::monitor::Invariant>,
+    /// OS threads to spread the cases over (the result does not depend on it).
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+    /// The step bound of one execution.
+    #[arg(long, default_value_t = mapihang_core::engine::STEPS_MAX_DEFAULT)]
+    pub steps_max: usize,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ScenarioArgs {
+    /// The scenario family.
+    #[arg(long, value_parser = crate::hunting::parse_family)]
+    pub family: mapihang_core::family::Family,
+    /// The generator's seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }

@@ -60,6 +60,8 @@ pub(crate) fn execute(command: Command, extra: Vec<Arc<dyn Variant>>) -> Result<
         Command::Variants(args) => list_variants(&variants, &args),
         Command::Check(args) => check(&variants, &args),
         Command::Replay(args) => replay(&variants, &args),
+        Command::Hunt(args) => crate::hunting::hunt(&variants, &args),
+        Command::Scenario(args) => crate::hunting::scenario(&args),
     }
 }
 
@@ -135,6 +137,7 @@ pub(crate) fn check_config(args: &ExploreArgs) -> Result<CheckConfig, CliError> 
         seed: args.seed,
         steps_max: args.steps_max,
         stop_on_first: false,
+        target: None,
     })
 }
 
@@ -233,6 +236,7 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
         seed: 0,
         steps_max: input.steps_max,
         stop_on_first: true,
+        target: None,
     };
     let failing = usize::from(replayed.faithful && !replayed.findings.is_empty());
     let mut per_invariant = BTreeMap::new();

@@ -7,6 +7,7 @@
 
 mod cli;
 mod commands;
+mod hunting;
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -34,6 +34,9 @@ pub struct CheckConfig {
     pub steps_max: usize,
     /// Stop at the first failing execution (hunting), rather than counting them all (checking).
     pub stop_on_first: bool,
+    /// Only an execution that violates this invariant is kept as the first failure and stops
+    /// the run (`None`: any invariant). Every violation is still counted.
+    pub target: Option<Invariant>,
 }
 
 impl Default for CheckConfig {
@@ -44,6 +47,7 @@ impl Default for CheckConfig {
             seed: 0,
             steps_max: STEPS_MAX_DEFAULT,
             stop_on_first: false,
+            target: None,
         }
     }
 }
@@ -164,7 +168,7 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
         BTreeMap::<Invariant, usize>::new(),
     )));
     let (sink, tally) = (shared.clone(), counts.clone());
-    let stop_on_first = config.stop_on_first;
+    let (stop_on_first, target) = (config.stop_on_first, config.target);
     let mut execution = 0usize;
     let stats = runner::run(
         &config.strategy,
@@ -190,6 +194,9 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
             seen.dedup();
             for invariant in seen {
                 *tally.1.entry(invariant).or_default() += 1;
+            }
+            if target.is_some_and(|target| !findings.iter().any(|f| f.invariant() == target)) {
+                return Next::Continue;
             }
             let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
             if sink.is_empty() {
@@ -243,6 +250,7 @@ pub fn replay(
         seed: 0,
         steps_max,
         stop_on_first: true,
+        target: None,
     };
     let result = run_once(variant, scenario, &config);
     let faithful = result.schedule == *schedule;

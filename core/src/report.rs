@@ -122,6 +122,44 @@ pub struct Report {
     pub stacks: Vec<StackLine>,
     /// Wall time (the only field that differs between identical runs).
     pub elapsed_ms: u64,
+    /// For a report written by `hunt`: how the violation was found and shrunk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hunt: Option<HuntSummary>,
+}
+
+/// How a hunt found and shrank its violation (all counts; times are wall time).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HuntSummary {
+    /// The family scenarios were drawn from.
+    pub family: crate::family::Family,
+    /// The hunt's seed.
+    pub seed: u64,
+    /// Scenarios budgeted.
+    pub cases: usize,
+    /// Scenarios tried, up to and including the failing one.
+    pub cases_tried: usize,
+    /// Random schedules per scenario.
+    pub schedules_per_case: usize,
+    /// Executions run while searching.
+    pub schedules_run: usize,
+    /// Candidate scenarios tried while shrinking.
+    pub shrink_steps: usize,
+    /// Candidates that still failed.
+    pub shrink_accepted: usize,
+    /// Executions run while shrinking.
+    pub shrink_schedules: usize,
+    /// Ops of the scenario as generated (`None` when nothing was found).
+    pub original_ops: Option<usize>,
+    /// Ops of the shrunk scenario.
+    pub shrunk_ops: Option<usize>,
+    /// Distinct users logging on in the shrunk scenario.
+    pub users: Option<usize>,
+    /// The fewest preemptions the shrunk violation needs (`None`: not found within the bound).
+    pub preemptions: Option<usize>,
+    /// Milliseconds to the first detection.
+    pub detection_ms: u64,
+    /// Milliseconds to the end of shrinking.
+    pub total_ms: u64,
 }
 
 /// The scheduler's name as reports and the CLI spell it.
@@ -168,6 +206,7 @@ impl Report {
             trace: Vec::new(),
             stacks: Vec::new(),
             elapsed_ms,
+            hunt: None,
         };
         if let Some(failure) = failure {
             report.describe(failure);

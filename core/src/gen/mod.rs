@@ -59,12 +59,19 @@ pub fn strategy(family: Family) -> BoxedStrategy<Scenario> {
 /// One scenario of `family`, a pure function of `seed`: the first value of [`strategy`] drawn
 /// from a ChaCha RNG seeded from `seed`.
 pub fn generate(family: Family, seed: u64) -> Scenario {
+    tree(family, seed).current()
+}
+
+/// The proptest value tree behind [`generate`]: its current value is `generate(family, seed)`,
+/// and `simplify`/`complicate` walk proptest's shrinking from there.
+pub fn tree(family: Family, seed: u64) -> Box<dyn ValueTree<Value = Scenario>> {
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(seed));
     let mut runner = TestRunner::new_with_rng(Config::default(), rng);
-    strategy(family)
-        .new_tree(&mut runner)
-        .expect("the generators never reject a value")
-        .current()
+    Box::new(
+        strategy(family)
+            .new_tree(&mut runner)
+            .expect("the generators never reject a value"),
+    )
 }
 
 /// 32 bytes from a `u64` (SplitMix64), the ChaCha seed of [`generate`].

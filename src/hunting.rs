@@ -1,0 +1,188 @@
+//! `mapihang hunt` and `mapihang scenario`.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use mapihang_core::family::Family;
+use mapihang_core::gen;
+use mapihang_core::hunt::{self, HuntConfig, HuntResult, Progress};
+use mapihang_core::monitor::Invariant;
+use mapihang_core::report::{HuntSummary, Report, SCHEMA};
+use mapihang_core::variant::Variant;
+
+use crate::cli::{Format, HuntArgs, ScenarioArgs};
+use crate::commands::{emit, CliError, Variants};
+
+pub(crate) fn scenario(args: &ScenarioArgs) -> Result<u8, CliError> {
+    println!("{}", gen::generate(args.family, args.seed).to_json());
+    Ok(0)
+}
+
+/// The JSON `hunt --format json` prints when nothing was found.
+#[derive(Serialize)]
+struct HuntPass<'a> {
+    schema: &'static str,
+    variant: &'a str,
+    verdict: &'static str,
+    violations: [(); 0],
+    hunt: HuntSummary,
+    elapsed_ms: u64,
+}
+
+pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError> {
+    if args.cases == 0 || args.schedules == 0 || args.jobs == 0 {
+        return Err(CliError::Usage(
+            "--cases, --schedules and --jobs must be at least 1".into(),
+        ));
+    }
+    let variant = variants.get(&args.variant)?;
+    let config = HuntConfig {
+        family: args.family,
+        cases: args.cases,
+        schedules: args.schedules,
+        seed: args.seed,
+        target: args.invariant,
+        jobs: args.jobs,
+        steps_max: args.steps_max,
+        ..HuntConfig::default()
+    };
+    let bar = progress_bar(args.output.format, args.cases);
+    let on_progress = |p: Progress| match p {
+        Progress::Searching { done, .. } => bar.set_position(done as u64),
+        Progress::Shrinking { steps, ops } => {
+            bar.set_message(format!("shrinking: {steps} candidates, {ops} ops"));
+        }
+    };
+    let result = hunt::hunt(variant.clone(), &config, &on_progress);
+    bar.finish_and_clear();
+    let summary = summary(&config, &result);
+    let Some(found) = &result.found else {
+        let what = args
+            .invariant
+            .map_or("any invariant".to_string(), |i| i.to_string());
+        match args.output.format {
+            Format::Text => println!(
+                "no violation of {what} found: variant {}, family {}, {} cases, {} schedules, {} ms (seed {})",
+                variant.name(),
+                config.family,
+                summary.cases_tried,
+                summary.schedules_run,
+                summary.total_ms,
+                config.seed
+            ),
+            Format::Json => {
+                let pass = HuntPass {
+                    schema: SCHEMA,
+                    variant: variant.name(),
+                    verdict: "pass",
+                    violations: [],
+                    elapsed_ms: summary.total_ms,
+                    hunt: summary,
+                };
+                println!("{}", serde_json::to_string_pretty(&pass).expect("serialisable"));
+            }
+        }
+        return Ok(0);
+    };
+    let mut report = Report::from_check(
+        variant.name(),
+        &found.scenario,
+        &found.config,
+        &found.check,
+        result.total_ms,
+    );
+    report.hunt = Some(summary);
+    report.repro = Some(match &args.output.out {
+        Some(out) => format!("mapihang replay {}", out.display()),
+        None => format!(
+            "mapihang hunt --variant {} --family {} --seed {} --cases {} --schedules {}{} --out REPORT.json && mapihang replay REPORT.json",
+            variant.name(),
+            config.family,
+            config.seed,
+            config.cases,
+            config.schedules,
+            args.invariant.map_or(String::new(), |i| format!(" --invariant {i}"))
+        ),
+    });
+    if args.output.format == Format::Text {
+        print!("{}", headline(variant.as_ref(), found.invariant, &report));
+    }
+    emit(&report, &args.output)?;
+    Ok(1)
+}
+
+fn summary(config: &HuntConfig, result: &HuntResult) -> HuntSummary {
+    let found = result.found.as_ref();
+    HuntSummary {
+        family: config.family,
+        seed: config.seed,
+        cases: config.cases,
+        cases_tried: result.stats.cases_tried,
+        schedules_per_case: config.schedules,
+        schedules_run: result.stats.schedules_run,
+        shrink_steps: result.stats.shrink_steps,
+        shrink_accepted: result.stats.shrink_accepted,
+        shrink_schedules: result.stats.shrink_schedules,
+        original_ops: found.map(|f| f.original.ops_total()),
+        shrunk_ops: found.map(|f| f.scenario.ops_total()),
+        users: found.map(|f| hunt::users_logging_on(&f.scenario)),
+        preemptions: found.and_then(|f| f.preemptions),
+        detection_ms: result.detection_ms,
+        total_ms: result.total_ms,
+    }
+}
+
+/// What was found, how it was shrunk, and the minimal scenario, before the report itself.
+fn headline(variant: &dyn Variant, invariant: Invariant, report: &Report) -> String {
+    let hunt = report.hunt.as_ref().expect("a hunt report");
+    let preemptions = hunt.preemptions.map_or(
+        "a random schedule (no bounded DFS found it)".to_string(),
+        |p| format!("{p} preemption(s)"),
+    );
+    format!(
+        "FOUND {invariant} under {} in family {}: case {} of {} ({} schedules), {} ms\n\
+         shrunk from {} to {} ops and {} user(s) in {} steps ({} accepted, {} schedules); \
+         minimal schedule needs {preemptions}; {} ms in all\n\nminimal scenario:\n{}\n\n",
+        variant.name(),
+        hunt.family,
+        hunt.cases_tried,
+        hunt.cases,
+        hunt.schedules_run,
+        hunt.detection_ms,
+        hunt.original_ops.unwrap_or(0),
+        hunt.shrunk_ops.unwrap_or(0),
+        hunt.users.unwrap_or(0),
+        hunt.shrink_steps,
+        hunt.shrink_accepted,
+        hunt.shrink_schedules,
+        hunt.total_ms,
+        serde_json::to_string(&report.scenario).expect("serialisable"),
+    )
+}
+
+/// A progress bar on stderr, only on a terminal and only for text output.
+fn progress_bar(format: Format, cases: usize) -> ProgressBar {
+    if format != Format::Text || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(cases as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} hunting {pos}/{len} cases [{elapsed}] {msg}")
+            .expect("a valid template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// Parse a family name for clap.
+pub(crate) fn parse_family(text: &str) -> Result<Family, String> {
+    text.parse::<Family>().map_err(|e| e.to_string())
+}
+
+/// Parse an invariant name for clap.
+pub(crate) fn parse_invariant(text: &str) -> Result<Invariant, String> {
+    text.parse::<Invariant>()
+}
