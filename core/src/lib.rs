@@ -2,6 +2,7 @@
 pub mod engine;
 pub mod family;
 pub mod gen;
+pub mod hunt;
 mod mapi;
 pub mod monitor;
 pub mod report;
