@@ -26,6 +26,8 @@ pub(crate) enum Command {
     Hunt(HuntArgs),
     /// Print a generated scenario (JSON that `check` accepts).
     Scenario(ScenarioArgs),
+    /// Add to or re-check the regression corpus (tests/corpus).
+    Corpus(CorpusArgs),
 }
 
 /// How output is printed.
@@ -172,4 +174,38 @@ pub(crate) struct ScenarioArgs {
     /// The generator's seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CorpusArgs {
+    #[command(subcommand)]
+    pub command: CorpusCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum CorpusCommand {
+    /// Record a scenario (a report from `check`/`hunt --out`, or a scenario file) with every
+    /// variant's current verdict.
+    Add(CorpusAddArgs),
+    /// Re-check every corpus file against its recorded verdicts.
+    Check(CorpusCheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CorpusAddArgs {
+    /// A JSON report or a scenario.
+    pub file: PathBuf,
+    /// The corpus folder.
+    #[arg(long, default_value = "tests/corpus")]
+    pub dir: PathBuf,
+    /// Where the scenario came from.
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CorpusCheckArgs {
+    /// The corpus folder.
+    #[arg(long, default_value = "tests/corpus")]
+    pub dir: PathBuf,
 }

@@ -62,6 +62,7 @@ pub(crate) fn execute(command: Command, extra: Vec<Arc<dyn Variant>>) -> Result<
         Command::Replay(args) => replay(&variants, &args),
         Command::Hunt(args) => crate::hunting::hunt(&variants, &args),
         Command::Scenario(args) => crate::hunting::scenario(&args),
+        Command::Corpus(args) => crate::corpus_cmd::corpus(&variants, &args),
     }
 }
 

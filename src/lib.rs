@@ -7,6 +7,7 @@
 
 mod cli;
 mod commands;
+mod corpus_cmd;
 mod hunting;
 
 use std::process::ExitCode;

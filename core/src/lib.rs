@@ -1,4 +1,5 @@
 //! placeholder
+pub mod corpus;
 pub mod engine;
 pub mod family;
 pub mod gen;

@@ -1,7 +1,9 @@
 //! mapihang's integration tests: one binary, one module per area (see STYLE.md).
 
 mod cli;
+mod corpus;
 mod engine;
+mod props;
 
 use std::path::PathBuf;
 

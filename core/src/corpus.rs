@@ -1,0 +1,109 @@
+//! The regression corpus: scenarios with the verdict each variant is expected to give.
+//!
+//! A corpus file (`tests/corpus/*.json`) holds one [`CorpusEntry`]: a scenario, the schedules
+//! and seed it is checked with, and per variant the exact set of invariants it violates there.
+//! `cargo test` re-checks every file, so a change to the model, a monitor or a variant that moves
+//! any verdict shows up as a failing test naming the file and the variant.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{self, CheckConfig, Strategy};
+use crate::monitor::Invariant;
+use crate::scenario::{Scenario, ScenarioError};
+use crate::variant::Variant;
+
+/// Random schedules per variant when an entry does not say.
+pub const SCHEDULES_DEFAULT: usize = 1000;
+
+fn schedules_default() -> usize {
+    SCHEDULES_DEFAULT
+}
+
+/// One corpus file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorpusEntry {
+    /// Where the scenario came from (a hunt, a fuzz crash, a design case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Random schedules per variant.
+    #[serde(default = "schedules_default")]
+    pub schedules: usize,
+    /// The schedules' seed.
+    #[serde(default)]
+    pub seed: u64,
+    /// Per variant name, the invariants it violates on this scenario (empty: keeps them all).
+    pub expect: BTreeMap<String, Vec<Invariant>>,
+}
+
+/// A variant whose verdict on an entry is not the expected one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    /// The variant's name.
+    pub variant: String,
+    /// What the entry expects.
+    pub expected: Vec<Invariant>,
+    /// What the check found.
+    pub observed: Vec<Invariant>,
+}
+
+/// The invariants `variant` violates on `scenario` over `schedules` random schedules.
+pub fn observe(variant: Arc<dyn Variant>, scenario: &Scenario, schedules: usize, seed: u64) -> Vec<Invariant> {
+    let config = CheckConfig { strategy: Strategy::Random, schedules, seed, ..CheckConfig::default() };
+    engine::check(variant, scenario, &config).per_invariant.into_keys().collect()
+}
+
+impl CorpusEntry {
+    /// An entry for `scenario` whose expectations are what `variants` do on it now.
+    pub fn record(scenario: Scenario, variants: &[Arc<dyn Variant>], note: Option<String>) -> CorpusEntry {
+        let (schedules, seed) = (SCHEDULES_DEFAULT, 0);
+        let expect = variants
+            .iter()
+            .map(|v| (v.name().to_string(), observe(v.clone(), &scenario, schedules, seed)))
+            .collect();
+        CorpusEntry { note, scenario, schedules, seed, expect }
+    }
+
+    /// Parse and validate an entry.
+    pub fn from_json(text: &str) -> Result<CorpusEntry, ScenarioError> {
+        let entry: CorpusEntry = serde_json::from_str(text)?;
+        entry.scenario.validate()?;
+        Ok(entry)
+    }
+
+    /// The entry as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("an entry always serialises")
+    }
+
+    /// Re-check every variant the entry names (looked up in `variants`); unknown names are
+    /// reported as a mismatch with nothing observed.
+    pub fn verify(&self, variants: &[Arc<dyn Variant>]) -> Vec<Mismatch> {
+        let mut mismatches = Vec::new();
+        for (name, expected) in &self.expect {
+            let observed = match variants.iter().find(|v| v.name() == name) {
+                Some(variant) => observe(variant.clone(), &self.scenario, self.schedules, self.seed),
+                None => Vec::new(),
+            };
+            if observed != *expected || !variants.iter().any(|v| v.name() == name) {
+                mismatches.push(Mismatch { variant: name.clone(), expected: expected.clone(), observed });
+            }
+        }
+        mismatches
+    }
+
+    /// A file name for the entry: a stable hash of its scenario.
+    pub fn file_name(&self) -> String {
+        let hash = self
+            .scenario
+            .to_json()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+        format!("{hash:016x}.json")
+    }
+}
