@@ -71,6 +71,8 @@ impl FromStr for Invariant {
 }
 
 /// How a waited-for poller ended, as far as the log tells.
+// The fields are ids named in each variant's own doc line.
+#[allow(missing_docs)]
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum PollerEnd {
     /// Quit at `step`: it saw `lists` lists and none it could take (running as `user`).
@@ -84,6 +86,8 @@ pub enum PollerEnd {
 }
 
 /// One violation in one execution, as ids.
+// The fields are ids named in each variant's own doc line.
+#[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Finding {
     /// `thread` waits forever in a store release for `poller`'s signal. `cut_off` when the step

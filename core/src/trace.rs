@@ -24,6 +24,8 @@ pub struct StoreId(pub u16);
 pub struct PollerId(pub u16);
 
 /// One thing that happened.
+// The fields are ids named in each variant's own doc line.
+#[allow(missing_docs)]
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// The thread now impersonates `user`.
