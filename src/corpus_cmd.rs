@@ -24,10 +24,19 @@ struct WithScenario {
 }
 
 fn scenario_of(path: &Path) -> Result<Scenario, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     match serde_json::from_str::<WithScenario>(&text) {
         Ok(report) => {
-            report.scenario.validate().map_err(|source| CliError::Scenario { path: path.to_path_buf(), source })?;
+            report
+                .scenario
+                .validate()
+                .map_err(|source| CliError::Scenario {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
             Ok(report.scenario)
         }
         Err(_) => load_scenario(path),
@@ -36,9 +45,15 @@ fn scenario_of(path: &Path) -> Result<Scenario, CliError> {
 
 fn corpus_add(variants: &Variants, args: &CorpusAddArgs) -> Result<u8, CliError> {
     let scenario = scenario_of(&args.file)?;
-    let note = args.note.clone().or_else(|| Some(format!("added from {}", args.file.display())));
+    let note = args
+        .note
+        .clone()
+        .or_else(|| Some(format!("added from {}", args.file.display())));
     let entry = CorpusEntry::record(scenario, variants.all(), note);
-    std::fs::create_dir_all(&args.dir).map_err(|source| CliError::Write { path: args.dir.clone(), source })?;
+    std::fs::create_dir_all(&args.dir).map_err(|source| CliError::Write {
+        path: args.dir.clone(),
+        source,
+    })?;
     let path = args.dir.join(entry.file_name());
     write(&path, &(entry.to_json() + "\n"))?;
     println!("{}", path.display());
@@ -46,7 +61,11 @@ fn corpus_add(variants: &Variants, args: &CorpusAddArgs) -> Result<u8, CliError>
         let verdict = if invariants.is_empty() {
             "keeps every invariant".to_string()
         } else {
-            invariants.iter().map(|i| i.name()).collect::<Vec<_>>().join(", ")
+            invariants
+                .iter()
+                .map(|i| i.name())
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         println!("  {variant:<22} {verdict}");
     }
@@ -55,15 +74,24 @@ fn corpus_add(variants: &Variants, args: &CorpusAddArgs) -> Result<u8, CliError>
 
 fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliError> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(&args.dir)
-        .map_err(|source| CliError::Read { path: args.dir.clone(), source })?
+        .map_err(|source| CliError::Read {
+            path: args.dir.clone(),
+            source,
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
     let mut bad = 0;
     for path in &files {
-        let text = std::fs::read_to_string(path).map_err(|source| CliError::Read { path: path.clone(), source })?;
-        let entry = CorpusEntry::from_json(&text).map_err(|source| CliError::Scenario { path: path.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let entry = CorpusEntry::from_json(&text).map_err(|source| CliError::Scenario {
+            path: path.clone(),
+            source,
+        })?;
         for mismatch in entry.verify(variants.all()) {
             bad += 1;
             println!(
@@ -80,5 +108,9 @@ fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliEr
 }
 
 fn names(invariants: &[mapihang_core::monitor::Invariant]) -> String {
-    invariants.iter().map(|i| i.name()).collect::<Vec<_>>().join(", ")
+    invariants
+        .iter()
+        .map(|i| i.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

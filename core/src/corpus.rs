@@ -53,20 +53,48 @@ pub struct Mismatch {
 }
 
 /// The invariants `variant` violates on `scenario` over `schedules` random schedules.
-pub fn observe(variant: Arc<dyn Variant>, scenario: &Scenario, schedules: usize, seed: u64) -> Vec<Invariant> {
-    let config = CheckConfig { strategy: Strategy::Random, schedules, seed, ..CheckConfig::default() };
-    engine::check(variant, scenario, &config).per_invariant.into_keys().collect()
+pub fn observe(
+    variant: Arc<dyn Variant>,
+    scenario: &Scenario,
+    schedules: usize,
+    seed: u64,
+) -> Vec<Invariant> {
+    let config = CheckConfig {
+        strategy: Strategy::Random,
+        schedules,
+        seed,
+        ..CheckConfig::default()
+    };
+    engine::check(variant, scenario, &config)
+        .per_invariant
+        .into_keys()
+        .collect()
 }
 
 impl CorpusEntry {
     /// An entry for `scenario` whose expectations are what `variants` do on it now.
-    pub fn record(scenario: Scenario, variants: &[Arc<dyn Variant>], note: Option<String>) -> CorpusEntry {
+    pub fn record(
+        scenario: Scenario,
+        variants: &[Arc<dyn Variant>],
+        note: Option<String>,
+    ) -> CorpusEntry {
         let (schedules, seed) = (SCHEDULES_DEFAULT, 0);
         let expect = variants
             .iter()
-            .map(|v| (v.name().to_string(), observe(v.clone(), &scenario, schedules, seed)))
+            .map(|v| {
+                (
+                    v.name().to_string(),
+                    observe(v.clone(), &scenario, schedules, seed),
+                )
+            })
             .collect();
-        CorpusEntry { note, scenario, schedules, seed, expect }
+        CorpusEntry {
+            note,
+            scenario,
+            schedules,
+            seed,
+            expect,
+        }
     }
 
     /// Parse and validate an entry.
@@ -87,11 +115,17 @@ impl CorpusEntry {
         let mut mismatches = Vec::new();
         for (name, expected) in &self.expect {
             let observed = match variants.iter().find(|v| v.name() == name) {
-                Some(variant) => observe(variant.clone(), &self.scenario, self.schedules, self.seed),
+                Some(variant) => {
+                    observe(variant.clone(), &self.scenario, self.schedules, self.seed)
+                }
                 None => Vec::new(),
             };
             if observed != *expected || !variants.iter().any(|v| v.name() == name) {
-                mismatches.push(Mismatch { variant: name.clone(), expected: expected.clone(), observed });
+                mismatches.push(Mismatch {
+                    variant: name.clone(),
+                    expected: expected.clone(),
+                    observed,
+                });
             }
         }
         mismatches
@@ -103,7 +137,9 @@ impl CorpusEntry {
             .scenario
             .to_json()
             .bytes()
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+            });
         format!("{hash:016x}.json")
     }
 }

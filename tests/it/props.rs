@@ -26,7 +26,12 @@ pub fn config(cases: u32) -> Config {
 
 /// Whether `variant` violates `invariant` on `scenario` within `schedules` random schedules,
 /// seeded from the scenario (the same question every time proptest asks it).
-pub fn violates(variant: &str, scenario: &Scenario, invariant: Invariant, schedules: usize) -> bool {
+pub fn violates(
+    variant: &str,
+    scenario: &Scenario,
+    invariant: Invariant,
+    schedules: usize,
+) -> bool {
     let config = CheckConfig {
         strategy: Strategy::Random,
         schedules,
@@ -35,7 +40,9 @@ pub fn violates(variant: &str, scenario: &Scenario, invariant: Invariant, schedu
         target: Some(invariant),
         ..CheckConfig::default()
     };
-    engine::check(by_name(variant).unwrap(), scenario, &config).first_failure.is_some()
+    engine::check(by_name(variant).unwrap(), scenario, &config)
+        .first_failure
+        .is_some()
 }
 
 /// `keeps!(test_name, "variant", Family, Invariant, cases)`: a proptest property that `variant`
@@ -64,21 +71,53 @@ macro_rules! keeps {
 }
 
 // The seed's safe setups: no impersonation, or one impersonated user.
-keeps!(original_service_account_never_hangs, "original", Family::ServiceAccount, Invariant::PollerSignals, 64);
-keeps!(original_same_user_never_hangs, "original", Family::SameUser, Invariant::PollerSignals, 64);
+keeps!(
+    original_service_account_never_hangs,
+    "original",
+    Family::ServiceAccount,
+    Invariant::PollerSignals,
+    64
+);
+keeps!(
+    original_same_user_never_hangs,
+    "original",
+    Family::SameUser,
+    Invariant::PollerSignals,
+    64
+);
 
 /// Hunting in `family` finds the hang and shrinks it to at most 6 ops and exactly 2 users.
 fn check_hunt_shrinks(family: Family, seeds: std::ops::Range<u64>) {
     for seed in seeds {
-        let config = HuntConfig { family, seed, cases: 200, target: Some(Invariant::PollerSignals), ..HuntConfig::default() };
+        let config = HuntConfig {
+            family,
+            seed,
+            cases: 200,
+            target: Some(Invariant::PollerSignals),
+            ..HuntConfig::default()
+        };
         let result = hunt::hunt(by_name("original").unwrap(), &config, &|_| {});
-        let found = result.found.unwrap_or_else(|| panic!("{family} seed {seed}: no hang in 200 cases"));
+        let found = result
+            .found
+            .unwrap_or_else(|| panic!("{family} seed {seed}: no hang in 200 cases"));
         assert_eq!(found.invariant, Invariant::PollerSignals);
         let ops = found.scenario.ops_total();
         let users = hunt::users_logging_on(&found.scenario);
-        assert!(ops <= 6, "{family} seed {seed}: shrunk to {ops} ops: {}", found.scenario.to_json());
-        assert_eq!(users, 2, "{family} seed {seed}: {}", found.scenario.to_json());
-        assert!(found.check.first_failure.is_some(), "the minimal scenario still fails");
+        assert!(
+            ops <= 6,
+            "{family} seed {seed}: shrunk to {ops} ops: {}",
+            found.scenario.to_json()
+        );
+        assert_eq!(
+            users,
+            2,
+            "{family} seed {seed}: {}",
+            found.scenario.to_json()
+        );
+        assert!(
+            found.check.first_failure.is_some(),
+            "the minimal scenario still fails"
+        );
     }
 }
 
@@ -94,9 +133,18 @@ fn hunting_any_finds_and_shrinks_the_hang() {
 
 #[test]
 fn hunting_is_deterministic_whatever_the_jobs() {
-    let config = HuntConfig { family: Family::Any, seed: 9, cases: 100, ..HuntConfig::default() };
+    let config = HuntConfig {
+        family: Family::Any,
+        seed: 9,
+        cases: 100,
+        ..HuntConfig::default()
+    };
     let one = hunt::hunt(by_name("original").unwrap(), &config, &|_| {});
-    let two = hunt::hunt(by_name("original").unwrap(), &HuntConfig { jobs: 2, ..config }, &|_| {});
+    let two = hunt::hunt(
+        by_name("original").unwrap(),
+        &HuntConfig { jobs: 2, ..config },
+        &|_| {},
+    );
     assert_eq!(one.found, two.found);
     assert_eq!(one.stats, two.stats);
 }
