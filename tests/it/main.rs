@@ -4,6 +4,7 @@ mod cli;
 mod corpus;
 mod engine;
 mod props;
+mod schema;
 
 use std::path::PathBuf;
 
