@@ -28,6 +28,12 @@ pub(crate) enum Command {
     Scenario(ScenarioArgs),
     /// Add to or re-check the regression corpus (tests/corpus).
     Corpus(CorpusArgs),
+    /// Render a report: text, mermaid, svg or html.
+    Explain(ExplainArgs),
+    /// Every variant x every family: invariants observed violated vs declared; exit 1 on a mismatch.
+    Matrix(crate::matrix_cmd::MatrixArgs),
+    /// Every scenario within a small bound, each on every schedule with at most K preemptions.
+    Exhaustive(crate::exhaustive_cmd::ExhaustiveArgs),
 }
 
 /// How output is printed.
@@ -92,6 +98,27 @@ pub(crate) struct OutputArgs {
     /// Also write the JSON report to this file (what `mapihang replay` reads).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also write a picture of the report next to it (--out's name with the format's extension):
+    /// text, mermaid, svg or html.
+    #[arg(long, value_parser = parse_explain, requires = "out")]
+    pub explain: Option<mapihang_core::explain::ExplainFormat>,
+}
+
+fn parse_explain(text: &str) -> Result<mapihang_core::explain::ExplainFormat, String> {
+    text.parse()
+        .map_err(|e: mapihang_core::explain::UnknownFormat| e.to_string())
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ExplainArgs {
+    /// A JSON report (from `check`, `hunt` or `replay` with --out).
+    pub report: PathBuf,
+    /// text, mermaid, svg or html.
+    #[arg(long, value_parser = parse_explain, default_value = "text")]
+    pub format: mapihang_core::explain::ExplainFormat,
+    /// Write to this file instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -125,12 +152,19 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command,
             Err(ExitCode::SUCCESS)
         }
         Err(err) => {
+            // clap's message is several lines (usage, help hint); keep the first, and when it
+            // ends with a colon, the line that completes it (e.g. the missing argument).
             let text = err.render().to_string();
-            let line = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("bad usage");
-            eprintln!("mapihang: {}", line.trim_start_matches("error: "));
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let first = lines
+                .next()
+                .unwrap_or("bad usage")
+                .trim_start_matches("error: ");
+            let line = match lines.next() {
+                Some(next) if first.ends_with(':') => format!("{first} {next}"),
+                _ => first.to_string(),
+            };
+            eprintln!("mapihang: {line}");
             Err(ExitCode::from(2))
         }
     }

@@ -9,13 +9,15 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use mapihang_core::engine::{self, CheckConfig, Failure, Schedule, ScheduleError, Strategy};
+use mapihang_core::explain;
 use mapihang_core::family::Family;
 use mapihang_core::report::{Report, Verdict};
 use mapihang_core::scenario::{Scenario, ScenarioError};
 use mapihang_core::variant::{self, Expectation, UnknownVariant, Variant};
 
 use crate::cli::{
-    CheckArgs, Command, ExploreArgs, Format, OutputArgs, ReplayArgs, SchedulerArg, VariantsArgs,
+    CheckArgs, Command, ExplainArgs, ExploreArgs, Format, OutputArgs, ReplayArgs, SchedulerArg,
+    VariantsArgs,
 };
 
 /// Bad usage or bad input: printed as one line, exit code 2.
@@ -62,7 +64,10 @@ pub(crate) fn execute(command: Command, extra: Vec<Arc<dyn Variant>>) -> Result<
         Command::Replay(args) => replay(&variants, &args),
         Command::Hunt(args) => crate::hunting::hunt(&variants, &args),
         Command::Scenario(args) => crate::hunting::scenario(&args),
+        Command::Matrix(args) => crate::matrix_cmd::matrix(&variants, &args),
+        Command::Exhaustive(args) => crate::exhaustive_cmd::exhaustive(&variants, &args),
         Command::Corpus(args) => crate::corpus_cmd::corpus(&variants, &args),
+        Command::Explain(args) => explain(&args),
     }
 }
 
@@ -146,12 +151,32 @@ pub(crate) fn check_config(args: &ExploreArgs) -> Result<CheckConfig, CliError> 
 pub(crate) fn emit(report: &Report, output: &OutputArgs) -> Result<(), CliError> {
     if let Some(path) = &output.out {
         write(path, &(report.to_json() + "\n"))?;
+        if let Some(format) = output.explain {
+            write(
+                &path.with_extension(format.extension()),
+                &explain::render(report, format),
+            )?;
+        }
     }
     match output.format {
         Format::Text => print!("{}", report.to_text()),
         Format::Json => println!("{}", report.to_json()),
     }
     Ok(())
+}
+
+fn explain(args: &ExplainArgs) -> Result<u8, CliError> {
+    let path = &args.report;
+    let report: Report = serde_json::from_str(&read(path)?).map_err(|source| CliError::Report {
+        path: path.clone(),
+        source,
+    })?;
+    let rendered = explain::render(&report, args.format);
+    match &args.out {
+        Some(out) => write(out, &rendered)?,
+        None => print!("{rendered}"),
+    }
+    Ok(0)
 }
 
 fn exit_code(verdict: Verdict) -> u8 {

@@ -8,7 +8,9 @@
 mod cli;
 mod commands;
 mod corpus_cmd;
+mod exhaustive_cmd;
 mod hunting;
+mod matrix_cmd;
 
 use std::process::ExitCode;
 use std::sync::Arc;

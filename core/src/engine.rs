@@ -11,8 +11,9 @@ use crate::mapi::{Mapi, Session};
 use crate::monitor::{judge, Finding, Invariant};
 use crate::scenario::{Op, Scenario};
 use crate::sim::runner::{self, Next};
-use crate::sim::{Ctx, Sim, SimOutcome, UserId};
-use crate::trace::{Event, OpKind, StoreId};
+use crate::sim::short::Short;
+use crate::sim::{Aborted, Ctx, Sim, SimOutcome, UserId};
+use crate::trace::{Event, ListId, OpKind, SessionId, StoreId};
 use crate::variant::Variant;
 
 pub use crate::sim::runner::{Schedule, ScheduleError, Strategy};
@@ -109,7 +110,8 @@ enum Step {
 
 /// A scenario compiled for the engine: users interned, ops as `Step`s.
 struct Compiled {
-    users: Vec<crate::sim::Sid>,
+    /// Shared by every execution's world (interned once, never copied per execution).
+    users: Arc<Vec<crate::sim::Sid>>,
     threads: Vec<Vec<Step>>,
     polls_max: usize,
 }
@@ -146,7 +148,7 @@ fn compile(scenario: &Scenario) -> Compiled {
     // (counting the implicit cleanup), so this bound is never what ends a correct poller.
     let polls_max = 4 * scenario.ops_total() + 16;
     Compiled {
-        users,
+        users: Arc::new(users),
         threads,
         polls_max,
     }
@@ -176,13 +178,13 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
         config.schedules,
         config.steps_max,
         move |slot| {
-            let sim = Sim::new(compiled.users.clone());
+            let sim = Sim::with_users(compiled.users.clone());
             slot.register(&sim);
             run_execution(&sim, variant.clone(), compiled.clone());
         },
         move |sim, schedule| {
-            let outcome = sim.outcome();
-            let findings = judge(&outcome);
+            // Judged on the world as it stands; copied into a `SimOutcome` only when kept.
+            let findings = sim.with_outcome(judge);
             let index = execution;
             execution += 1;
             if findings.is_empty() {
@@ -204,7 +206,7 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
                     execution: index,
                     findings,
                     schedule: schedule.clone(),
-                    outcome,
+                    outcome: sim.outcome(),
                 });
             }
             if stop_on_first {
@@ -272,13 +274,13 @@ pub fn run_once(
         1,
         config.steps_max,
         move |slot| {
-            let sim = Sim::new(compiled.users.clone());
+            let sim = Sim::with_users(compiled.users.clone());
             slot.register(&sim);
             run_execution(&sim, variant.clone(), compiled.clone());
         },
         move |sim, schedule| {
+            let findings = sim.with_outcome(judge);
             let outcome = sim.outcome();
-            let findings = judge(&outcome);
             *sink.lock().unwrap_or_else(|p| p.into_inner()) =
                 Some((findings, outcome, schedule.clone()));
             Next::Stop
@@ -304,27 +306,26 @@ fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<Compiled>) 
         .map(|index| {
             let (mapi, compiled) = (mapi.clone(), compiled.clone());
             sim.spawn_app(index as u8, move |ctx| {
-                run_thread(ctx, &mapi, &compiled.threads[index])
+                // `Err`: the execution was aborted while the thread waited; it just ends.
+                let _ = run_thread(ctx, &mapi, &compiled.threads[index]);
             })
         })
         .collect();
     for handle in handles {
         handle.join();
     }
-    loop {
-        let pollers = sim.take_joins();
-        if pollers.is_empty() {
-            break;
-        }
-        pollers.into_iter().for_each(|handle| handle.join());
+    // In creation order; pollers created meanwhile are joined after the ones before them.
+    while let Some(poller) = sim.next_join() {
+        poller.join();
     }
     sim.complete();
 }
 
 /// An application thread: its ops in order, then the implicit cleanup of what it left open.
-fn run_thread(ctx: &mut Ctx, mapi: &Mapi, steps: &[Step]) {
-    let mut sessions: Vec<Session> = Vec::new();
-    let mut stores: Vec<(StoreId, Session)> = Vec::new();
+/// `Err` when the execution was aborted while the thread waited: it does nothing more.
+fn run_thread(ctx: &mut Ctx, mapi: &Mapi, steps: &[Step]) -> Result<(), Aborted> {
+    let mut sessions = Short::<Session, 4>::new(NO_SESSION);
+    let mut stores = Short::<(StoreId, Session), 4>::new((StoreId(0), NO_SESSION));
     for &step in steps {
         match step {
             Step::Impersonate(user) => {
@@ -347,34 +348,48 @@ fn run_thread(ctx: &mut Ctx, mapi: &Mapi, steps: &[Step]) {
                 }),
             },
             Step::ReleaseStore => match stores.pop() {
-                Some((store, session)) => mapi.release_store(ctx, session, store),
+                Some((store, session)) => mapi.release_store(ctx, session, store)?,
                 None => ctx.log(Event::Skipped {
                     op: OpKind::ReleaseStore,
                 }),
             },
             Step::Logoff => match sessions.pop() {
-                Some(session) => logoff(ctx, mapi, session, &mut stores),
+                Some(session) => logoff(ctx, mapi, session, &mut stores)?,
                 None => ctx.log(Event::Skipped { op: OpKind::Logoff }),
             },
         }
     }
     ctx.set_implicit(true);
     while let Some((store, session)) = stores.pop() {
-        mapi.release_store(ctx, session, store);
+        mapi.release_store(ctx, session, store)?;
     }
     while let Some(session) = sessions.pop() {
         mapi.logoff(ctx, session);
     }
     ctx.set_implicit(false);
     ctx.log(Event::ThreadDone);
+    Ok(())
 }
 
+/// The filler of unused inline slots.
+const NO_SESSION: Session = Session {
+    id: SessionId(0),
+    list: ListId(0),
+};
+
 /// Log off `session`, releasing its open stores first (newest first).
-fn logoff(ctx: &mut Ctx, mapi: &Mapi, session: Session, stores: &mut Vec<(StoreId, Session)>) {
-    let (own, others): (Vec<_>, Vec<_>) = stores.drain(..).partition(|(_, s)| *s == session);
-    *stores = others;
-    for (store, _) in own.into_iter().rev() {
-        mapi.release_store(ctx, session, store);
+fn logoff(
+    ctx: &mut Ctx,
+    mapi: &Mapi,
+    session: Session,
+    stores: &mut Short<(StoreId, Session), 4>,
+) -> Result<(), Aborted> {
+    let mut own = stores.clone();
+    own.retain(|(_, s)| *s == session);
+    stores.retain(|(_, s)| *s != session);
+    for &(store, _) in own.as_slice().iter().rev() {
+        mapi.release_store(ctx, session, store)?;
     }
     mapi.logoff(ctx, session);
+    Ok(())
 }

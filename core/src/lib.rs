@@ -39,10 +39,14 @@
 
 pub mod corpus;
 pub mod engine;
+pub mod exhaustive;
+pub mod explain;
 pub mod family;
+pub mod fuzz;
 pub mod gen;
 pub mod hunt;
 mod mapi;
+pub mod matrix;
 pub mod monitor;
 pub mod report;
 pub mod scenario;

@@ -7,7 +7,8 @@
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 
-use crate::sim::{Ctx, EventId, Shm, Sid, UserId, WaitOutcome};
+use crate::sim::short::Short;
+use crate::sim::{Aborted, Ctx, EventId, Shm, UserId, WaitOutcome};
 use crate::trace::{Event, ListId, PollerId, SessionId, StoreId};
 use crate::variant::{
     ListKey, ListView, OnDeadPoller, OnListMissing, PollerToken, PollerView, ReleaseWait, Variant,
@@ -24,10 +25,17 @@ struct Work {
 struct ConnList {
     id: ListId,
     key: ListKey,
-    connections: Vec<(SessionId, UserId)>,
-    work: Vec<Work>,
+    connections: Short<(SessionId, UserId), 4>,
+    work: Short<Work, 4>,
     poller: PollerId,
 }
+
+/// The filler of unused inline slots.
+const NO_CONNECTION: (SessionId, UserId) = (SessionId(0), UserId(0));
+const NO_WORK: Work = Work {
+    store: StoreId(0),
+    event: EventId(0),
+};
 
 /// What the process knows about a poller thread.
 struct PollerRec {
@@ -62,12 +70,12 @@ impl Table {
     /// poller's decision (a list created or removed, work queued) wakes them all: that is how the
     /// model stands for "the poller polls periodically" without spinning. A poller polling at any
     /// moment sees the table as one of these changes left it, so no observable state is missed.
-    fn wakes(&self) -> Vec<EventId> {
-        self.pollers
-            .iter()
-            .filter(|p| !p.exited)
-            .map(|p| p.wake)
-            .collect()
+    fn wakes(&self) -> Short<EventId, 8> {
+        let mut wakes = Short::new(EventId(0));
+        for poller in self.pollers.iter().filter(|p| !p.exited) {
+            wakes.push(poller.wake);
+        }
+        wakes
     }
 
     /// Record a new poller for `list`; the caller starts its thread once the lock is dropped.
@@ -135,8 +143,8 @@ impl Mapi {
                 table.lists.push(ConnList {
                     id,
                     key,
-                    connections: Vec::new(),
-                    work: Vec::new(),
+                    connections: Short::new(NO_CONNECTION),
+                    work: Short::new(NO_WORK),
                     poller,
                 });
                 ctx.log(Event::ListCreated { list: id, user });
@@ -165,13 +173,13 @@ impl Mapi {
         let wakes = if new_poller.is_some() {
             table.wakes()
         } else {
-            Vec::new()
+            Short::new(EventId(0))
         };
         drop(table);
         if let Some(poller) = new_poller {
             self.start_poller(ctx, poller);
         }
-        wake_all(ctx, &wakes);
+        wake_all(ctx, wakes.as_slice());
         Session { id: session, list }
     }
 
@@ -186,7 +194,13 @@ impl Mapi {
     }
 
     /// Release a store: queue its work on the session's list and wait for the poller's signal.
-    pub(crate) fn release_store(&self, ctx: &Ctx, session: Session, store: StoreId) {
+    /// `Err` when the execution was aborted while it waited.
+    pub(crate) fn release_store(
+        &self,
+        ctx: &Ctx,
+        session: Session,
+        store: StoreId,
+    ) -> Result<(), Aborted> {
         let event = ctx.create_event(true);
         let mut table = self.0.table.lock();
         let Some(list) = table.list_mut(session.list) else {
@@ -222,15 +236,16 @@ impl Mapi {
         if let Some(poller) = respawned {
             self.start_poller(ctx, poller);
         }
-        wake_all(ctx, &wakes);
+        wake_all(ctx, wakes.as_slice());
         let timed_out = match self.0.variant.release_wait() {
             ReleaseWait::Infinite => {
-                ctx.wait(event);
+                ctx.try_wait(event)?;
                 false
             }
-            ReleaseWait::Timeout => ctx.wait_timeout(event) == WaitOutcome::TimedOut,
+            ReleaseWait::Timeout => ctx.try_wait_timeout(event)? == WaitOutcome::TimedOut,
         };
         ctx.log(Event::ReleaseDone { store, timed_out });
+        Ok(())
     }
 
     /// Log off `session`: its connection leaves the list; an empty list is removed from the
@@ -259,14 +274,14 @@ impl Mapi {
         });
         let wakes = table.wakes();
         drop(table);
-        wake_all(ctx, &wakes);
+        wake_all(ctx, wakes.as_slice());
 
         let mut table = self.0.table.lock();
         table.poller_mut(poller).stop = true;
         ctx.log(Event::PollerStopRequested { poller });
         let wakes = table.wakes();
         drop(table);
-        wake_all(ctx, &wakes);
+        wake_all(ctx, wakes.as_slice());
     }
 
     fn start_poller(&self, ctx: &Ctx, poller: NewPoller) {
@@ -282,7 +297,9 @@ impl Mapi {
             ctx.impersonate(me.creator);
         }
         let user = ctx.effective_user();
-        let sid: Sid = ctx.sim().sid(user);
+        // Shared with the world (no copy of the SID); held across scheduling points.
+        let users = ctx.sim().users();
+        let sid = &users[user.0 as usize];
         ctx.log(Event::PollerStarted {
             poller: me.id,
             user,
@@ -297,20 +314,22 @@ impl Mapi {
                 ctx.log(Event::PollerStopped { poller: me.id });
                 return;
             }
-            let views: Vec<ListView<'_>> = table
-                .lists
-                .iter()
-                .map(|l| ListView {
-                    id: l.id,
-                    key: &l.key,
-                })
-                .collect();
+            let mut views = Short::<ListView<'_>, 8>::new(ListView {
+                id: ListId(0),
+                key: &NO_KEY,
+            });
+            for list in &table.lists {
+                views.push(ListView {
+                    id: list.id,
+                    key: &list.key,
+                });
+            }
             let lists = views.len() as u16;
             let found = variant.find_own_list(
-                &views,
+                views.as_slice(),
                 &PollerView {
                     id: me.id,
-                    user: &sid,
+                    user: sid,
                     bound: me.list,
                 },
             );
@@ -318,7 +337,7 @@ impl Mapi {
             match found.and_then(|id| table.list_mut(id)) {
                 Some(list) => {
                     let list_id = list.id;
-                    let work = std::mem::take(&mut list.work);
+                    let work = list.work.take(NO_WORK);
                     drop(table);
                     if last_found != Some(list_id) {
                         last_found = Some(list_id);
@@ -328,7 +347,7 @@ impl Mapi {
                             list: list_id,
                         });
                     }
-                    for item in work {
+                    for &item in work.as_slice() {
                         ctx.log(Event::WorkDone {
                             poller: me.id,
                             list: list_id,
@@ -344,7 +363,7 @@ impl Mapi {
                         OnListMissing::SignalAndQuit => table
                             .lists
                             .iter_mut()
-                            .flat_map(|l| std::mem::take(&mut l.work))
+                            .flat_map(|l| l.work.take(NO_WORK).as_slice().to_vec())
                             .collect(),
                     };
                     drop(table);
@@ -363,7 +382,9 @@ impl Mapi {
                     return;
                 }
             }
-            ctx.wait(wake);
+            if ctx.try_wait(wake).is_err() {
+                return; // the execution was aborted
+            }
         }
         self.0.table.lock().poller_mut(me.id).exited = true;
         ctx.log(Event::PollerExhausted { poller: me.id });
@@ -375,3 +396,6 @@ fn wake_all(ctx: &Ctx, wakes: &[EventId]) {
         ctx.set_event(wake);
     }
 }
+
+/// The key of the unused slots of a poller's table view.
+static NO_KEY: ListKey = ListKey::Crc(0);

@@ -3,13 +3,12 @@
 //! Judging yields compact [`Finding`]s (ids, no text) for every execution; text is made only for
 //! the execution that gets reported (see `report`).
 
-use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::sim::{Actor, EventId, SimOutcome, UserId};
+use crate::sim::{Actor, EventId, OutcomeRef, UserId};
 use crate::trace::{Entry, Event, ListId, PollerId, StoreId};
 
 /// A named invariant (stable names: CLI, JSON, tests).
@@ -149,10 +148,10 @@ impl Finding {
 
 /// Judge one execution. Findings come in log order within each invariant, invariants in
 /// DESIGN.md's order.
-pub(crate) fn judge(outcome: &SimOutcome) -> Vec<Finding> {
-    let log = &outcome.log;
+pub(crate) fn judge(outcome: &OutcomeRef<'_>) -> Vec<Finding> {
+    let log = outcome.log;
     let mut findings = Vec::new();
-    if let Some((actor, message)) = &outcome.panic {
+    if let Some((actor, message)) = outcome.panic {
         findings.push(Finding::Panic {
             actor: *actor,
             message: message.clone(),
@@ -167,12 +166,12 @@ pub(crate) fn judge(outcome: &SimOutcome) -> Vec<Finding> {
 }
 
 /// `poller-signals` and `no-leak`: who was left waiting, or left over, when the execution ended.
-fn judge_liveness(outcome: &SimOutcome, findings: &mut Vec<Finding>) {
+fn judge_liveness(outcome: &OutcomeRef<'_>, findings: &mut Vec<Finding>) {
     if outcome.panic.is_some() {
         return; // a panic aborts the execution; what is left waiting is its consequence
     }
     let (waiting, step, cut_off): (&[(Actor, EventId)], u32, bool) =
-        match (&outcome.stall, outcome.completed) {
+        match (outcome.stall, outcome.completed) {
             (Some(stall), _) => (&stall.blocked, stall.step, false),
             (None, false) => (&outcome.waiting, outcome.log.len() as u32, true),
             (None, true) => (&[], outcome.log.len() as u32, false),
@@ -194,7 +193,7 @@ fn judge_liveness(outcome: &SimOutcome, findings: &mut Vec<Finding>) {
             continue;
         };
         hung = true;
-        let end = poller_end(&outcome.log, poller);
+        let end = poller_end(outcome.log, poller);
         findings.push(Finding::Hang {
             thread,
             store,
@@ -208,7 +207,7 @@ fn judge_liveness(outcome: &SimOutcome, findings: &mut Vec<Finding>) {
     if hung {
         return; // lists and pollers left behind by a hang are its consequence, not a leak
     }
-    let lists = lists_remaining(&outcome.log);
+    let lists = lists_remaining(outcome.log);
     let mut pollers: Vec<PollerId> = waiting
         .iter()
         .map(|&(actor, _)| actor)
@@ -260,6 +259,19 @@ fn poller_end(log: &[Entry], poller: PollerId) -> PollerEnd {
 }
 
 fn lists_remaining(log: &[Entry]) -> Vec<ListId> {
+    // Every removal is of a list created before, once: as many removals as creations means none
+    // remains (the common case, decided without collecting the lists).
+    let (mut created, mut removed) = (0usize, 0usize);
+    for entry in log {
+        match entry.event {
+            Event::ListCreated { .. } => created += 1,
+            Event::ListRemoved { .. } => removed += 1,
+            _ => {}
+        }
+    }
+    if created == removed {
+        return Vec::new();
+    }
     let mut lists = Vec::new();
     for entry in log {
         match entry.event {
@@ -274,26 +286,23 @@ fn lists_remaining(log: &[Entry]) -> Vec<ListId> {
 /// `poller-owns-list`: work done by a poller for a user other than the one whose logon created
 /// it (another list of the same user, e.g. one rebuilt after a logoff, is that user's work).
 fn judge_ownership(log: &[Entry], findings: &mut Vec<Finding>) {
-    let mut list_user: HashMap<ListId, UserId> = HashMap::new();
-    let mut owner: HashMap<PollerId, ListId> = HashMap::new();
+    let mut list_user: IdMap<UserId> = IdMap::new();
+    let mut owner: IdMap<ListId> = IdMap::new();
     for entry in log {
         match entry.event {
-            Event::ListCreated { list, user } => {
-                list_user.insert(list, user);
-            }
+            Event::ListCreated { list, user } => list_user.insert(list.0, user),
             Event::PollerCreated { poller, list }
             | Event::PollerRespawned {
                 new: poller, list, ..
-            } => {
-                owner.insert(poller, list);
-            }
+            } => owner.insert(poller.0, list),
             Event::WorkDone {
                 poller,
                 list,
                 store,
             } => {
-                let own = owner[&poller];
-                if list_user[&own] != list_user[&list] {
+                let own = owner.get(poller.0).expect("every poller was created");
+                let user = |list: ListId| list_user.get(list.0).expect("every list was created");
+                if user(own) != user(list) {
                     findings.push(Finding::WrongList {
                         poller,
                         owner: own,
@@ -310,10 +319,16 @@ fn judge_ownership(log: &[Entry], findings: &mut Vec<Finding>) {
 
 /// `list-isolation`: a list holding connections of two different users (full SIDs).
 fn judge_isolation(log: &[Entry], findings: &mut Vec<Finding>) {
-    let mut first: HashMap<ListId, UserId> = HashMap::new();
+    let mut first: IdMap<UserId> = IdMap::new();
     for entry in log {
         if let Event::Logon { list, user, .. } = entry.event {
-            let first_user = *first.entry(list).or_insert(user);
+            let first_user = match first.get(list.0) {
+                Some(first_user) => first_user,
+                None => {
+                    first.insert(list.0, user);
+                    user
+                }
+            };
             if first_user != user {
                 findings.push(Finding::Mixed {
                     list,
@@ -328,11 +343,11 @@ fn judge_isolation(log: &[Entry], findings: &mut Vec<Finding>) {
 
 /// `work-done`: a store release that returned although no poller did the store's work.
 fn judge_work(log: &[Entry], findings: &mut Vec<Finding>) {
-    let mut worked: Vec<StoreId> = Vec::new();
+    let mut worked: IdMap<()> = IdMap::new();
     for entry in log {
         match entry.event {
-            Event::WorkDone { store, .. } => worked.push(store),
-            Event::ReleaseDone { store, timed_out } if !worked.contains(&store) => {
+            Event::WorkDone { store, .. } => worked.insert(store.0, ()),
+            Event::ReleaseDone { store, timed_out } if worked.get(store.0).is_none() => {
                 let Actor::Thread(thread) = entry.actor else {
                     continue;
                 };
@@ -344,6 +359,51 @@ fn judge_work(log: &[Entry], findings: &mut Vec<Finding>) {
                 });
             }
             _ => {}
+        }
+    }
+}
+
+/// A map from a small id (lists, pollers, stores: numbered from 1 in creation order) to a value:
+/// a short array inline, a vector beyond. Judging runs after every execution, whose logs name a
+/// few of each; this keeps it free of hashing and, mostly, of allocation.
+struct IdMap<T: Copy> {
+    inline: [Option<T>; ID_INLINE],
+    more: Vec<Option<T>>,
+}
+
+/// The ids an [`IdMap`] keeps inline (0 included, unused).
+const ID_INLINE: usize = 16;
+
+impl<T: Copy> IdMap<T> {
+    fn new() -> Self {
+        IdMap {
+            inline: [None; ID_INLINE],
+            more: Vec::new(),
+        }
+    }
+
+    fn slot(&mut self, id: u16) -> &mut Option<T> {
+        let id = id as usize;
+        if id < ID_INLINE {
+            return &mut self.inline[id];
+        }
+        let index = id - ID_INLINE;
+        if index >= self.more.len() {
+            self.more.resize(index + 1, None);
+        }
+        &mut self.more[index]
+    }
+
+    fn insert(&mut self, id: u16, value: T) {
+        *self.slot(id) = Some(value);
+    }
+
+    fn get(&self, id: u16) -> Option<T> {
+        let id = id as usize;
+        if id < ID_INLINE {
+            self.inline[id]
+        } else {
+            self.more.get(id - ID_INLINE).copied().flatten()
         }
     }
 }

@@ -2,8 +2,12 @@
 
 mod cli;
 mod corpus;
+mod custom_variant;
 mod engine;
+mod explain_chromium;
+mod fuzz_corpus;
 mod props;
+mod props_fixes;
 mod schema;
 
 use std::path::PathBuf;

@@ -8,8 +8,13 @@ use crate::example;
 
 /// The field names of the table under `## {section}` in docs/report-schema.md.
 fn documented(section: &str) -> BTreeSet<String> {
-    let doc = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/report-schema.md")).unwrap();
-    let start = doc.find(&format!("## {section}")).unwrap_or_else(|| panic!("section {section}"));
+    let doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/report-schema.md"),
+    )
+    .unwrap();
+    let start = doc
+        .find(&format!("## {section}"))
+        .unwrap_or_else(|| panic!("section {section}"));
     let body = &doc[start..];
     let body = &body[3..];
     let end = body.find("\n## ").unwrap_or(body.len());
@@ -21,12 +26,24 @@ fn documented(section: &str) -> BTreeSet<String> {
 }
 
 fn keys(value: &serde_json::Value) -> BTreeSet<String> {
-    value.as_object().expect("an object").keys().cloned().collect()
+    value
+        .as_object()
+        .expect("an object")
+        .keys()
+        .cloned()
+        .collect()
 }
 
 fn json(args: &[&str]) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_mapihang")).args(args).output().unwrap();
-    assert!(out.status.code().unwrap() <= 1, "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_mapihang"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().unwrap() <= 1,
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
 }
 
@@ -35,8 +52,14 @@ fn check(value: &serde_json::Value, section: &str, optional: &[&str]) {
     let documented = documented(section);
     let present = keys(value);
     let undocumented: Vec<_> = present.difference(&documented).collect();
-    assert!(undocumented.is_empty(), "{section}: undocumented fields {undocumented:?}");
-    let missing: Vec<_> = documented.iter().filter(|f| !present.contains(*f) && !optional.contains(&f.as_str())).collect();
+    assert!(
+        undocumented.is_empty(),
+        "{section}: undocumented fields {undocumented:?}"
+    );
+    let missing: Vec<_> = documented
+        .iter()
+        .filter(|f| !present.contains(*f) && !optional.contains(&f.as_str()))
+        .collect();
     assert!(missing.is_empty(), "{section}: missing fields {missing:?}");
 }
 
@@ -46,20 +69,39 @@ fn reports_match_the_documented_schema() {
     let report = json(&["check", &seed, "--schedules", "50", "--format", "json"]);
     assert_eq!(report["schema"], "mapihang.report/1");
     check(&report, "Report (", &["hunt"]);
-    check(&report["violations"][0], "Violation", &["thread", "poller", "step"]);
+    check(
+        &report["violations"][0],
+        "Violation",
+        &["thread", "poller", "step"],
+    );
     for line in report["trace"].as_array().unwrap() {
         check(line, "TraceLine", &["poller", "list", "store", "implicit"]);
     }
     check(&report["stacks"][0], "StackLine", &[]);
 
-    let pass = json(&["check", &example("same-user.json").to_string_lossy(), "--schedules", "20", "--format", "json"]);
+    let pass = json(&[
+        "check",
+        &example("same-user.json").to_string_lossy(),
+        "--schedules",
+        "20",
+        "--format",
+        "json",
+    ]);
     check(&pass, "Report (", &["hunt", "schedule", "repro"]);
 
     let hunt = json(&["hunt", "--family", "multi-user", "--format", "json"]);
     check(&hunt, "Report (", &[]);
     check(&hunt["hunt"], "HuntSummary", &[]);
 
-    let nothing = json(&["hunt", "--family", "service-account", "--cases", "3", "--format", "json"]);
+    let nothing = json(&[
+        "hunt",
+        "--family",
+        "service-account",
+        "--cases",
+        "3",
+        "--format",
+        "json",
+    ]);
     check(&nothing, "Hunt pass", &[]);
     check(&nothing["hunt"], "HuntSummary", &[]);
 

@@ -12,8 +12,10 @@
 
 pub(crate) mod backend;
 pub(crate) mod runner;
+pub(crate) mod short;
 pub mod sid;
 
+use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -60,7 +62,11 @@ pub struct Stall {
     pub blocked: Vec<(Actor, EventId)>,
 }
 
-/// The payload a task unwinds with when the execution is aborted (never a panic: no hook runs).
+/// Why a wait did not return: the execution was aborted (a stall or a model panic). The MAPI
+/// machinery returns it up to the thread's entry point, which ends the thread; a caller of the
+/// public [`Ctx::wait`] unwinds with it instead (never a panic: no hook runs). Returning is much
+/// cheaper than unwinding, and leaves the same log and schedule.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Aborted;
 
 #[derive(Copy, Clone, PartialEq, Eq)]
@@ -86,7 +92,9 @@ struct EventRec {
 }
 
 struct World {
-    users: Vec<Sid>,
+    /// Shared with the compiled scenario (the engine interns every user before the execution);
+    /// copied on write if a user is interned during the execution.
+    users: Arc<Vec<Sid>>,
     tasks: Vec<TaskRec>,
     events: Vec<EventRec>,
     log: Vec<Entry>,
@@ -106,23 +114,40 @@ pub struct Sim(Arc<Mutex<World>>);
 pub struct Ctx {
     sim: Sim,
     me: usize,
+    /// Who this thread is (fixed when it is spawned).
+    actor: Actor,
     implicit: bool,
 }
 
 impl Sim {
     /// A new world whose process runs as `users[0]`; `users` are interned in order.
     pub fn new(users: Vec<Sid>) -> Sim {
+        Sim::with_users(Arc::new(users))
+    }
+
+    /// A new world over users interned once for many executions (no copy per execution).
+    pub(crate) fn with_users(users: Arc<Vec<Sid>>) -> Sim {
         assert!(!users.is_empty(), "the process user comes first");
+        let buffers = SPARE
+            .try_with(|spare| spare.borrow_mut().take())
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| Buffers {
+                tasks: Vec::with_capacity(8),
+                events: Vec::with_capacity(16),
+                log: Vec::with_capacity(64),
+                joins: Vec::with_capacity(4),
+            });
         Sim(Arc::new(Mutex::new(World {
             users,
-            tasks: Vec::with_capacity(8),
-            events: Vec::with_capacity(16),
-            log: Vec::with_capacity(64),
+            tasks: buffers.tasks,
+            events: buffers.events,
+            log: buffers.log,
             aborted: false,
             completed: false,
             stall: None,
             panic: None,
-            joins: Vec::new(),
+            joins: buffers.joins,
             pollers: 0,
         })))
     }
@@ -145,14 +170,21 @@ impl Sim {
         f(&self.world().users[user.0 as usize])
     }
 
+    /// The interned users so far (index = `UserId`), shared rather than copied: a thread can hold
+    /// them across scheduling points.
+    pub(crate) fn users(&self) -> Arc<Vec<Sid>> {
+        self.world().users.clone()
+    }
+
     /// The interned id of `sid`, interning it if it is new.
     pub fn user_id(&self, sid: &Sid) -> UserId {
         let mut world = self.world();
         match world.users.iter().position(|u| u == sid) {
             Some(index) => UserId(index as u16),
             None => {
-                world.users.push(sid.clone());
-                UserId(world.users.len() as u16 - 1)
+                let users = Arc::make_mut(&mut world.users);
+                users.push(sid.clone());
+                UserId(users.len() as u16 - 1)
             }
         }
     }
@@ -185,6 +217,7 @@ impl Sim {
             let mut ctx = Ctx {
                 sim,
                 me,
+                actor,
                 implicit: false,
             };
             let result = panic::catch_unwind(AssertUnwindSafe(|| f(&mut ctx)));
@@ -197,29 +230,32 @@ impl Sim {
         })
     }
 
+    // Waking a thread takes no scheduling point and does not touch the world, so threads are
+    // woken while the world is locked, in the order of the tasks, with no list of wakers.
+
     fn record_panic(&self, actor: Actor, message: String) {
-        let wakers = {
-            let mut world = self.world();
-            if world.panic.is_none() {
-                world.panic = Some((actor, message));
-            }
-            world.abort(None)
-        };
-        wakers.into_iter().for_each(Waker::wake);
+        let mut world = self.world();
+        if world.panic.is_none() {
+            world.panic = Some((actor, message));
+        }
+        world.abort(None);
     }
 
     fn exit(&self, me: usize) {
-        let wakers = {
-            let mut world = self.world();
-            world.tasks[me].status = Status::Finished;
-            world.on_quiet(None)
-        };
-        wakers.into_iter().for_each(Waker::wake);
+        let mut world = self.world();
+        world.tasks[me].status = Status::Finished;
+        world.on_quiet(None);
     }
 
-    /// Take the handles of the threads created with [`Ctx::create_thread`] so far.
-    pub(crate) fn take_joins(&self) -> Vec<TaskHandle> {
-        std::mem::take(&mut self.world().joins)
+    /// The handle of the oldest thread created with [`Ctx::create_thread`] and not joined yet
+    /// (a thread created while others are joined comes after them).
+    pub(crate) fn next_join(&self) -> Option<TaskHandle> {
+        let mut world = self.world();
+        if world.joins.is_empty() {
+            None
+        } else {
+            Some(world.joins.remove(0))
+        }
     }
 
     /// Mark the execution as having run to its end (every thread joined).
@@ -227,31 +263,43 @@ impl Sim {
         self.world().completed = true;
     }
 
-    /// What the execution left behind, for the monitors.
+    /// What the execution left behind, for the monitors and reports (a copy).
     pub(crate) fn outcome(&self) -> SimOutcome {
         let world = self.world();
         SimOutcome {
-            users: world.users.clone(),
+            users: world.users.to_vec(),
             log: world.log.clone(),
             completed: world.completed,
             stall: world.stall.clone(),
             panic: world.panic.clone(),
-            waiting: world
-                .tasks
-                .iter()
-                .filter_map(|t| match t.status {
-                    Status::Blocked(event) => Some((t.actor, event)),
-                    _ => None,
-                })
-                .collect(),
-            running: world
-                .tasks
-                .iter()
-                .filter(|t| t.status == Status::Running)
-                .map(|t| t.actor)
-                .collect(),
+            waiting: world.waiting(),
+            running: world.running(),
         }
     }
+
+    /// Run `f` on what the execution left behind, borrowed: judging an execution copies nothing
+    /// (an execution that passes needs no [`SimOutcome`]).
+    pub(crate) fn with_outcome<R>(&self, f: impl FnOnce(&OutcomeRef<'_>) -> R) -> R {
+        let world = self.world();
+        f(&OutcomeRef {
+            log: &world.log,
+            completed: world.completed,
+            stall: world.stall.as_ref(),
+            panic: world.panic.as_ref(),
+            waiting: world.waiting(),
+            running: world.running(),
+        })
+    }
+}
+
+/// [`SimOutcome`] without the users, borrowed from the world: what the monitors read.
+pub(crate) struct OutcomeRef<'a> {
+    pub log: &'a [Entry],
+    pub completed: bool,
+    pub stall: Option<&'a Stall>,
+    pub panic: Option<&'a (Actor, String)>,
+    pub waiting: Vec<(Actor, EventId)>,
+    pub running: Vec<Actor>,
 }
 
 /// What an execution left behind: its log and how it ended.
@@ -273,13 +321,71 @@ pub struct SimOutcome {
     pub running: Vec<Actor>,
 }
 
+/// The vectors of a world, emptied, kept from one execution to the next on the OS thread that
+/// runs them (shuttle runs every execution of a run on the calling thread): building a world
+/// then allocates nothing, and a long log keeps its capacity.
+struct Buffers {
+    tasks: Vec<TaskRec>,
+    events: Vec<EventRec>,
+    log: Vec<Entry>,
+    joins: Vec<TaskHandle>,
+}
+
+thread_local! {
+    /// The buffers of the last world dropped on this thread, for the next one.
+    static SPARE: RefCell<Option<Buffers>> = const { RefCell::new(None) };
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        let mut buffers = Buffers {
+            tasks: std::mem::take(&mut self.tasks),
+            events: std::mem::take(&mut self.events),
+            log: std::mem::take(&mut self.log),
+            joins: std::mem::take(&mut self.joins),
+        };
+        buffers.tasks.clear();
+        buffers.events.clear();
+        buffers.log.clear();
+        // Handles left over (an execution cut off before it joined): dropping one detaches it.
+        buffers.joins.clear();
+        // Not while the thread-local is being torn down, nor from inside a borrow of it.
+        let _ = SPARE.try_with(|spare| {
+            if let Ok(mut spare) = spare.try_borrow_mut() {
+                *spare = Some(buffers);
+            }
+        });
+    }
+}
+
 impl World {
+    /// The threads blocked now, with the event each waits for (no allocation when none is).
+    fn waiting(&self) -> Vec<(Actor, EventId)> {
+        self.tasks
+            .iter()
+            .filter_map(|t| match t.status {
+                Status::Blocked(event) => Some((t.actor, event)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The threads running now (no allocation when none is).
+    fn running(&self) -> Vec<Actor> {
+        self.tasks
+            .iter()
+            .filter(|t| t.status == Status::Running)
+            .map(|t| t.actor)
+            .collect()
+    }
+
     /// Called after a thread blocked or finished. If no thread can run any more, let simulated
-    /// time fire the earliest timed wait; failing that, record the stall and abort. Returns the
-    /// threads to wake, leaving out `me` (a thread that is not parked yet needs no wake-up).
-    fn on_quiet(&mut self, me: Option<usize>) -> Vec<Waker> {
+    /// time fire the earliest timed wait; failing that, record the stall and abort. Wakes the
+    /// threads that can go on, leaving out `me` (a thread that is not parked yet needs no
+    /// wake-up).
+    fn on_quiet(&mut self, me: Option<usize>) {
         if self.aborted || self.tasks.iter().any(|t| t.status == Status::Running) {
-            return Vec::new();
+            return;
         }
         if let Some(index) = self
             .tasks
@@ -289,43 +395,33 @@ impl World {
             let task = &mut self.tasks[index];
             task.timed_out = true;
             task.status = Status::Running;
-            return if Some(index) == me {
-                Vec::new()
-            } else {
-                task.waker.into_iter().collect()
-            };
+            if Some(index) != me {
+                task.waker.into_iter().for_each(Waker::wake);
+            }
+            return;
         }
-        let blocked: Vec<(Actor, EventId)> = self
-            .tasks
-            .iter()
-            .filter_map(|t| match t.status {
-                Status::Blocked(event) => Some((t.actor, event)),
-                _ => None,
-            })
-            .collect();
+        let blocked = self.waiting();
         if blocked.is_empty() {
-            return Vec::new();
+            return;
         }
         self.stall = Some(Stall {
             step: self.log.len() as u32,
             blocked,
         });
-        self.abort(me)
+        self.abort(me);
     }
 
-    /// Abort the execution: every blocked thread wakes and unwinds with [`Aborted`].
-    fn abort(&mut self, me: Option<usize>) -> Vec<Waker> {
+    /// Abort the execution: every blocked thread wakes and ends with [`Aborted`].
+    fn abort(&mut self, me: Option<usize>) {
         self.aborted = true;
-        let mut wakers = Vec::new();
         for (index, task) in self.tasks.iter_mut().enumerate() {
             if matches!(task.status, Status::Blocked(_)) {
                 task.status = Status::Running;
                 if Some(index) != me {
-                    wakers.extend(task.waker);
+                    task.waker.into_iter().for_each(Waker::wake);
                 }
             }
         }
-        wakers
     }
 }
 
@@ -347,7 +443,7 @@ impl Ctx {
 
     /// Who this thread is.
     pub fn actor(&self) -> Actor {
-        self.sim.world().tasks[self.me].actor
+        self.actor
     }
 
     /// The user this thread impersonates, if it does.
@@ -379,12 +475,11 @@ impl Ctx {
 
     /// Append to the execution's event log.
     pub fn log(&self, event: Event) {
-        let actor = self.actor();
         let mut world = self.sim.world();
         let step = world.log.len() as u32;
         world.log.push(Entry {
             step,
-            actor,
+            actor: self.actor,
             implicit: self.implicit,
             event,
         });
@@ -416,61 +511,71 @@ impl Ctx {
 
     /// `SetEvent`: set the event and wake its waiters.
     pub fn set_event(&self, event: EventId) {
-        let wakers: Vec<Waker> = {
-            let mut world = self.sim.world();
-            world.events[event.0 as usize].set = true;
-            world
-                .tasks
-                .iter_mut()
-                .filter(|t| t.status == Status::Blocked(event))
-                .filter_map(|t| {
-                    t.status = Status::Running;
-                    t.waker
-                })
-                .collect()
-        };
-        wakers.into_iter().for_each(Waker::wake);
+        let mut world = self.sim.world();
+        world.events[event.0 as usize].set = true;
+        for task in world.tasks.iter_mut() {
+            if task.status == Status::Blocked(event) {
+                task.status = Status::Running;
+                task.waker.into_iter().for_each(Waker::wake);
+            }
+        }
     }
 
-    /// `WaitForSingleObject(event, INFINITE)`.
+    /// `WaitForSingleObject(event, INFINITE)`. If the execution is aborted meanwhile, the thread
+    /// unwinds (with a private payload, not a panic) to its entry point.
     pub fn wait(&self, event: EventId) {
-        let outcome = self.wait_inner(event, false);
-        debug_assert_eq!(outcome, WaitOutcome::Signalled);
+        if self.try_wait(event).is_err() {
+            panic::resume_unwind(Box::new(Aborted));
+        }
     }
 
     /// `WaitForSingleObject(event, timeout)`: times out only when no thread can run any more.
     pub fn wait_timeout(&self, event: EventId) -> WaitOutcome {
+        match self.try_wait_timeout(event) {
+            Ok(outcome) => outcome,
+            Err(aborted) => panic::resume_unwind(Box::new(aborted)),
+        }
+    }
+
+    /// [`Ctx::wait`] that returns `Err(Aborted)` when the execution is aborted: the caller returns
+    /// it up to the thread's entry point, without unwinding.
+    pub(crate) fn try_wait(&self, event: EventId) -> Result<(), Aborted> {
+        let outcome = self.wait_inner(event, false)?;
+        debug_assert_eq!(outcome, WaitOutcome::Signalled);
+        Ok(())
+    }
+
+    /// [`Ctx::wait_timeout`] that returns `Err(Aborted)` when the execution is aborted.
+    pub(crate) fn try_wait_timeout(&self, event: EventId) -> Result<WaitOutcome, Aborted> {
         self.wait_inner(event, true)
     }
 
-    fn wait_inner(&self, event: EventId, timed: bool) -> WaitOutcome {
+    fn wait_inner(&self, event: EventId, timed: bool) -> Result<WaitOutcome, Aborted> {
         loop {
-            let (block, wakers) = {
+            let block = {
                 let mut world = self.sim.world();
                 if world.aborted {
-                    drop(world);
-                    panic::resume_unwind(Box::new(Aborted));
+                    return Err(Aborted);
                 }
                 let rec = &mut world.events[event.0 as usize];
                 if rec.set {
                     rec.set = rec.manual_reset;
                     world.tasks[self.me].status = Status::Running;
-                    return WaitOutcome::Signalled;
+                    return Ok(WaitOutcome::Signalled);
                 }
                 let task = &mut world.tasks[self.me];
                 if std::mem::take(&mut task.timed_out) {
                     task.timed = false;
                     task.status = Status::Running;
-                    return WaitOutcome::TimedOut;
+                    return Ok(WaitOutcome::TimedOut);
                 }
                 task.status = Status::Blocked(event);
                 task.timed = timed;
-                let wakers = world.on_quiet(Some(self.me));
+                world.on_quiet(Some(self.me));
                 // Completing a stall wakes this thread too (it is not parked yet): then it loops
                 // and finds its timeout or the abort instead of parking.
-                (world.tasks[self.me].status != Status::Running, wakers)
+                world.tasks[self.me].status != Status::Running
             };
-            wakers.into_iter().for_each(Waker::wake);
             if block {
                 backend::park();
             }

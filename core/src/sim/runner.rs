@@ -5,8 +5,9 @@
 //! Judging happens outside shuttle, between executions, so it also sees executions that the
 //! step bound cut off.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::rc::Rc;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, Once};
 
@@ -165,7 +166,8 @@ pub(crate) fn run(
         schedules
     };
     let slot: Arc<Mutex<Option<Sim>>> = Arc::new(Mutex::new(None));
-    let stats = Arc::new(Mutex::new(RunStats {
+    // The scheduler lives on this thread only: its counts need no lock.
+    let stats = Rc::new(RefCell::new(RunStats {
         executions: 0,
         exhausted: false,
         diverged: false,
@@ -187,7 +189,7 @@ pub(crate) fn run(
     QUIET.with(|quiet| quiet.set(true));
     Runner::new(recorder, config).run(move || body(&body_slot));
     QUIET.with(|quiet| quiet.set(false));
-    let stats = stats.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let stats = stats.borrow().clone();
     stats
 }
 
@@ -209,7 +211,7 @@ impl SimSlot {
 struct Recorder {
     inner: Box<dyn Scheduler>,
     slot: Arc<Mutex<Option<Sim>>>,
-    stats: Arc<Mutex<RunStats>>,
+    stats: Rc<RefCell<RunStats>>,
     schedules: usize,
     current: Schedule,
     on_execution: OnExecution,
@@ -221,10 +223,7 @@ impl Recorder {
         // The body registered its Sim when it started (see `SimSlot`).
         let sim = self.slot.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(sim) = sim {
-            self.stats
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .executions += 1;
+            self.stats.borrow_mut().executions += 1;
             if (self.on_execution)(sim, &self.current) == Next::Stop {
                 self.stopped = true;
             }
@@ -241,11 +240,7 @@ impl Drop for Recorder {
 impl Scheduler for Recorder {
     fn new_execution(&mut self) -> Option<ShuttleSchedule> {
         self.finish_previous();
-        let executions = self
-            .stats
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .executions;
+        let executions = self.stats.borrow().executions;
         if self.stopped || executions >= self.schedules {
             return None;
         }
@@ -253,10 +248,7 @@ impl Scheduler for Recorder {
         match self.inner.new_execution() {
             Some(schedule) => Some(schedule),
             None => {
-                self.stats
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .exhausted = true;
+                self.stats.borrow_mut().exhausted = true;
                 None
             }
         }
@@ -271,12 +263,7 @@ impl Scheduler for Recorder {
         let choice = self.inner.next_task(runnable, current, is_yielding);
         match choice {
             Some(task) => self.current.steps.push(usize::from(task) as u16),
-            None => {
-                self.stats
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .diverged = true
-            }
+            None => self.stats.borrow_mut().diverged = true,
         }
         choice
     }

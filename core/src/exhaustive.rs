@@ -1,0 +1,706 @@
+//! Bounded-exhaustive checking: every scenario within a small bound, each on every schedule with
+//! at most K preemptions (DFS).
+//!
+//! The bound: `threads` application threads, each running a sequence of 0 to `ops` ops drawn
+//! from {impersonate U1 .. Un, revert, logon, open_store, release_store, logoff}, where the users
+//! are the first `users` SIDs of [`gen::USER_POOL`] (or, with `collide`, two different SIDs with
+//! the same CRC32), under the process user `S-1-5-18`. Every such scenario is covered; only
+//! provably redundant ones are not run (see [`Reduction`]).
+//!
+//! Each scenario runs under [`Strategy::Dfs`] with a preemption bound: unbounded DFS has no
+//! partial-order reduction beyond branching at shared-memory accesses and grows past millions of
+//! schedules even for two threads of a few ops, while CHESS-style preemption bounding keeps each
+//! scenario to hundreds or thousands of schedules and still reaches every bug that needs at most K
+//! preemptions. A claim made from a run is therefore: "no violation on any schedule with at most
+//! K preemptions of any scenario within the bound".
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::engine::{self, CheckConfig, CheckResult, Strategy};
+use crate::gen::{FORGE_TEMPLATES, USER_POOL};
+use crate::monitor::Invariant;
+use crate::scenario::{Op, Scenario, ThreadSpec};
+use crate::sim::Sid;
+use crate::variant::Variant;
+
+/// The scenarios covered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Bound {
+    /// Application threads (every scenario has exactly this many; a thread may have no ops).
+    pub threads: usize,
+    /// Users the threads may impersonate (1 to 4).
+    pub users: usize,
+    /// The most ops per thread.
+    pub ops: usize,
+    /// The two users are different SIDs with the same CRC32 (needs `users == 2`).
+    pub collide: bool,
+}
+
+impl Default for Bound {
+    fn default() -> Bound {
+        Bound {
+            threads: 2,
+            users: 2,
+            ops: 4,
+            collide: false,
+        }
+    }
+}
+
+/// Which provably redundant scenarios are not run.
+///
+/// - `normalize`: ops that cannot change any execution are dropped. An op that the thread skips
+///   (`open_store`/`release_store`/`logoff` with nothing to act on, `revert` while not
+///   impersonating) only logs, and whether it is skipped depends on the thread's own earlier ops
+///   alone; `impersonate` and `revert` only change the thread's own token, which is read only by
+///   `logon`, by a `release_store` (a variant may start a poller on the releaser's behalf) and by
+///   a `logoff` or the thread's end that releases stores. None of them is a scheduling point (the
+///   scheduler branches only at shared-memory accesses, blocking and thread exits). So a thread's
+///   impersonations collapse to one `impersonate`/`revert` just before each op that reads the
+///   token, when it changed, and skipped ops go: the scenario runs the very same schedules with
+///   the very same findings. The result stays within the bound (it is never longer).
+/// - `symmetry`: scenarios equal up to renaming the impersonated users (they are interchangeable:
+///   all different CRC32s, or with `collide` both the same) and up to the order of the threads
+///   are run once. Renaming: the engine interns users by first appearance, so renamed scenarios
+///   compile to the same steps and differ only in the SID values, which the built-in variants
+///   compare only for equality (a custom variant that looks at a SID's value should turn this
+///   off). Thread order: spawning is not a branch point and the first choice after the main task
+///   blocks is free, so mirrored schedules exist with the same preemption count.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Reduction {
+    /// Drop ops that cannot change any execution.
+    pub normalize: bool,
+    /// Run scenarios equal up to user renaming and thread order once.
+    pub symmetry: bool,
+}
+
+impl Default for Reduction {
+    fn default() -> Reduction {
+        Reduction {
+            normalize: true,
+            symmetry: true,
+        }
+    }
+}
+
+/// The default preemption bound.
+pub const PREEMPTIONS_DEFAULT: usize = 2;
+/// The default DFS budget of one scenario: far above what any scenario of the default bound
+/// needs with [`PREEMPTIONS_DEFAULT`] preemptions; a scenario that reaches it is reported as
+/// incomplete.
+pub const SCHEDULES_PER_SCENARIO_DEFAULT: usize = 1_000_000;
+
+/// What to explore and with what budget.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExhaustiveConfig {
+    /// The scenarios.
+    pub bound: Bound,
+    /// The DFS preemption bound (`None`: every schedule; explodes quickly).
+    pub preemptions: Option<usize>,
+    /// The DFS budget of one scenario.
+    pub schedules_per_scenario: usize,
+    /// The step bound of one execution.
+    pub steps_max: usize,
+    /// OS threads to spread the scenarios over (the result does not depend on it).
+    pub jobs: usize,
+    /// What is not run.
+    pub reduction: Reduction,
+    /// Run every scenario and count the violating ones, instead of stopping at the first.
+    pub all: bool,
+    /// Only violations of this invariant count (`None`: any); others are passed over.
+    pub target: Option<Invariant>,
+}
+
+impl Default for ExhaustiveConfig {
+    fn default() -> ExhaustiveConfig {
+        ExhaustiveConfig {
+            bound: Bound::default(),
+            preemptions: Some(PREEMPTIONS_DEFAULT),
+            schedules_per_scenario: SCHEDULES_PER_SCENARIO_DEFAULT,
+            steps_max: engine::STEPS_MAX_DEFAULT,
+            jobs: 1,
+            reduction: Reduction::default(),
+            all: false,
+            target: None,
+        }
+    }
+}
+
+/// A violating scenario: the first in enumeration order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counterexample {
+    /// Its position in the enumeration.
+    pub index: usize,
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Its DFS check (stopped at the first failing schedule).
+    pub check: CheckResult,
+    /// The configuration that reproduces `check` exactly.
+    pub config: CheckConfig,
+}
+
+/// What a bounded-exhaustive run did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExhaustiveResult {
+    /// The variant.
+    pub variant: String,
+    /// Scenarios in the bound before reduction (thread sequences to the power of threads).
+    pub scenarios_in_bound: u128,
+    /// Distinct per-thread sequences in the bound, and after normalization.
+    pub thread_sequences: (usize, usize),
+    /// Scenarios left to run after reduction.
+    pub scenarios: usize,
+    /// Scenarios checked (up to and including the counterexample when stopping at the first).
+    pub scenarios_checked: usize,
+    /// Executions run on those scenarios.
+    pub schedules_run: usize,
+    /// The most executions one scenario took.
+    pub schedules_max_per_scenario: usize,
+    /// The scenario that took them (the first such in enumeration order).
+    pub heaviest: Option<Scenario>,
+    /// Checked scenarios whose DFS ran out of budget before exploring every schedule.
+    pub incomplete: usize,
+    /// Every scenario was checked and every passing one's DFS explored all its schedules.
+    pub complete: bool,
+    /// Violating scenarios among those checked.
+    pub violating: usize,
+    /// Per invariant, the checked scenarios whose reported failing schedule violates it.
+    pub per_invariant: BTreeMap<Invariant, usize>,
+    /// The first violating scenario.
+    pub counterexample: Option<Counterexample>,
+    /// Wall time (the only non-deterministic field).
+    pub elapsed_ms: u64,
+}
+
+/// Where a run is, for progress bars.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Scenarios finished.
+    pub done: usize,
+    /// Scenarios to run.
+    pub total: usize,
+}
+
+/// A thread op, with users as indices (`Imp(0)` is U1).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Letter {
+    Logon,
+    OpenStore,
+    ReleaseStore,
+    Logoff,
+    Imp(u8),
+    Revert,
+}
+
+/// Why a bound was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad bound: {0}")]
+pub struct BoundError(pub String);
+
+impl Bound {
+    /// Check the bound's limits.
+    pub fn validate(&self) -> Result<(), BoundError> {
+        let err = |text: &str| Err(BoundError(text.to_string()));
+        if !(1..=3).contains(&self.threads) {
+            return err("--threads must be 1, 2 or 3");
+        }
+        if !(1..=USER_POOL.len()).contains(&self.users) {
+            return err("--users must be 1 to 4");
+        }
+        if !(1..=8).contains(&self.ops) {
+            return err("--ops must be 1 to 8");
+        }
+        if self.collide && self.users != 2 {
+            return err("--collide needs --users 2");
+        }
+        Ok(())
+    }
+
+    /// The users the threads may impersonate, U1 first.
+    pub fn users(&self) -> Vec<Sid> {
+        let pool: Vec<Sid> = USER_POOL
+            .iter()
+            .map(|text| Sid::parse(text).expect("pool SIDs parse"))
+            .collect();
+        if self.collide {
+            let template = Sid::parse(FORGE_TEMPLATES[0]).expect("template SIDs parse");
+            let twin = template
+                .colliding_with(&pool[0])
+                .expect("a template differs from every pool user");
+            vec![pool[0].clone(), twin]
+        } else {
+            pool[..self.users].to_vec()
+        }
+    }
+
+    fn alphabet(&self) -> Vec<Letter> {
+        let mut letters: Vec<Letter> = (0..self.users as u8).map(Letter::Imp).collect();
+        letters.extend([
+            Letter::Revert,
+            Letter::Logon,
+            Letter::OpenStore,
+            Letter::ReleaseStore,
+            Letter::Logoff,
+        ]);
+        letters
+    }
+
+    /// Per-thread sequences of 0 to `ops` ops.
+    fn sequences_per_thread(&self) -> u128 {
+        let a = self.alphabet().len() as u128;
+        (0..=self.ops as u32).map(|n| a.pow(n)).sum()
+    }
+
+    /// Scenarios in the bound before any reduction.
+    pub fn scenarios(&self) -> u128 {
+        self.sequences_per_thread()
+            .checked_pow(self.threads as u32)
+            .unwrap_or(u128::MAX)
+    }
+}
+
+/// Every sequence of 0 to `ops` letters, shortest first.
+fn all_sequences(bound: &Bound) -> Vec<Vec<Letter>> {
+    let alphabet = bound.alphabet();
+    let mut out = vec![Vec::new()];
+    let mut layer = vec![Vec::new()];
+    for _ in 0..bound.ops {
+        let mut next = Vec::with_capacity(layer.len() * alphabet.len());
+        for seq in &layer {
+            for &letter in &alphabet {
+                let mut longer = seq.clone();
+                longer.push(letter);
+                next.push(longer);
+            }
+        }
+        out.extend(next.iter().cloned());
+        layer = next;
+    }
+    out
+}
+
+/// A thread's ops without those that cannot change any execution (see [`Reduction`]).
+fn normalize(ops: &[Letter]) -> Vec<Letter> {
+    // The token: `None` is the process user.
+    let mut token: Option<u8> = None;
+    let mut emitted: Option<u8> = None;
+    let mut sessions: Vec<usize> = Vec::new();
+    let mut stores: Vec<usize> = Vec::new();
+    let mut opened = 0usize;
+    let mut out = Vec::new();
+    let flush = |out: &mut Vec<Letter>, emitted: &mut Option<u8>, token: Option<u8>| {
+        if *emitted != token {
+            out.push(token.map_or(Letter::Revert, Letter::Imp));
+            *emitted = token;
+        }
+    };
+    for &op in ops {
+        match op {
+            Letter::Imp(user) => token = Some(user),
+            Letter::Revert => token = None,
+            Letter::Logon => {
+                flush(&mut out, &mut emitted, token);
+                sessions.push(opened);
+                opened += 1;
+                out.push(op);
+            }
+            Letter::OpenStore => {
+                if let Some(&session) = sessions.last() {
+                    stores.push(session);
+                    out.push(op);
+                }
+            }
+            Letter::ReleaseStore => {
+                if stores.pop().is_some() {
+                    flush(&mut out, &mut emitted, token);
+                    out.push(op);
+                }
+            }
+            Letter::Logoff => {
+                if let Some(session) = sessions.pop() {
+                    if stores.contains(&session) {
+                        flush(&mut out, &mut emitted, token);
+                        stores.retain(|&s| s != session);
+                    }
+                    out.push(op);
+                }
+            }
+        }
+    }
+    if !stores.is_empty() {
+        // The implicit cleanup at the thread's end releases them with the thread's token.
+        flush(&mut out, &mut emitted, token);
+    }
+    out
+}
+
+/// Rename users by first appearance (thread order, then op order).
+fn rename(threads: &[Vec<Letter>]) -> Vec<Vec<Letter>> {
+    let mut order: Vec<u8> = Vec::new();
+    threads
+        .iter()
+        .map(|ops| {
+            ops.iter()
+                .map(|&op| match op {
+                    Letter::Imp(user) => {
+                        let index = match order.iter().position(|&u| u == user) {
+                            Some(index) => index,
+                            None => {
+                                order.push(user);
+                                order.len() - 1
+                            }
+                        };
+                        Letter::Imp(index as u8)
+                    }
+                    other => other,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The smallest of the renamed scenario over every order of its threads.
+fn canonical(threads: &[Vec<Letter>]) -> Vec<Vec<Letter>> {
+    let mut best: Option<Vec<Vec<Letter>>> = None;
+    for perm in permutations(threads.len()) {
+        let permuted: Vec<Vec<Letter>> = perm.iter().map(|&i| threads[i].clone()).collect();
+        let renamed = rename(&permuted);
+        if best.as_ref().is_none_or(|b| renamed < *b) {
+            best = Some(renamed);
+        }
+    }
+    best.expect("at least one permutation")
+}
+
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![Vec::new()];
+    }
+    let mut out = Vec::new();
+    for smaller in permutations(n - 1) {
+        for at in 0..=smaller.len() {
+            let mut perm = smaller.clone();
+            perm.insert(at, n - 1);
+            out.push(perm);
+        }
+    }
+    out
+}
+
+/// The scenarios a run covers, in the order they run (fewest ops first), and the number of
+/// distinct per-thread sequences before and after normalization.
+pub fn scenarios(bound: &Bound, reduction: Reduction) -> (Vec<Scenario>, (usize, usize)) {
+    let raw = all_sequences(bound);
+    let raw_count = raw.len();
+    let per_thread: Vec<Vec<Letter>> = if reduction.normalize {
+        raw.iter()
+            .map(|ops| normalize(ops))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    } else {
+        raw
+    };
+    let mut set: BTreeSet<(usize, Vec<Vec<Letter>>)> = BTreeSet::new();
+    let mut index = vec![0usize; bound.threads];
+    loop {
+        let threads: Vec<Vec<Letter>> = index.iter().map(|&i| per_thread[i].clone()).collect();
+        let key = if reduction.symmetry {
+            canonical(&threads)
+        } else {
+            threads
+        };
+        set.insert((key.iter().map(Vec::len).sum(), key));
+        // The next tuple of indices (an odometer).
+        let mut position = 0;
+        loop {
+            if position == bound.threads {
+                let users = bound.users();
+                let scenarios = set
+                    .into_iter()
+                    .map(|(_, threads)| to_scenario(&threads, &users))
+                    .collect();
+                return (scenarios, (raw_count, per_thread.len()));
+            }
+            index[position] += 1;
+            if index[position] < per_thread.len() {
+                break;
+            }
+            index[position] = 0;
+            position += 1;
+        }
+    }
+}
+
+fn to_scenario(threads: &[Vec<Letter>], users: &[Sid]) -> Scenario {
+    Scenario {
+        process_user: Sid::local_system(),
+        threads: threads
+            .iter()
+            .map(|ops| ThreadSpec {
+                name: None,
+                ops: ops
+                    .iter()
+                    .map(|&op| match op {
+                        Letter::Imp(user) => Op::Impersonate(users[user as usize].clone()),
+                        Letter::Revert => Op::Revert,
+                        Letter::Logon => Op::Logon,
+                        Letter::OpenStore => Op::OpenStore,
+                        Letter::ReleaseStore => Op::ReleaseStore,
+                        Letter::Logoff => Op::Logoff,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The DFS configuration every scenario is checked with.
+pub fn check_config(config: &ExhaustiveConfig) -> CheckConfig {
+    CheckConfig {
+        strategy: Strategy::Dfs {
+            preemptions: config.preemptions,
+        },
+        schedules: config.schedules_per_scenario,
+        seed: 0,
+        steps_max: config.steps_max,
+        stop_on_first: true,
+        target: config.target,
+    }
+}
+
+/// Check `variant` on every scenario of `config.bound`; `progress` is called after each one.
+///
+/// Scenarios are handed out in order over `config.jobs` threads. Unless `config.all`, the run
+/// stops at the first violating scenario in enumeration order (the lowest index wins, so the
+/// result does not depend on the number of jobs or on timing).
+pub fn exhaustive(
+    variant: Arc<dyn Variant>,
+    config: &ExhaustiveConfig,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> ExhaustiveResult {
+    let start = Instant::now();
+    let (scenarios, thread_sequences) = scenarios(&config.bound, config.reduction);
+    let check = check_config(config);
+    let total = scenarios.len();
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let first_failing = AtomicUsize::new(usize::MAX);
+    let results: Mutex<BTreeMap<usize, CheckResult>> = Mutex::new(BTreeMap::new());
+    let worker = || loop {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        if index >= total || (!config.all && first_failing.load(Ordering::Relaxed) < index) {
+            break;
+        }
+        // With a target, `first_failure` is set only by a violation of the target.
+        let result = engine::check(variant.clone(), &scenarios[index], &check);
+        if result.first_failure.is_some() {
+            first_failing.fetch_min(index, Ordering::Relaxed);
+        }
+        results
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(index, result);
+        let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+        progress(Progress { done, total });
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..config.jobs.max(1) {
+            scope.spawn(worker);
+        }
+        worker();
+    });
+    let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    let first = first_failing.into_inner();
+    let checked = if config.all || first == usize::MAX {
+        total
+    } else {
+        first + 1
+    };
+    results.retain(|&index, _| index < checked);
+    debug_assert_eq!(results.len(), checked);
+    let mut per_invariant: BTreeMap<Invariant, usize> = BTreeMap::new();
+    let mut violating = 0;
+    let mut incomplete = 0;
+    for result in results.values() {
+        match &result.first_failure {
+            Some(failure) => {
+                violating += 1;
+                for invariant in failure.invariants() {
+                    *per_invariant.entry(invariant).or_default() += 1;
+                }
+            }
+            None => incomplete += usize::from(!result.exhausted),
+        }
+    }
+    let heaviest = results
+        .iter()
+        .rev()
+        .max_by_key(|(_, r)| r.executions)
+        .map(|(&index, _)| scenarios[index].clone());
+    let counterexample = (first != usize::MAX).then(|| Counterexample {
+        index: first,
+        scenario: scenarios[first].clone(),
+        check: results[&first].clone(),
+        config: check.clone(),
+    });
+    ExhaustiveResult {
+        variant: variant.name().to_string(),
+        scenarios_in_bound: config.bound.scenarios(),
+        thread_sequences,
+        scenarios: total,
+        scenarios_checked: checked,
+        schedules_run: results.values().map(|r| r.executions).sum(),
+        schedules_max_per_scenario: results.values().map(|r| r.executions).max().unwrap_or(0),
+        heaviest,
+        incomplete,
+        complete: checked == total && incomplete == 0,
+        violating,
+        per_invariant,
+        counterexample,
+        elapsed_ms: start.elapsed().as_millis() as u64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::variant::by_name;
+    use Letter::*;
+
+    #[test]
+    fn normalize_drops_what_cannot_matter() {
+        assert_eq!(
+            normalize(&[OpenStore, ReleaseStore, Logoff, Revert]),
+            vec![]
+        );
+        assert_eq!(normalize(&[Imp(0), Imp(1), Logon]), vec![Imp(1), Logon]);
+        assert_eq!(normalize(&[Imp(0), Revert, Logon]), vec![Logon]);
+        assert_eq!(normalize(&[Imp(0), Logon, Imp(1)]), vec![Imp(0), Logon]);
+        // The token at a release, and at the implicit release at the end, is kept.
+        assert_eq!(
+            normalize(&[Imp(0), Logon, OpenStore, Revert]),
+            vec![Imp(0), Logon, OpenStore, Revert]
+        );
+        assert_eq!(
+            normalize(&[Imp(0), Logon, OpenStore, Revert, ReleaseStore]),
+            vec![Imp(0), Logon, OpenStore, Revert, ReleaseStore]
+        );
+        assert_eq!(
+            normalize(&[Logon, Imp(0), Logoff, Imp(1)]),
+            vec![Logon, Logoff]
+        );
+        for ops in all_sequences(&Bound::default()) {
+            let once = normalize(&ops);
+            assert!(once.len() <= ops.len());
+            assert_eq!(normalize(&once), once, "idempotent: {ops:?}");
+        }
+    }
+
+    #[test]
+    fn canonical_form() {
+        let a = vec![Imp(1), Logon];
+        let b = vec![Logon];
+        assert_eq!(
+            canonical(&[a.clone(), b.clone()]),
+            canonical(&[b.clone(), a.clone()])
+        );
+        assert_eq!(
+            canonical(&[a.clone(), b.clone()]),
+            vec![b, vec![Imp(0), Logon]]
+        );
+        assert_eq!(permutations(3).len(), 6);
+    }
+
+    #[test]
+    fn counts() {
+        let bound = Bound {
+            threads: 2,
+            users: 2,
+            ops: 2,
+            collide: false,
+        };
+        assert_eq!(bound.scenarios(), 57 * 57);
+        let (all, (raw, _)) = scenarios(
+            &bound,
+            Reduction {
+                normalize: false,
+                symmetry: false,
+            },
+        );
+        assert_eq!((all.len(), raw), (57 * 57, 57));
+        let (reduced, (_, normalized)) = scenarios(&bound, Reduction::default());
+        assert_eq!(normalized, 7);
+        assert!(reduced.len() < 49);
+        assert!(reduced.iter().all(|s| s.threads.len() == 2));
+    }
+
+    /// The reductions are sound on a small bound: running every scenario unreduced gives, per
+    /// scenario, the same verdict and schedule count as its representative.
+    #[test]
+    fn reductions_preserve_verdicts() {
+        let bound = Bound {
+            threads: 2,
+            users: 2,
+            ops: 2,
+            collide: false,
+        };
+        let config = ExhaustiveConfig {
+            bound: bound.clone(),
+            ..ExhaustiveConfig::default()
+        };
+        let check = check_config(&config);
+        for name in ["original", "fixed", "wrong-respawn"] {
+            let variant = by_name(name).unwrap();
+            let users = bound.users();
+            for x in all_sequences(&bound).into_iter().step_by(3) {
+                for y in all_sequences(&bound).into_iter().step_by(5) {
+                    let raw = to_scenario(&[x.clone(), y.clone()], &users);
+                    let rep = to_scenario(&canonical(&[normalize(&x), normalize(&y)]), &users);
+                    let a = engine::check(variant.clone(), &raw, &check);
+                    let b = engine::check(variant.clone(), &rep, &check);
+                    assert_eq!(a.failed(), b.failed(), "{name}: {raw:?} vs {rep:?}");
+                    if !a.failed() {
+                        assert_eq!(a.executions, b.executions, "{name}: {raw:?} vs {rep:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn original_fails_and_fixed_passes_a_small_bound() {
+        let config = ExhaustiveConfig {
+            bound: Bound {
+                threads: 2,
+                users: 2,
+                ops: 3,
+                collide: false,
+            },
+            jobs: 2,
+            ..ExhaustiveConfig::default()
+        };
+        let fixed = exhaustive(by_name("fixed").unwrap(), &config, &|_| {});
+        assert!(fixed.complete, "{fixed:?}");
+        assert_eq!(fixed.violating, 0);
+        assert_eq!(fixed.scenarios_checked, fixed.scenarios);
+        let original = exhaustive(by_name("original").unwrap(), &config, &|_| {});
+        let found = original
+            .counterexample
+            .expect("original hangs within the bound");
+        assert_eq!(original.scenarios_checked, found.index + 1);
+        assert!(found.check.failed());
+        let one_job = exhaustive(
+            by_name("original").unwrap(),
+            &ExhaustiveConfig { jobs: 1, ..config },
+            &|_| {},
+        );
+        assert_eq!(one_job.counterexample.map(|c| c.index), Some(found.index));
+        assert_eq!(one_job.schedules_run, original.schedules_run);
+    }
+}

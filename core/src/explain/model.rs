@@ -1,0 +1,683 @@
+//! What every format draws, derived once from a report's trace: lanes (one per thread and per
+//! poller), the connection lists in shared memory over time, store waits, signals, poller ends,
+//! and the wait-for chain of a hang.
+
+use crate::monitor::Invariant;
+use crate::report::{Report, TraceLine, Verdict, ViolationReport};
+use crate::sim::Sid;
+
+/// Whose lane it is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LaneKind {
+    /// An application thread.
+    Thread,
+    /// A polling thread started by MAPI.
+    Poller,
+}
+
+/// One actor's row: an application thread or a poller.
+#[derive(Clone, Debug)]
+pub(crate) struct Lane {
+    pub name: String,
+    pub kind: LaneKind,
+    /// The effective users it had, in order of appearance.
+    pub users: Vec<String>,
+    /// Its trace lines (indices into `report.trace`).
+    pub lines: Vec<usize>,
+    /// The step of its `thread-done`, if it finished.
+    pub done: Option<u32>,
+}
+
+/// A connection list in the shared table.
+#[derive(Clone, Debug)]
+pub(crate) struct ListInfo {
+    pub name: String,
+    /// The user whose first logon built it.
+    pub user: String,
+    /// The CRC32 of that user's binary SID: the list's key in the original build.
+    pub crc: Option<u32>,
+    pub creator: String,
+    pub created: u32,
+    pub removed: Option<u32>,
+}
+
+/// How a poller ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum EndKind {
+    /// It searched the table, saw `lists` lists, took none (running as `user`) and quit.
+    Quit { lists: usize, user: String },
+    /// It was told to stop (its list was removed).
+    Stopped,
+    /// It used up its poll budget.
+    Exhausted,
+}
+
+/// A poller's life.
+#[derive(Clone, Debug)]
+pub(crate) struct PollerInfo {
+    pub name: String,
+    /// The list it was created to serve.
+    pub list: Option<String>,
+    /// The thread whose logon (or release, for a respawn) created it.
+    pub creator: Option<String>,
+    pub created: Option<u32>,
+    pub started: Option<u32>,
+    /// The user it runs as.
+    pub user: Option<String>,
+    pub end: Option<(u32, EndKind)>,
+    /// Its last trace step.
+    pub last: Option<u32>,
+}
+
+/// A store release waiting for a poller's signal.
+#[derive(Clone, Debug)]
+pub(crate) struct Wait {
+    pub thread: String,
+    pub store: String,
+    pub list: Option<String>,
+    pub poller: Option<String>,
+    pub start: u32,
+    /// When the release returned (`None`: it never did).
+    pub end: Option<u32>,
+    pub timed_out: bool,
+    pub implicit: bool,
+}
+
+/// A poller setting a store's signal.
+#[derive(Clone, Debug)]
+pub(crate) struct Signal {
+    pub step: u32,
+    pub poller: String,
+    /// The thread waiting for that store at the time, if any.
+    pub thread: Option<String>,
+    /// Whether the poller did the store's work before signalling.
+    pub worked: bool,
+}
+
+/// Where one thread or poller was at the end, like a debugger's view of it.
+#[derive(Clone, Debug)]
+pub(crate) struct StackView {
+    pub actor: String,
+    pub kind: LaneKind,
+    pub user: String,
+    /// One line: `BLOCKED forever`, `finished at step 24`, `GONE: quit at step 11 ...`.
+    pub status: String,
+    /// Pseudo stack frames, innermost first (only for a thread blocked in a wait).
+    pub frames: Vec<String>,
+    /// Part of the hang: blocked forever, or a poller that quit without signalling.
+    pub bad: bool,
+}
+
+/// A report with everything the renderers need worked out.
+pub(crate) struct Model<'a> {
+    pub report: &'a Report,
+    pub process_user: String,
+    /// Thread lanes in scenario order, each followed by the pollers it created.
+    pub lanes: Vec<Lane>,
+    pub lists: Vec<ListInfo>,
+    /// Per trace line, the lists in the table after it: (index into `lists`, connections).
+    pub lists_after: Vec<Vec<(usize, u32)>>,
+    pub pollers: Vec<PollerInfo>,
+    pub waits: Vec<Wait>,
+    pub signals: Vec<Signal>,
+    /// The last step the picture must show (the trace's end, or a later violation step).
+    pub last_step: u32,
+}
+
+const POLLER_KINDS: [&str; 7] = [
+    "poller-started",
+    "poller-found",
+    "work-done",
+    "signalled-without-work",
+    "poller-quit",
+    "poller-stopped",
+    "poller-exhausted",
+];
+
+impl<'a> Model<'a> {
+    pub fn new(report: &'a Report) -> Model<'a> {
+        let trace = &report.trace;
+        let process_user = report.scenario.process_user.to_string();
+
+        // Pollers, lists, waits and signals, in one pass over the trace.
+        let mut pollers: Vec<PollerInfo> = Vec::new();
+        let mut lists: Vec<ListInfo> = Vec::new();
+        let mut current: Vec<(usize, u32)> = Vec::new();
+        let mut lists_after = Vec::with_capacity(trace.len());
+        let mut waits: Vec<Wait> = Vec::new();
+        let mut signals: Vec<Signal> = Vec::new();
+        for line in trace {
+            let step = line.step;
+            let is_poller_kind = POLLER_KINDS.contains(&line.kind.as_str());
+            if matches!(line.kind.as_str(), "poller-created" | "poller-respawned") {
+                if let Some(name) = &line.poller {
+                    let info = poller_entry(&mut pollers, name);
+                    info.list = line.list.clone();
+                    info.creator = Some(line.actor.clone());
+                    info.created = Some(step);
+                }
+            }
+            if is_poller_kind {
+                let info = poller_entry(&mut pollers, &line.actor);
+                info.last = Some(step);
+                match line.kind.as_str() {
+                    "poller-started" => {
+                        info.started = Some(step);
+                        info.user = Some(line.user.clone());
+                    }
+                    "poller-quit" | "poller-stopped" | "poller-exhausted" if info.end.is_none() => {
+                        let kind = match line.kind.as_str() {
+                            "poller-quit" => EndKind::Quit {
+                                lists: current.len(),
+                                user: line.user.clone(),
+                            },
+                            "poller-stopped" => EndKind::Stopped,
+                            _ => EndKind::Exhausted,
+                        };
+                        info.end = Some((step, kind));
+                    }
+                    _ => {}
+                }
+                if info.user.is_none() {
+                    info.user = Some(line.user.clone());
+                }
+            }
+            match line.kind.as_str() {
+                "list-created" => {
+                    if let Some(name) = &line.list {
+                        lists.push(ListInfo {
+                            name: name.clone(),
+                            user: line.user.clone(),
+                            crc: Sid::parse(&line.user).ok().map(|sid| sid.crc32()),
+                            creator: line.actor.clone(),
+                            created: step,
+                            removed: None,
+                        });
+                        current.push((lists.len() - 1, 0));
+                    }
+                }
+                "list-removed" => {
+                    if let Some(name) = &line.list {
+                        current.retain(|&(index, _)| lists[index].name != *name);
+                        if let Some(info) = lists.iter_mut().rev().find(|l| l.name == *name) {
+                            info.removed = Some(step);
+                        }
+                    }
+                }
+                "logon" | "logoff" => {
+                    let delta: i64 = if line.kind == "logon" { 1 } else { -1 };
+                    if let Some(name) = &line.list {
+                        if let Some(entry) = current
+                            .iter_mut()
+                            .find(|(index, _)| lists[*index].name == *name)
+                        {
+                            entry.1 = (i64::from(entry.1) + delta).max(0) as u32;
+                        }
+                    }
+                }
+                "release-wait" => waits.push(Wait {
+                    thread: line.actor.clone(),
+                    store: line.store.clone().unwrap_or_else(|| "?".into()),
+                    list: line.list.clone(),
+                    poller: line.poller.clone(),
+                    start: step,
+                    end: None,
+                    timed_out: false,
+                    implicit: line.implicit,
+                }),
+                "release-done" => {
+                    let store = line.store.clone().unwrap_or_else(|| "?".into());
+                    if let Some(wait) = waits
+                        .iter_mut()
+                        .find(|w| w.thread == line.actor && w.store == store && w.end.is_none())
+                    {
+                        wait.end = Some(step);
+                        wait.timed_out = line.event.contains("timed out");
+                    }
+                }
+                "work-done" | "signalled-without-work" => {
+                    let thread = line.store.as_ref().and_then(|store| {
+                        waits
+                            .iter()
+                            .find(|w| w.store == *store && w.end.is_none())
+                            .map(|w| w.thread.clone())
+                    });
+                    signals.push(Signal {
+                        step,
+                        poller: line.actor.clone(),
+                        thread,
+                        worked: line.kind == "work-done",
+                    });
+                }
+                _ => {}
+            }
+            lists_after.push(current.clone());
+        }
+
+        let lanes = lanes(report, &pollers);
+        let last_trace = trace.last().map_or(0, |l| l.step);
+        let last_violation = report
+            .violations
+            .iter()
+            .filter_map(|v| v.step)
+            .max()
+            .unwrap_or(0);
+        Model {
+            report,
+            process_user,
+            lanes,
+            lists,
+            lists_after,
+            pollers,
+            waits,
+            signals,
+            last_step: last_trace.max(last_violation),
+        }
+    }
+
+    pub fn trace(&self) -> &'a [TraceLine] {
+        &self.report.trace
+    }
+
+    pub fn is_pass(&self) -> bool {
+        self.report.verdict == Verdict::Pass
+    }
+
+    /// The distinct invariants violated, in the report's order.
+    pub fn invariants(&self) -> Vec<Invariant> {
+        let mut all: Vec<Invariant> = Vec::new();
+        for v in &self.report.violations {
+            if !all.contains(&v.invariant) {
+                all.push(v.invariant);
+            }
+        }
+        all
+    }
+
+    /// `PASS` or `VIOLATION: poller-signals, work-done`.
+    pub fn verdict_line(&self) -> String {
+        if self.is_pass() {
+            return "PASS".into();
+        }
+        let names: Vec<&str> = self.invariants().iter().map(|i| i.name()).collect();
+        if names.is_empty() {
+            "VIOLATION".into()
+        } else {
+            format!("VIOLATION: {}", names.join(", "))
+        }
+    }
+
+    /// One line: the variant, the scenario's size and how it was explored.
+    pub fn run_line(&self) -> String {
+        let r = self.report;
+        let threads = r.scenario.threads.len();
+        let failed = if self.is_pass() {
+            format!("no violation in {} executions", r.executions)
+        } else {
+            format!(
+                "{} of {} executions failed",
+                r.failing_executions, r.executions
+            )
+        };
+        let exhaustive = if r.exhaustive {
+            " (every schedule)"
+        } else {
+            ""
+        };
+        let users = r.scenario.users().len() - 1;
+        format!(
+            "{threads} thread{}, {users} impersonated user{} · process user {} · {} scheduler, seed {} · {failed}{exhaustive}",
+            plural(threads),
+            plural(users),
+            self.process_user,
+            r.scheduler,
+            r.seed
+        )
+    }
+
+    /// The lists in the table after trace line `index`, as `L1:1 L2:1` (name:connections).
+    pub fn lists_text(&self, index: usize) -> String {
+        let lists = &self.lists_after[index];
+        if lists.is_empty() {
+            return "-".into();
+        }
+        lists
+            .iter()
+            .map(|&(list, connections)| format!("{}:{connections}", self.lists[list].name))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    pub fn poller(&self, name: &str) -> Option<&PollerInfo> {
+        self.pollers.iter().find(|p| p.name == name)
+    }
+
+    /// Whether an unfinished wait is the hang the report found (a `poller-signals` violation).
+    pub fn is_hang(&self, wait: &Wait) -> bool {
+        wait.end.is_none()
+            && self.report.violations.iter().any(|v| {
+                v.invariant == Invariant::PollerSignals
+                    && v.thread.as_deref().is_none_or(|t| t == wait.thread)
+            })
+    }
+
+    /// The waits that never returned.
+    pub fn open_waits(&self) -> impl Iterator<Item = &Wait> {
+        self.waits.iter().filter(|w| w.end.is_none())
+    }
+
+    /// The step a hang was detected at (every thread blocked), if the report has one.
+    pub fn hang_step(&self) -> Option<u32> {
+        self.report
+            .violations
+            .iter()
+            .filter(|v| v.invariant == Invariant::PollerSignals)
+            .filter_map(|v| v.step)
+            .max()
+    }
+
+    /// The violations grouped by step, in step order (violations without a step last).
+    pub fn violations_by_step(&self) -> Vec<(Option<u32>, Vec<&'a ViolationReport>)> {
+        let mut groups: Vec<(Option<u32>, Vec<&ViolationReport>)> = Vec::new();
+        for v in &self.report.violations {
+            match groups.iter_mut().find(|(step, _)| *step == v.step) {
+                Some((_, group)) => group.push(v),
+                None => groups.push((v.step, vec![v])),
+            }
+        }
+        groups.sort_by_key(|(step, _)| step.unwrap_or(u32::MAX));
+        groups
+    }
+
+    /// "T2 waits for the signal of P2; P2 quit at step 14 because 2 lists existed and none
+    /// matched S-1-5-18".
+    pub fn chain(&self, wait: &Wait) -> String {
+        let Some(poller) = &wait.poller else {
+            return format!(
+                "{} waits for the signal of {}'s poller",
+                wait.thread, wait.store
+            );
+        };
+        let head = format!("{} waits for the signal of {poller}", wait.thread);
+        let Some(info) = self.poller(poller) else {
+            return format!("{head}; {poller} never ran");
+        };
+        let why = match &info.end {
+            Some((step, kind)) => {
+                let (did, because) = match kind {
+                    EndKind::Quit { lists, user } => (
+                        "quit",
+                        match lists {
+                            0 => format!(
+                                " because no list existed and it could not take one as {user}"
+                            ),
+                            1 => format!(" because 1 list existed and it did not match {user}"),
+                            n => format!(" because {n} lists existed and none matched {user}"),
+                        },
+                    ),
+                    EndKind::Stopped => ("stopped", " because its list was removed".to_string()),
+                    EndKind::Exhausted => {
+                        ("stopped", " after using up its poll budget".to_string())
+                    }
+                };
+                format!("{poller} {did} at step {step}{because}")
+            }
+            None => format!("{poller} is still running but never signals {}", wait.store),
+        };
+        format!("{head}; {why}")
+    }
+
+    /// The chain of every hung wait (empty when nothing hangs).
+    pub fn chains(&self) -> Vec<String> {
+        self.open_waits()
+            .filter(|w| self.is_hang(w))
+            .map(|w| self.chain(w))
+            .collect()
+    }
+
+    /// Each lane's state at the end, threads and pollers in lane order.
+    pub fn stacks(&self) -> Vec<StackView> {
+        self.lanes
+            .iter()
+            .flat_map(|lane| self.stack(lane))
+            .collect()
+    }
+
+    fn stack(&self, lane: &Lane) -> Vec<StackView> {
+        let stack = self.report.stacks.iter().find(|s| s.actor == lane.name);
+        let user = stack
+            .map(|s| s.user.clone())
+            .or_else(|| lane.lines.last().map(|&i| self.trace()[i].user.clone()))
+            .unwrap_or_else(|| self.process_user.clone());
+        let state = stack.map_or("never ran", |s| s.state.as_str());
+        let view = |status: String, frames: Vec<String>, bad: bool| StackView {
+            actor: lane.name.clone(),
+            kind: lane.kind,
+            user: user.clone(),
+            status,
+            frames,
+            bad,
+        };
+        match lane.kind {
+            LaneKind::Thread => {
+                let waits: Vec<&Wait> = self
+                    .open_waits()
+                    .filter(|w| w.thread == lane.name)
+                    .collect();
+                if waits.is_empty() {
+                    let status = match lane.done {
+                        Some(step) => format!("finished at step {step}"),
+                        None => state.to_string(),
+                    };
+                    return vec![view(status, Vec::new(), false)];
+                }
+                waits
+                    .into_iter()
+                    .map(|wait| {
+                        let hung = self.is_hang(wait);
+                        let poller = wait.poller.as_deref().unwrap_or("its poller");
+                        let list = wait.list.as_deref().unwrap_or("?");
+                        let implicit = if wait.implicit {
+                            " (implicit cleanup at the thread's end)"
+                        } else {
+                            ""
+                        };
+                        let frames = vec![
+                            format!(
+                                "WaitForSingleObject({poller}'s signal for {}, INFINITE)",
+                                wait.store
+                            ),
+                            format!(
+                                "release_store({}): work queued on connection list {list} at step {}{implicit}",
+                                wait.store, wait.start
+                            ),
+                            format!("{}'s thread procedure", lane.name),
+                        ];
+                        let how = if hung { "BLOCKED forever" } else { "still waiting" };
+                        let status = format!(
+                            "{how} in release_store({}), waiting for {poller}'s signal",
+                            wait.store
+                        );
+                        view(status, frames, hung)
+                    })
+                    .collect()
+            }
+            LaneKind::Poller => {
+                let info = self.poller(&lane.name);
+                let serves = info
+                    .and_then(|p| p.list.as_deref())
+                    .map(|l| format!(" (created for {l})"))
+                    .unwrap_or_default();
+                let (status, bad) = match info.and_then(|p| p.end.as_ref()) {
+                    Some((step, EndKind::Quit { lists, user })) => (
+                        format!(
+                            "GONE{serves}: quit at step {step} without signalling ({lists} list{} in the table, none for {user})",
+                            plural(*lists)
+                        ),
+                        true,
+                    ),
+                    Some((step, EndKind::Stopped)) => (
+                        format!("gone{serves}: stopped at step {step} (its list was removed)"),
+                        false,
+                    ),
+                    Some((step, EndKind::Exhausted)) => (
+                        format!("gone{serves}: used up its poll budget at step {step}"),
+                        false,
+                    ),
+                    None => (format!("{state}{serves}"), false),
+                };
+                vec![view(status, Vec::new(), bad)]
+            }
+        }
+    }
+
+    /// The users shown on a lane's label: impersonated users, else the process user.
+    pub fn lane_users(&self, lane: &Lane) -> Vec<String> {
+        let others: Vec<String> = lane
+            .users
+            .iter()
+            .filter(|u| **u != self.process_user)
+            .cloned()
+            .collect();
+        if others.is_empty() {
+            vec![lane
+                .users
+                .first()
+                .cloned()
+                .unwrap_or_else(|| self.process_user.clone())]
+        } else {
+            others
+        }
+    }
+
+    /// A short label for a trace line (the SVG's markers, the HTML's legend).
+    pub fn short(&self, line: &TraceLine) -> String {
+        let list = line.list.as_deref().unwrap_or("?");
+        let store = line.store.as_deref().unwrap_or("?");
+        let poller = line.poller.as_deref().unwrap_or("?");
+        match line.kind.as_str() {
+            "impersonate" => "impersonate".into(),
+            "revert" => "revert".into(),
+            "skipped" => "skipped".into(),
+            "list-created" => format!("new list {list}"),
+            "poller-created" => format!("CreateThread {poller}"),
+            "poller-started" => "starts".into(),
+            "logon" => format!("logon {list}"),
+            "open-store" => format!("open {store}"),
+            "release-wait" => format!("release {store}: wait"),
+            "release-done" if line.event.contains("timed out") => format!("{store} timed out"),
+            "release-done" => format!("{store} released"),
+            "poller-respawned" => format!("respawn {poller}"),
+            "logoff" => format!("logoff {list}"),
+            "list-removed" => format!("{list} removed"),
+            "poller-stop-requested" => format!("stop {poller}"),
+            "poller-found" => format!("takes {list}"),
+            "work-done" => format!("{store} work done"),
+            "signalled-without-work" => format!("signals {store}, no work"),
+            "poller-quit" => {
+                let lists = self.lists_before_step(line.step);
+                format!(
+                    "quits: {lists} list{}, none for {}",
+                    plural(lists),
+                    line.user
+                )
+            }
+            "poller-stopped" => "stops".into(),
+            "poller-exhausted" => "budget used up".into(),
+            "thread-done" => "ends".into(),
+            other => other.to_string(),
+        }
+    }
+
+    /// How many lists the table held just before `step`.
+    pub fn lists_before_step(&self, step: u32) -> usize {
+        let index = self
+            .trace()
+            .iter()
+            .position(|l| l.step >= step)
+            .unwrap_or(self.lists_after.len());
+        match index {
+            0 => 0,
+            i => self.lists_after[i - 1].len(),
+        }
+    }
+}
+
+fn poller_entry<'p>(pollers: &'p mut Vec<PollerInfo>, name: &str) -> &'p mut PollerInfo {
+    let index = match pollers.iter().position(|p| p.name == name) {
+        Some(index) => index,
+        None => {
+            pollers.push(PollerInfo {
+                name: name.to_string(),
+                list: None,
+                creator: None,
+                created: None,
+                started: None,
+                user: None,
+                end: None,
+                last: None,
+            });
+            pollers.len() - 1
+        }
+    };
+    &mut pollers[index]
+}
+
+/// The lanes: threads in scenario order, each followed by the pollers it created.
+fn lanes(report: &Report, pollers: &[PollerInfo]) -> Vec<Lane> {
+    let new_lane = |name: String, kind| Lane {
+        name,
+        kind,
+        users: Vec::new(),
+        lines: Vec::new(),
+        done: None,
+    };
+    let mut threads: Vec<Lane> = (0..report.scenario.threads.len())
+        .map(|i| new_lane(report.scenario.thread_name(i), LaneKind::Thread))
+        .collect();
+    let mut poller_lanes: Vec<Lane> = pollers
+        .iter()
+        .map(|p| new_lane(p.name.clone(), LaneKind::Poller))
+        .collect();
+    for (index, line) in report.trace.iter().enumerate() {
+        let lane = if let Some(lane) = poller_lanes.iter_mut().find(|l| l.name == line.actor) {
+            lane
+        } else if let Some(position) = threads.iter().position(|l| l.name == line.actor) {
+            &mut threads[position]
+        } else {
+            threads.push(new_lane(line.actor.clone(), LaneKind::Thread));
+            threads.last_mut().expect("just pushed")
+        };
+        lane.lines.push(index);
+        if !lane.users.contains(&line.user) {
+            lane.users.push(line.user.clone());
+        }
+        if line.kind == "thread-done" {
+            lane.done = Some(line.step);
+        }
+    }
+    let mut ordered = Vec::with_capacity(threads.len() + poller_lanes.len());
+    for thread in threads {
+        let name = thread.name.clone();
+        ordered.push(thread);
+        for info in pollers
+            .iter()
+            .filter(|p| p.creator.as_deref() == Some(&name))
+        {
+            if let Some(position) = poller_lanes.iter().position(|l| l.name == info.name) {
+                ordered.push(poller_lanes.remove(position));
+            }
+        }
+    }
+    ordered.extend(poller_lanes);
+    ordered
+}
+
+/// `"s"` unless `n` is 1.
+pub(crate) fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -1,0 +1,379 @@
+//! `mapihang exhaustive`: every scenario within a small bound, each on every schedule with at most
+//! K preemptions.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use mapihang_core::exhaustive::{
+    self, Bound, ExhaustiveConfig, ExhaustiveResult, Reduction, PREEMPTIONS_DEFAULT,
+    SCHEDULES_PER_SCENARIO_DEFAULT,
+};
+use mapihang_core::monitor::Invariant;
+use mapihang_core::report::Report;
+
+use crate::cli::Format;
+use crate::commands::{write, CliError, Variants};
+
+#[derive(Args, Debug)]
+pub(crate) struct ExhaustiveArgs {
+    /// The variant under test (see `mapihang variants`).
+    #[arg(long, default_value = "original")]
+    pub variant: String,
+    /// Application threads per scenario (1 to 3).
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Users the threads may impersonate (1 to 4).
+    #[arg(long, default_value_t = 2)]
+    pub users: usize,
+    /// The most ops per thread (every length from 0 to this).
+    #[arg(long, default_value_t = 4)]
+    pub ops: usize,
+    /// The two users are different SIDs with the same CRC32 (needs --users 2).
+    #[arg(long)]
+    pub collide: bool,
+    /// The DFS preemption bound per scenario.
+    #[arg(long, default_value_t = PREEMPTIONS_DEFAULT, conflicts_with = "unbounded")]
+    pub preemptions: usize,
+    /// No preemption bound: every schedule (explodes past millions of schedules quickly).
+    #[arg(long)]
+    pub unbounded: bool,
+    /// The DFS budget of one scenario; a scenario that reaches it is reported incomplete.
+    #[arg(long, default_value_t = SCHEDULES_PER_SCENARIO_DEFAULT)]
+    pub schedules: usize,
+    /// Run every scenario and count the violating ones, instead of stopping at the first.
+    #[arg(long)]
+    pub all: bool,
+    /// Only violations of this invariant count (default: any), e.g. poller-signals.
+    #[arg(long, value_parser = crate::hunting::parse_invariant)]
+    pub invariant: Option<Invariant>,
+    /// Do not merge scenarios equal up to user renaming and thread order (for a custom variant
+    /// that looks at SID values rather than comparing them).
+    #[arg(long)]
+    pub no_symmetry: bool,
+    /// Do not drop ops that cannot change any execution (skipped ops, unused impersonations).
+    #[arg(long)]
+    pub no_normalize: bool,
+    /// OS threads to spread the scenarios over (default: the available cores; the result does
+    /// not depend on it).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// The step bound of one execution.
+    #[arg(long, default_value_t = mapihang_core::engine::STEPS_MAX_DEFAULT)]
+    pub steps_max: usize,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the first counterexample's report (JSON) to this file, for `mapihang replay`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// The `schema` field of `exhaustive --format json`.
+const SCHEMA: &str = "mapihang.exhaustive/1";
+
+#[derive(Serialize)]
+struct ExhaustiveJson<'a> {
+    schema: &'static str,
+    variant: &'a str,
+    /// `pass` or `violation`.
+    verdict: &'static str,
+    /// Every scenario checked and every passing DFS exhausted.
+    complete: bool,
+    /// The violations of the first counterexample (empty on a pass).
+    violations: &'a [mapihang_core::report::ViolationReport],
+    bound: &'a Bound,
+    /// `null`: unbounded.
+    preemptions: Option<usize>,
+    schedules_per_scenario: usize,
+    reduction: Reduction,
+    scenarios_in_bound: String,
+    thread_sequences: usize,
+    thread_sequences_normalized: usize,
+    scenarios: usize,
+    scenarios_checked: usize,
+    schedules_run: usize,
+    schedules_max_per_scenario: usize,
+    heaviest_scenario: Option<&'a mapihang_core::scenario::Scenario>,
+    target: Option<Invariant>,
+    incomplete_scenarios: usize,
+    violating_scenarios: usize,
+    per_invariant: &'a std::collections::BTreeMap<Invariant, usize>,
+    counterexample_index: Option<usize>,
+    counterexample: Option<&'a Report>,
+    elapsed_ms: u64,
+}
+
+pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u8, CliError> {
+    if args.schedules == 0 || args.jobs == Some(0) {
+        return Err(CliError::Usage(
+            "--schedules and --jobs must be at least 1".into(),
+        ));
+    }
+    let bound = Bound {
+        threads: args.threads,
+        users: args.users,
+        ops: args.ops,
+        collide: args.collide,
+    };
+    bound
+        .validate()
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let variant = variants.get(&args.variant)?;
+    let config = ExhaustiveConfig {
+        bound,
+        preemptions: (!args.unbounded).then_some(args.preemptions),
+        schedules_per_scenario: args.schedules,
+        steps_max: args.steps_max,
+        jobs: args.jobs.unwrap_or_else(crate::matrix_cmd::default_jobs),
+        reduction: Reduction {
+            normalize: !args.no_normalize,
+            symmetry: !args.no_symmetry,
+        },
+        all: args.all,
+        target: args.invariant,
+    };
+    let bar = progress_bar(args.format);
+    let on_progress = |p: exhaustive::Progress| {
+        bar.set_length(p.total as u64);
+        bar.set_position(p.done as u64);
+    };
+    let result = exhaustive::exhaustive(variant.clone(), &config, &on_progress);
+    bar.finish_and_clear();
+    let report = result.counterexample.as_ref().map(|found| {
+        let mut report = Report::from_check(
+            variant.name(),
+            &found.scenario,
+            &found.config,
+            &found.check,
+            result.elapsed_ms,
+        );
+        report.repro = Some(match &args.out {
+            Some(out) => format!("mapihang replay {}", out.display()),
+            None => format!(
+                "{} --out REPORT.json && mapihang replay REPORT.json",
+                command_line(args)
+            ),
+        });
+        report
+    });
+    if let (Some(path), Some(report)) = (&args.out, &report) {
+        write(path, &(report.to_json() + "\n"))?;
+    }
+    match args.format {
+        Format::Text => {
+            print!("{}", text(&config, &result));
+            if let Some(report) = &report {
+                print!("\n{}", report.to_text());
+            }
+        }
+        Format::Json => {
+            let json = ExhaustiveJson {
+                schema: SCHEMA,
+                variant: variant.name(),
+                verdict: if report.is_some() {
+                    "violation"
+                } else {
+                    "pass"
+                },
+                complete: result.complete,
+                violations: report.as_ref().map_or(&[], |r| &r.violations),
+                bound: &config.bound,
+                preemptions: config.preemptions,
+                schedules_per_scenario: config.schedules_per_scenario,
+                reduction: config.reduction,
+                scenarios_in_bound: result.scenarios_in_bound.to_string(),
+                thread_sequences: result.thread_sequences.0,
+                thread_sequences_normalized: result.thread_sequences.1,
+                scenarios: result.scenarios,
+                scenarios_checked: result.scenarios_checked,
+                schedules_run: result.schedules_run,
+                schedules_max_per_scenario: result.schedules_max_per_scenario,
+                heaviest_scenario: result.heaviest.as_ref(),
+                target: config.target,
+                incomplete_scenarios: result.incomplete,
+                violating_scenarios: result.violating,
+                per_invariant: &result.per_invariant,
+                counterexample_index: result.counterexample.as_ref().map(|c| c.index),
+                counterexample: report.as_ref(),
+                elapsed_ms: result.elapsed_ms,
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).expect("serialisable")
+            );
+        }
+    }
+    Ok(u8::from(result.counterexample.is_some()))
+}
+
+/// The command line that re-runs this check (what matters for the result; not --jobs).
+fn command_line(args: &ExhaustiveArgs) -> String {
+    let mut line = format!(
+        "mapihang exhaustive --variant {} --threads {} --users {} --ops {}",
+        args.variant, args.threads, args.users, args.ops
+    );
+    if args.collide {
+        line.push_str(" --collide");
+    }
+    if let Some(invariant) = args.invariant {
+        let _ = write!(line, " --invariant {invariant}");
+    }
+    if args.unbounded {
+        line.push_str(" --unbounded");
+    } else {
+        let _ = write!(line, " --preemptions {}", args.preemptions);
+    }
+    if args.schedules != SCHEDULES_PER_SCENARIO_DEFAULT {
+        let _ = write!(line, " --schedules {}", args.schedules);
+    }
+    for (flag, on) in [
+        ("--no-symmetry", args.no_symmetry),
+        ("--no-normalize", args.no_normalize),
+    ] {
+        if on {
+            let _ = write!(line, " {flag}");
+        }
+    }
+    line
+}
+
+fn text(config: &ExhaustiveConfig, result: &ExhaustiveResult) -> String {
+    let bound = &config.bound;
+    let users: Vec<String> = bound.users().iter().map(|u| u.to_string()).collect();
+    let preemptions = config
+        .preemptions
+        .map_or("every schedule (no preemption bound)".to_string(), |k| {
+            format!("every schedule with at most {k} preemption(s)")
+        });
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "bounded-exhaustive check of {}: {} thread(s), each 0 to {} ops from {{impersonate U1..U{}, revert, logon, open_store, release_store, logoff}}",
+        result.variant, bound.threads, bound.ops, bound.users
+    );
+    let _ = writeln!(
+        out,
+        "  users: {}{}; process user S-1-5-18",
+        users.join(", "),
+        if bound.collide { " (same CRC32)" } else { "" }
+    );
+    let mut reductions = Vec::new();
+    if config.reduction.normalize {
+        reductions.push(format!(
+            "ops that cannot change an execution dropped ({} thread sequences -> {})",
+            result.thread_sequences.0, result.thread_sequences.1
+        ));
+    }
+    if config.reduction.symmetry {
+        reductions.push("scenarios equal up to user renaming and thread order merged".to_string());
+    }
+    let _ = writeln!(
+        out,
+        "  scenarios in the bound: {}; run: {} ({})",
+        result.scenarios_in_bound,
+        result.scenarios,
+        if reductions.is_empty() {
+            "no reduction".to_string()
+        } else {
+            reductions.join("; ")
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  DFS per scenario: {preemptions}; budget {} schedules per scenario",
+        config.schedules_per_scenario
+    );
+    let _ = writeln!(
+        out,
+        "  checked {} of {} scenarios, {} schedules (at most {} for one scenario), {} incomplete, {} ms",
+        result.scenarios_checked,
+        result.scenarios,
+        result.schedules_run,
+        result.schedules_max_per_scenario,
+        result.incomplete,
+        result.elapsed_ms
+    );
+    if let Some(heaviest) = &result.heaviest {
+        let _ = writeln!(
+            out,
+            "  heaviest scenario: {}",
+            serde_json::to_string(heaviest).expect("serialisable")
+        );
+    }
+    if let Some(target) = config.target {
+        let _ = writeln!(out, "  only violations of {target} count");
+    }
+    let k = config
+        .preemptions
+        .map_or("any number of".to_string(), |k| format!("≤{k}"));
+    match &result.counterexample {
+        None if result.complete => {
+            let _ = writeln!(
+                out,
+                "PASS (complete): no violation on any schedule ({k} preemptions) of any scenario within this bound"
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "PASS (incomplete): no violation found, but {} scenario(s) ran out of DFS budget (raise --schedules)",
+                result.incomplete
+            );
+        }
+        Some(found) => {
+            let invariants: Vec<&str> = found
+                .check
+                .first_failure
+                .as_ref()
+                .map(|f| f.invariants().iter().map(|i| i.name()).collect())
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "VIOLATION: scenario #{} of {} (in order of size) violates {} on a schedule with {k} preemptions",
+                found.index + 1,
+                result.scenarios,
+                invariants.join(", ")
+            );
+            if config.all {
+                let per: Vec<String> = result
+                    .per_invariant
+                    .iter()
+                    .map(|(i, n)| format!("{i}: {n}"))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "  {} of {} scenarios violate an invariant ({})",
+                    result.violating,
+                    result.scenarios,
+                    per.join(", ")
+                );
+            }
+            let _ = writeln!(
+                out,
+                "  scenario: {}",
+                serde_json::to_string(&found.scenario).expect("serialisable")
+            );
+        }
+    }
+    out
+}
+
+/// A progress bar on stderr, only on a terminal and only for text output.
+fn progress_bar(format: Format) -> ProgressBar {
+    if format != Format::Text || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} exhaustive {pos}/{len} scenarios [{elapsed}]")
+            .expect("a valid template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}

@@ -1,0 +1,163 @@
+//! `mapihang import-fuzz ARTIFACT --target T [--format] [--out REPORT.json] [--corpus DIR]`:
+//! a cargo-fuzz crash artifact (or any fuzz input) re-run exactly as the fuzz target ran it, and
+//! turned into what the rest of mapihang reads.
+//!
+//! For the engine targets (`hunt_original`, `guard_fixed`) that is a report like `check`'s: the
+//! decoded scenario, the violations, and the recorded schedule, so `mapihang replay REPORT.json`
+//! re-runs it (and `--variant` tries another variant on the same schedule). For `scenario_json`
+//! it is what each parser made of the bytes and the round trips that lost something. `--corpus`
+//! adds the scenario to a regression corpus directory, with the invariants every variant
+//! violates on it now. Exit code 1 when the artifact still reproduces a crash, 0 when it does not.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use mapihang_core::corpus::CorpusEntry;
+use mapihang_core::fuzz::{self, Parsed, Target};
+use mapihang_core::scenario::Scenario;
+
+use crate::cli::{Format, OutputArgs};
+use crate::commands::{emit, write, CliError, Variants};
+
+/// Re-run `artifact` as fuzz target `target` did; print the result as `format`, write its JSON to
+/// `out`, and add its scenario to the corpus directory `corpus`. Returns the exit code.
+pub(crate) fn import_fuzz(
+    variants: &Variants,
+    artifact: &Path,
+    target: &str,
+    format: Format,
+    out: Option<&Path>,
+    corpus: Option<&Path>,
+) -> Result<u8, CliError> {
+    let target: Target = target
+        .parse()
+        .map_err(|e: fuzz::UnknownTarget| CliError::Usage(e.to_string()))?;
+    let data = std::fs::read(artifact).map_err(|source| CliError::Read {
+        path: artifact.to_path_buf(),
+        source,
+    })?;
+    let output = OutputArgs {
+        format,
+        out: out.map(Path::to_path_buf),
+    };
+    let (crashed, scenario, note) = match target.variant() {
+        Some(name) => {
+            let execution = fuzz::run_bytes(variants.get(name)?, &data);
+            let mut report = execution.report();
+            let crashed = execution.failed();
+            report.repro = match out {
+                Some(out) => Some(format!("mapihang replay {}", out.display())),
+                None if crashed => Some(format!(
+                    "mapihang import-fuzz {} --target {target} --out REPORT.json && mapihang replay REPORT.json",
+                    artifact.display()
+                )),
+                None => None,
+            };
+            emit(&report, &output)?;
+            let found: Vec<&str> = execution.invariants().iter().map(|i| i.name()).collect();
+            let note = format!(
+                "fuzz {target} artifact {}: {}",
+                file_name(artifact),
+                if found.is_empty() {
+                    "no violation".to_string()
+                } else {
+                    found.join(", ")
+                }
+            );
+            (crashed, Some(execution.scenario), note)
+        }
+        None => {
+            let parsed = fuzz::parse(&data);
+            let summary = ParseSummary::new(&parsed);
+            let json = serde_json::to_string_pretty(&summary).expect("a summary serialises");
+            if let Some(out) = out {
+                write(out, &(json.clone() + "\n"))?;
+            }
+            match format {
+                Format::Text => print!("{}", summary.to_text()),
+                Format::Json => println!("{json}"),
+            }
+            let note = format!("fuzz {target} artifact {}", file_name(artifact));
+            (!parsed.lost.is_empty(), parsed.scenario.ok(), note)
+        }
+    };
+    if let (Some(dir), Some(scenario)) = (corpus, scenario) {
+        let path = add_to_corpus(variants, dir, scenario, note)?;
+        if format == Format::Text {
+            println!("corpus entry: {}", path.display());
+        }
+    }
+    Ok(u8::from(crashed))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    )
+}
+
+/// Write `scenario` into `dir` as a corpus entry (named by its hash, so a scenario imported twice
+/// is one file) with what every variant does on it now; returns the file's path.
+fn add_to_corpus(
+    variants: &Variants,
+    dir: &Path,
+    scenario: Scenario,
+    note: String,
+) -> Result<std::path::PathBuf, CliError> {
+    let entry = CorpusEntry::record(scenario, variants.all(), Some(note));
+    std::fs::create_dir_all(dir).map_err(|source| CliError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let path = dir.join(entry.file_name());
+    write(&path, &(entry.to_json() + "\n"))?;
+    Ok(path)
+}
+
+/// What `scenario_json` made of an artifact, as printed and written by `import-fuzz`.
+#[derive(Serialize)]
+struct ParseSummary {
+    target: &'static str,
+    /// `"ok"` or the parser's one-line error, per parser.
+    scenario: String,
+    schedule: String,
+    report: String,
+    /// Round trips that lost something: the crash, if any.
+    lost: Vec<String>,
+}
+
+impl ParseSummary {
+    fn new(parsed: &Parsed) -> ParseSummary {
+        fn verdict<T, E: ToString>(result: &Result<T, E>) -> String {
+            match result {
+                Ok(_) => "ok".into(),
+                Err(e) => e.to_string(),
+            }
+        }
+        ParseSummary {
+            target: Target::ScenarioJson.name(),
+            scenario: verdict(&parsed.scenario),
+            schedule: verdict(&parsed.schedule),
+            report: verdict(&parsed.report),
+            lost: parsed.lost.clone(),
+        }
+    }
+
+    fn to_text(&self) -> String {
+        let mut out = String::new();
+        if self.lost.is_empty() {
+            out.push_str("PASS: scenario_json: every parser returned, no round trip lost\n");
+        } else {
+            out.push_str("CRASH: scenario_json: a round trip lost something\n");
+        }
+        out.push_str(&format!("  scenario: {}\n", self.scenario));
+        out.push_str(&format!("  schedule: {}\n", self.schedule));
+        out.push_str(&format!("  report:   {}\n", self.report));
+        for lost in &self.lost {
+            out.push_str(&format!("  lost:     {lost}\n"));
+        }
+        out
+    }
+}
