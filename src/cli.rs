@@ -30,6 +30,8 @@ pub(crate) enum Command {
     Corpus(CorpusArgs),
     /// Render a report: text, mermaid, svg or html.
     Explain(ExplainArgs),
+    /// Turn a cargo-fuzz crash artifact into a report (and, with --corpus, a corpus file).
+    ImportFuzz(ImportFuzzArgs),
     /// Every variant x every family: invariants observed violated vs declared; exit 1 on a mismatch.
     Matrix(crate::matrix_cmd::MatrixArgs),
     /// Every scenario within a small bound, each on every schedule with at most K preemptions.
@@ -242,4 +244,22 @@ pub(crate) struct CorpusCheckArgs {
     /// The corpus folder.
     #[arg(long, default_value = "tests/corpus")]
     pub dir: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ImportFuzzArgs {
+    /// The crash artifact (fuzz/artifacts/<target>/crash-...).
+    pub artifact: PathBuf,
+    /// The fuzz target that wrote it: hunt_original, guard_fixed or scenario_json.
+    #[arg(long)]
+    pub target: String,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also write the JSON report to this file (what `mapihang replay` reads).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also add the scenario to this corpus folder (e.g. tests/corpus).
+    #[arg(long)]
+    pub corpus: Option<PathBuf>,
 }

@@ -40,6 +40,7 @@ pub(crate) fn import_fuzz(
     let output = OutputArgs {
         format,
         out: out.map(Path::to_path_buf),
+        explain: None,
     };
     let (crashed, scenario, note) = match target.variant() {
         Some(name) => {

@@ -10,6 +10,7 @@ mod commands;
 mod corpus_cmd;
 mod exhaustive_cmd;
 mod hunting;
+mod import_fuzz;
 mod matrix_cmd;
 
 use std::process::ExitCode;
