@@ -84,7 +84,7 @@ replay() {
     local target=$1
     shift
     cargo fuzz run "${build_args[@]}" "$target" "$@" -- -runs=0 "${libfuzzer_args[@]}" \
-        -artifact_prefix="$(mktemp -d)/" >"$log_dir/replay-$target.log" 2>&1
+        -artifact_prefix="$log_dir/replay-" >>"$log_dir/replay-$target.log" 2>&1
 }
 
 log_dir=$(mktemp -d)
@@ -93,11 +93,14 @@ for t in "${all_targets[@]}"; do
     read -r -a dirs <<<"$(committed "$t")"
     if [[ $t == hunt_original ]]; then
         # Seeds run clean or crash (both fine); each regression must still crash.
+        count=0
         for f in "$fuzz"/regressions/hunt_original/*; do
+            count=$((count + 1))
             if replay hunt_original "$f"; then
                 fail "$f no longer crashes hunt_original: the model stopped finding the hang"
             fi
         done
+        echo "hunt_original: replayed $count regression(s), each expected to crash"
         continue
     fi
     if [[ $t == guard_fixed && -d $fuzz/regressions/hunt_original ]]; then
@@ -146,6 +149,8 @@ for t in "${targets[@]}"; do
     args=("${libfuzzer_args[@]}" -max_total_time="$budget" "${extra_args[@]}")
     [[ $t == scenario_json ]] && args+=(-dict="$fuzz/scenario_json.dict")
     read -r -a dirs <<<"$(committed "$t")"
+    # hunt_original's regressions crash it at once: it starts from its seeds only.
+    [[ $t == hunt_original ]] && dirs=("$fuzz/seeds/hunt_original")
     cargo fuzz run "${build_args[@]}" "$t" "$corpus" "${dirs[@]}" -- "${args[@]}" \
         2>&1 | tee "$log_dir/fuzz-$t.log" | grep -E "^(#[0-9]+ +(DONE|pulse))|^stat::|panicked|ERROR" || true
     found=0

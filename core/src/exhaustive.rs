@@ -46,7 +46,7 @@ impl Default for Bound {
         Bound {
             threads: 2,
             users: 2,
-            ops: 4,
+            ops: 3,
             collide: false,
         }
     }
@@ -595,7 +595,11 @@ mod tests {
             normalize(&[Logon, Imp(0), Logoff, Imp(1)]),
             vec![Logon, Logoff]
         );
-        for ops in all_sequences(&Bound::default()) {
+        let longer = Bound {
+            ops: 5,
+            ..Bound::default()
+        };
+        for ops in all_sequences(&longer) {
             let once = normalize(&ops);
             assert!(once.len() <= ops.len());
             assert_eq!(normalize(&once), once, "idempotent: {ops:?}");
@@ -650,8 +654,11 @@ mod tests {
             ops: 2,
             collide: false,
         };
+        // One preemption keeps this sample quick in the default test run; the reductions do
+        // not depend on the bound.
         let config = ExhaustiveConfig {
             bound: bound.clone(),
+            preemptions: Some(1),
             ..ExhaustiveConfig::default()
         };
         let check = check_config(&config);
@@ -679,7 +686,7 @@ mod tests {
             bound: Bound {
                 threads: 2,
                 users: 2,
-                ops: 3,
+                ops: 2,
                 collide: false,
             },
             jobs: 2,

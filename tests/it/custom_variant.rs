@@ -211,4 +211,26 @@ fn the_command_line_accepts_extra_variants() {
     assert_eq!(caught, ExitCode::from(1));
     let unknown = run(&["check", &seed, "--variant", "nope"]);
     assert_eq!(unknown, ExitCode::from(2));
+    let matrix = &[
+        "matrix",
+        "--variant",
+        "test-token-and-sid,test-take-first",
+        "--family",
+        "same-user,multi-user",
+        "--cases",
+        "6",
+        "--schedules",
+        "30",
+        "--format",
+        "json",
+    ];
+    assert_eq!(run(matrix), ExitCode::SUCCESS, "declarations hold");
+    let small = ["--ops", "2", "--preemptions", "1", "--format", "json"];
+    let exhaustive = |variant: &str| {
+        let mut args = vec!["exhaustive", "--variant", variant];
+        args.extend(small);
+        run(&args)
+    };
+    assert_eq!(exhaustive("test-token-and-sid"), ExitCode::SUCCESS);
+    assert_eq!(exhaustive("test-take-first"), ExitCode::from(1));
 }

@@ -23,7 +23,7 @@ use mapihang_core::scenario::Scenario;
 use mapihang_core::variant::{builtin, by_name, Variant};
 
 /// Random schedules per scenario in the "keeps" properties.
-const SCHEDULES: usize = 40;
+const SCHEDULES: usize = 60;
 
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
@@ -80,7 +80,7 @@ fn keeps_in(family: Family, scenario: &Scenario) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(24))]
+    #![proptest_config(config(64))]
 
     #[test]
     fn fixes_keep_what_they_declare_in_service_account(s in gen::strategy(Family::ServiceAccount)) {
