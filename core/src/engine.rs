@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::mapi::{Mapi, Session};
 use crate::monitor::{judge, Finding, Invariant};
 use crate::scenario::{Op, Scenario};
-use crate::sim::runner::{self, Next};
+use crate::sim::runner::{self, Next, SimSlot};
 use crate::sim::short::Short;
 use crate::sim::{Aborted, Ctx, Sim, SimOutcome, UserId};
 use crate::trace::{Event, ListId, OpKind, SessionId, StoreId};
@@ -177,11 +177,7 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
         config.seed,
         config.schedules,
         config.steps_max,
-        move |slot| {
-            let sim = Sim::with_users(compiled.users.clone());
-            slot.register(&sim);
-            run_execution(&sim, variant.clone(), compiled.clone());
-        },
+        execution_body(variant, compiled),
         move |sim, schedule| {
             // Judged on the world as it stands; copied into a `SimOutcome` only when kept.
             let findings = sim.with_outcome(judge);
@@ -273,11 +269,7 @@ pub fn run_once(
         config.seed,
         1,
         config.steps_max,
-        move |slot| {
-            let sim = Sim::with_users(compiled.users.clone());
-            slot.register(&sim);
-            run_execution(&sim, variant.clone(), compiled.clone());
-        },
+        execution_body(variant, compiled),
         move |sim, schedule| {
             let findings = sim.with_outcome(judge);
             let outcome = sim.outcome();
@@ -296,6 +288,19 @@ pub fn run_once(
         findings,
         outcome,
         schedule,
+    }
+}
+
+/// The body of every execution: a fresh world, registered before anything runs (so that a
+/// cut-off execution is judged too), then the scenario.
+fn execution_body(
+    variant: Arc<dyn Variant>,
+    compiled: Arc<Compiled>,
+) -> impl Fn(&SimSlot) + Send + Sync + 'static {
+    move |slot| {
+        let sim = Sim::with_users(compiled.users.clone());
+        slot.register(&sim);
+        run_execution(&sim, variant.clone(), compiled.clone());
     }
 }
 
