@@ -509,12 +509,7 @@ pub fn exhaustive(
         let done = done.fetch_add(1, Ordering::Relaxed) + 1;
         progress(Progress { done, total });
     };
-    std::thread::scope(|scope| {
-        for _ in 1..config.jobs.max(1) {
-            scope.spawn(worker);
-        }
-        worker();
-    });
+    crate::hunt::run_workers(config.jobs, &worker);
     let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
     let first = first_failing.into_inner();
     let checked = if config.all || first == usize::MAX {

@@ -256,6 +256,17 @@ struct Search {
     failing: Option<(usize, Invariant)>,
 }
 
+/// Run `worker` on `jobs` OS threads (this one included) until each returns; workers take
+/// their items from a shared counter (hunt, matrix and exhaustive all work this way).
+pub(crate) fn run_workers(jobs: usize, worker: &(dyn Fn() + Sync)) {
+    std::thread::scope(|scope| {
+        for _ in 1..jobs.max(1) {
+            scope.spawn(worker);
+        }
+        worker();
+    });
+}
+
 /// Run cases in order over `config.jobs` threads; the lowest failing case wins.
 fn search(
     variant: &Arc<dyn Variant>,
@@ -293,12 +304,7 @@ fn search(
             total: config.cases,
         });
     };
-    std::thread::scope(|scope| {
-        for _ in 1..config.jobs.max(1) {
-            scope.spawn(worker);
-        }
-        worker();
-    });
+    run_workers(config.jobs, &worker);
     let failing = best.into_inner().unwrap_or_else(|p| p.into_inner());
     let last = failing.map_or(config.cases, |(index, _)| index + 1);
     let executions = executions.into_inner().unwrap_or_else(|p| p.into_inner());

@@ -213,12 +213,7 @@ pub fn matrix(
         let done = done.fetch_add(1, Ordering::Relaxed) + 1;
         progress(Progress { done, total });
     };
-    std::thread::scope(|scope| {
-        for _ in 1..config.jobs.max(1) {
-            scope.spawn(worker);
-        }
-        worker();
-    });
+    crate::hunt::run_workers(config.jobs, &worker);
     let mut out = Vec::with_capacity(cells);
     for (cell, tally) in tallies.into_iter().enumerate() {
         let tally = tally.into_inner().unwrap_or_else(|p| p.into_inner());
