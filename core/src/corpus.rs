@@ -133,13 +133,7 @@ impl CorpusEntry {
 
     /// A file name for the entry: a stable hash of its scenario.
     pub fn file_name(&self) -> String {
-        let hash = self
-            .scenario
-            .to_json()
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-                (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-            });
+        let hash = crate::hash::fnv1a(self.scenario.to_json().as_bytes());
         format!("{hash:016x}.json")
     }
 }

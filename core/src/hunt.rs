@@ -136,21 +136,11 @@ pub fn case_seed(seed: u64, index: usize) -> u64 {
 /// The schedule seed for `scenario`: derived from its content, so that the same scenario is
 /// always checked on the same schedules.
 pub fn schedule_seed(seed: u64, scenario: &Scenario) -> u64 {
-    // FNV-1a over the JSON form.
-    let hash = scenario
-        .to_json()
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-        });
-    mix(seed ^ hash)
+    mix(seed ^ crate::hash::fnv1a(scenario.to_json().as_bytes()))
 }
 
 fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    crate::hash::splitmix64(&mut z)
 }
 
 /// The distinct users that log on in `scenario` (the process user counts when a thread logs on

@@ -44,6 +44,7 @@ pub mod explain;
 pub mod family;
 pub mod fuzz;
 pub mod gen;
+mod hash;
 pub mod hunt;
 mod mapi;
 pub mod matrix;

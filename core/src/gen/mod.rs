@@ -79,11 +79,7 @@ fn seed_bytes(seed: u64) -> [u8; 32] {
     let mut state = seed;
     let mut bytes = [0u8; 32];
     for chunk in bytes.chunks_exact_mut(8) {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+        chunk.copy_from_slice(&crate::hash::splitmix64(&mut state).to_le_bytes());
     }
     bytes
 }

@@ -350,11 +350,7 @@ impl RandomWalk {
 
     /// SplitMix64: small, fast, and good enough to pick among at most a few dozen tasks.
     fn next(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        crate::hash::splitmix64(&mut self.state)
     }
 }
 
