@@ -36,6 +36,8 @@ pub(crate) enum Command {
     Matrix(crate::matrix_cmd::MatrixArgs),
     /// Every scenario within a small bound, each on every schedule with at most K preemptions.
     Exhaustive(crate::exhaustive_cmd::ExhaustiveArgs),
+    /// The scenario on real OS threads under a watchdog, beside the controlled scheduler.
+    Stress(crate::stress_cmd::StressArgs),
 }
 
 /// How output is printed.

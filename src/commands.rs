@@ -68,6 +68,7 @@ pub(crate) fn execute(command: Command, extra: Vec<Arc<dyn Variant>>) -> Result<
         Command::Exhaustive(args) => crate::exhaustive_cmd::exhaustive(&variants, &args),
         Command::Corpus(args) => crate::corpus_cmd::corpus(&variants, &args),
         Command::Explain(args) => explain(&args),
+        Command::Stress(args) => crate::stress_cmd::stress(&variants, &args),
         Command::ImportFuzz(args) => crate::import_fuzz::import_fuzz(
             &variants,
             &args.artifact,

@@ -12,6 +12,7 @@ mod exhaustive_cmd;
 mod hunting;
 mod import_fuzz;
 mod matrix_cmd;
+mod stress_cmd;
 
 use std::process::ExitCode;
 use std::sync::Arc;

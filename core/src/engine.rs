@@ -109,14 +109,14 @@ enum Step {
 }
 
 /// A scenario compiled for the engine: users interned, ops as `Step`s.
-struct Compiled {
+pub(crate) struct Compiled {
     /// Shared by every execution's world (interned once, never copied per execution).
-    users: Arc<Vec<crate::sim::Sid>>,
+    pub(crate) users: Arc<Vec<crate::sim::Sid>>,
     threads: Vec<Vec<Step>>,
     polls_max: usize,
 }
 
-fn compile(scenario: &Scenario) -> Compiled {
+pub(crate) fn compile(scenario: &Scenario) -> Compiled {
     let users = scenario.users();
     let intern = |sid| {
         UserId(
@@ -222,6 +222,28 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
     result
 }
 
+/// Run `compiled` under `config` (its strategy, seed, budget and step bound) and hand every
+/// execution's findings to `on_findings`, in order (for callers that tally executions their own
+/// way, such as `stress`).
+pub(crate) fn for_each_execution(
+    variant: Arc<dyn Variant>,
+    compiled: &Arc<Compiled>,
+    config: &CheckConfig,
+    mut on_findings: impl FnMut(&[Finding]) + 'static,
+) {
+    runner::run(
+        &config.strategy,
+        config.seed,
+        config.schedules,
+        config.steps_max,
+        execution_body(variant, compiled.clone()),
+        move |sim, _schedule| {
+            on_findings(&sim.with_outcome(judge));
+            Next::Continue
+        },
+    );
+}
+
 /// What a replay did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReplayResult {
@@ -305,7 +327,7 @@ fn execution_body(
 }
 
 /// One execution: start the application threads, join them, then join the pollers they made.
-fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<Compiled>) {
+pub(crate) fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<Compiled>) {
     let mapi = Mapi::new(variant, compiled.polls_max);
     let handles: Vec<_> = (0..compiled.threads.len())
         .map(|index| {

@@ -52,5 +52,6 @@ pub mod monitor;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod stress;
 pub mod trace;
 pub mod variant;

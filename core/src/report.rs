@@ -15,6 +15,9 @@ use crate::trace::{Entry, Event, ListId, OpKind, PollerId, StoreId};
 /// The `schema` field of every JSON report this version writes.
 pub const SCHEMA: &str = "mapihang.report/1";
 
+/// The `scheduler` of a report of executions on real OS threads (`mapihang stress`).
+pub const REAL_THREADS: &str = "real-threads";
+
 /// `"pass"` or `"violation"`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -214,6 +217,48 @@ impl Report {
         report
     }
 
+    /// The report of a stress run on real threads ([`crate::stress`]): its counts, and the first
+    /// failing real execution's violations, trace and stacks. The scheduler is `real-threads`;
+    /// there is no schedule (the OS chose the interleaving, nothing can replay it), `seed` is 0,
+    /// `schedules` is the number of runs and `steps_max` is 0 (real threads have no step bound).
+    pub fn from_stress(
+        variant: &str,
+        scenario: &Scenario,
+        result: &crate::stress::StressResult,
+    ) -> Report {
+        let real = &result.real;
+        let mut report = Report {
+            schema: SCHEMA.to_string(),
+            variant: variant.to_string(),
+            verdict: if real.failing > 0 {
+                Verdict::Violation
+            } else {
+                Verdict::Pass
+            },
+            violations: Vec::new(),
+            scenario: scenario.clone(),
+            scheduler: REAL_THREADS.to_string(),
+            seed: 0,
+            schedules: real.executions,
+            steps_max: 0,
+            executions: real.executions,
+            failing_executions: real.failing,
+            per_invariant: real.per_invariant.clone(),
+            exhaustive: false,
+            schedule: None,
+            repro: None,
+            trace: Vec::new(),
+            stacks: Vec::new(),
+            elapsed_ms: real.elapsed.as_millis() as u64,
+            hunt: None,
+        };
+        if let Some(failure) = &result.first_failure {
+            report.describe(failure);
+            report.schedule = None;
+        }
+        report
+    }
+
     /// Fill in the violations, schedule, trace and stacks of `failure`.
     pub fn describe(&mut self, failure: &Failure) {
         let names = Names::new(&self.scenario, &failure.outcome);
@@ -239,13 +284,16 @@ impl Report {
             Verdict::Pass => "PASS",
             Verdict::Violation => "VIOLATION",
         };
+        let how = if self.scheduler == REAL_THREADS {
+            "real OS threads (no schedule: the OS chose it)".to_string()
+        } else {
+            format!("{} scheduler, seed {}", self.scheduler, self.seed)
+        };
         let _ = writeln!(
             out,
-            "{verdict}: variant {} on {} thread(s), {} scheduler, seed {}",
+            "{verdict}: variant {} on {} thread(s), {how}",
             self.variant,
             self.scenario.threads.len(),
-            self.scheduler,
-            self.seed
         );
         let coverage = if self.exhaustive {
             " (every schedule: exploration complete)"

@@ -1,8 +1,17 @@
-//! The shuttle backend: the only place (with `runner`) that names shuttle.
+//! The two backends of `sim`: shuttle's controlled scheduler (the only place, with `runner`,
+//! that names shuttle) and real OS threads (for `stress`), chosen at run time.
 //!
-//! Everything here is a thin wrapper, so that a second backend on real OS threads can offer the
-//! same functions without any variant or the MAPI machinery noticing.
+//! Everything here is a thin wrapper, so that the variants and the MAPI machinery run unchanged
+//! on either. Which backend a thread uses is a property of the thread: a thread started by the
+//! real-thread driver ([`spawn_real`]) and every thread it spawns run on real threads; every
+//! other thread (shuttle's tasks) runs under the controlled scheduler.
 //!
+//! On real threads: [`spawn`] is `std::thread::spawn`, [`park`] is `std::thread::park` (which may
+//! wake spuriously: every caller re-checks its condition in a loop), [`Waker::wake`] is `unpark`,
+//! [`Shm::lock`] is a plain (contended) mutex with no scheduling point, and [`yield_now`] is
+//! `std::thread::yield_now`.
+//!
+//! Under shuttle:
 //! Scheduling points are taken only where the model needs them, because every needless one
 //! multiplies the schedules DFS must enumerate and lengthens every random walk:
 //! - [`Shm::lock`] is one scheduling point, then a critical section that runs atomically (the
@@ -16,56 +25,127 @@
 use std::cell::Cell;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Mutex, MutexGuard};
+use std::thread::Thread;
+use std::time::Duration;
 
 use shuttle_engine::runtime::execution::ExecutionState;
 use shuttle_engine::runtime::thread::switch;
 use shuttle_engine::scheduler::TaskId;
 
 /// Makes one blocked thread runnable again.
-#[derive(Copy, Clone, Debug)]
-pub(crate) struct Waker(TaskId);
+#[derive(Clone, Debug)]
+pub(crate) enum Waker {
+    /// A shuttle task.
+    Task(TaskId),
+    /// A real OS thread.
+    Thread(Thread),
+}
 
 /// The waker of the calling thread.
 pub(crate) fn current_waker() -> Waker {
-    Waker(ExecutionState::me())
-}
-
-impl Waker {
-    pub(crate) fn wake(self) {
-        ExecutionState::with(|state| state.get_mut(self.0).unblock());
+    if on_real_threads() {
+        Waker::Thread(std::thread::current())
+    } else {
+        Waker::Task(ExecutionState::me())
     }
 }
 
-/// Block the calling thread until a [`Waker::wake`].
+impl Waker {
+    pub(crate) fn wake(&self) {
+        match self {
+            Waker::Task(task) => ExecutionState::with(|state| state.get_mut(*task).unblock()),
+            // If the thread is not parked yet, its next `park` returns at once.
+            Waker::Thread(thread) => thread.unpark(),
+        }
+    }
+}
+
+/// Block the calling thread until a [`Waker::wake`]. Under shuttle there are no spurious
+/// wake-ups; on real threads there may be, so callers re-check their condition.
 pub(crate) fn park() {
     debug_assert!(
         !in_critical_section(),
         "no blocking inside a critical section"
     );
+    if on_real_threads() {
+        std::thread::park();
+        return;
+    }
     ExecutionState::with(|state| state.current_mut().block(false));
     switch();
 }
 
-/// A task's handle, for the main task to join.
-pub(crate) struct TaskHandle(shuttle::thread::JoinHandle<()>);
+/// Real threads only: block for at most `timeout` (or until a wake-up, maybe spurious).
+pub(crate) fn park_timeout(timeout: Duration) {
+    debug_assert!(on_real_threads(), "simulated time has no clock");
+    std::thread::park_timeout(timeout);
+}
+
+/// A thread's handle, for the execution's main thread to join.
+pub(crate) enum TaskHandle {
+    /// A shuttle task.
+    Task(shuttle::thread::JoinHandle<()>),
+    /// A real OS thread.
+    Thread(std::thread::JoinHandle<()>),
+}
 
 impl TaskHandle {
     pub(crate) fn join(self) {
-        // Tasks catch their own panics (see `Sim::spawn`), so join cannot report one.
-        let _ = self.0.join();
+        // Threads catch their own panics (see `Sim::spawn`), so join cannot report one.
+        match self {
+            TaskHandle::Task(handle) => {
+                let _ = handle.join();
+            }
+            TaskHandle::Thread(handle) => {
+                let _ = handle.join();
+            }
+        }
     }
 }
 
+/// Start a model thread on the calling thread's backend.
 pub(crate) fn spawn(f: impl FnOnce() + Send + 'static) -> TaskHandle {
-    TaskHandle(shuttle::thread::spawn(f))
+    if on_real_threads() {
+        TaskHandle::Thread(spawn_real(f))
+    } else {
+        TaskHandle::Task(shuttle::thread::spawn(f))
+    }
 }
 
-/// A scheduling point with no other effect.
+/// Start a real OS thread on the real-thread backend: it, and every model thread it spawns, run
+/// on real threads.
+pub(crate) fn spawn_real(f: impl FnOnce() + Send + 'static) -> std::thread::JoinHandle<()> {
+    std::thread::Builder::new()
+        .name("mapihang-real".into())
+        .stack_size(REAL_STACK_BYTES)
+        .spawn(move || {
+            REAL.with(|real| real.set(true));
+            super::runner::set_quiet(true);
+            f()
+        })
+        .expect("the OS starts a thread")
+}
+
+/// A model thread needs little stack (no recursion, small frames).
+const REAL_STACK_BYTES: usize = 256 * 1024;
+
+/// Whether the calling thread runs on the real-thread backend.
+pub(crate) fn on_real_threads() -> bool {
+    REAL.with(|real| real.get())
+}
+
+/// A scheduling point with no other effect (on real threads: a hint to the OS).
 pub(crate) fn yield_now() {
-    switch();
+    if on_real_threads() {
+        std::thread::yield_now();
+    } else {
+        switch();
+    }
 }
 
 thread_local! {
+    /// Set on every thread of the real-thread backend.
+    static REAL: Cell<bool> = const { Cell::new(false) };
     /// Set while a thread takes the scheduling point of a `Shm` lock: a point where the next
     /// step touches shared memory, so where the order of threads matters (see `runner::Dfs`).
     static MODEL_POINT: Cell<bool> = const { Cell::new(false) };
@@ -98,18 +178,20 @@ impl<T> Shm<T> {
 
     /// Lock the memory: a scheduling point, then exclusive access until the guard drops. A
     /// panic of another thread inside its critical section does not poison the memory: the model
-    /// records that panic as `model-panic` on its own.
+    /// records that panic as `model-panic` on its own. On real threads it is a plain mutex.
     pub fn lock(&self) -> ShmGuard<'_, T> {
         assert!(
             !in_critical_section(),
             "a critical section must not lock shared memory again"
         );
-        MODEL_POINT.with(|m| m.set(true));
-        switch();
-        MODEL_POINT.with(|m| m.set(false));
+        if !on_real_threads() {
+            MODEL_POINT.with(|m| m.set(true));
+            switch();
+            MODEL_POINT.with(|m| m.set(false));
+        }
         CRITICAL.with(|c| c.set(c.get() + 1));
-        // Never contended: only one model thread runs at a time, and none holds a guard across a
-        // scheduling point.
+        // Under shuttle never contended: only one model thread runs at a time, and none holds a
+        // guard across a scheduling point.
         ShmGuard(
             self.0
                 .lock()

@@ -11,6 +11,7 @@
 //! with a timeout are where simulated time shows: a timeout fires only when nothing else can run.
 
 pub(crate) mod backend;
+pub(crate) mod real;
 pub(crate) mod runner;
 pub(crate) mod short;
 pub mod sid;
@@ -18,6 +19,7 @@ pub mod sid;
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -62,6 +64,18 @@ pub struct Stall {
     pub blocked: Vec<(Actor, EventId)>,
 }
 
+/// What the real-thread watchdog saw.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Watch {
+    /// A wait outlived the timeout: the stall is recorded and the execution aborted.
+    Hung {
+        /// No thread was running at that moment (a deadlock beyond doubt, not a slow thread).
+        all_blocked: bool,
+    },
+    /// No wait has outlived the timeout; the oldest wait began then (`None`: nothing waits).
+    Waiting(Option<Instant>),
+}
+
 /// Why a wait did not return: the execution was aborted (a stall or a model panic). The MAPI
 /// machinery returns it up to the thread's entry point, which ends the thread; a caller of the
 /// public [`Ctx::wait`] unwinds with it instead (never a panic: no hook runs). Returning is much
@@ -84,6 +98,8 @@ struct TaskRec {
     timed_out: bool,
     /// Set when the thread starts; a thread that has not started cannot be blocked.
     waker: Option<Waker>,
+    /// Real threads only: when the current wait began (what the watchdog measures).
+    blocked_at: Option<Instant>,
 }
 
 struct EventRec {
@@ -104,6 +120,9 @@ struct World {
     panic: Option<(Actor, String)>,
     joins: Vec<TaskHandle>,
     pollers: u16,
+    /// Set when the world runs on real OS threads: then there is no global view of who can run
+    /// (no stall detection; a watchdog judges), and a timed wait lasts this long in real time.
+    real_timed_wait: Option<Duration>,
 }
 
 /// One execution's world. Cheap to clone (a handle).
@@ -149,7 +168,16 @@ impl Sim {
             panic: None,
             joins: buffers.joins,
             pollers: 0,
+            real_timed_wait: None,
         })))
+    }
+
+    /// A world for the real-thread backend: its timed waits last `timed_wait` of real time, and
+    /// hangs are left to a watchdog ([`real::run`]).
+    pub(crate) fn with_users_real(users: Arc<Vec<Sid>>, timed_wait: Duration) -> Sim {
+        let sim = Sim::with_users(users);
+        sim.world().real_timed_wait = Some(timed_wait);
+        sim
     }
 
     fn world(&self) -> MutexGuard<'_, World> {
@@ -208,6 +236,7 @@ impl Sim {
                 timed: false,
                 timed_out: false,
                 waker: None,
+                blocked_at: None,
             });
             world.tasks.len() - 1
         };
@@ -228,6 +257,35 @@ impl Sim {
             }
             ctx.sim.exit(me);
         })
+    }
+
+    /// Real threads only, for the watchdog: if some wait has lasted `timeout` by `now`, record
+    /// the threads blocked at this moment as a [`Stall`] and abort the execution (every blocked
+    /// thread wakes and ends). Otherwise, when the oldest wait began (`None`: nothing waits).
+    pub(crate) fn watchdog(&self, now: Instant, timeout: Duration) -> Watch {
+        let mut world = self.world();
+        if world.aborted {
+            return Watch::Waiting(None);
+        }
+        let oldest = world
+            .tasks
+            .iter()
+            .filter(|t| matches!(t.status, Status::Blocked(_)))
+            .filter_map(|t| t.blocked_at)
+            .min();
+        match oldest {
+            Some(start) if now.saturating_duration_since(start) >= timeout => {
+                let all_blocked = !world.tasks.iter().any(|t| t.status == Status::Running);
+                let blocked = world.waiting();
+                world.stall = Some(Stall {
+                    step: world.log.len() as u32,
+                    blocked,
+                });
+                world.abort(None);
+                Watch::Hung { all_blocked }
+            }
+            other => Watch::Waiting(other),
+        }
     }
 
     // Waking a thread takes no scheduling point and does not touch the world, so threads are
@@ -384,7 +442,10 @@ impl World {
     /// threads that can go on, leaving out `me` (a thread that is not parked yet needs no
     /// wake-up).
     fn on_quiet(&mut self, me: Option<usize>) {
-        if self.aborted || self.tasks.iter().any(|t| t.status == Status::Running) {
+        if self.aborted
+            || self.real_timed_wait.is_some()
+            || self.tasks.iter().any(|t| t.status == Status::Running)
+        {
             return;
         }
         if let Some(index) = self
@@ -396,7 +457,7 @@ impl World {
             task.timed_out = true;
             task.status = Status::Running;
             if Some(index) != me {
-                task.waker.into_iter().for_each(Waker::wake);
+                task.waker.iter().for_each(Waker::wake);
             }
             return;
         }
@@ -418,7 +479,7 @@ impl World {
             if matches!(task.status, Status::Blocked(_)) {
                 task.status = Status::Running;
                 if Some(index) != me {
-                    task.waker.into_iter().for_each(Waker::wake);
+                    task.waker.iter().for_each(Waker::wake);
                 }
             }
         }
@@ -516,7 +577,7 @@ impl Ctx {
         for task in world.tasks.iter_mut() {
             if task.status == Status::Blocked(event) {
                 task.status = Status::Running;
-                task.waker.into_iter().for_each(Waker::wake);
+                task.waker.iter().for_each(Waker::wake);
             }
         }
     }
@@ -551,16 +612,22 @@ impl Ctx {
     }
 
     fn wait_inner(&self, event: EventId, timed: bool) -> Result<WaitOutcome, Aborted> {
+        // Real threads only: the real-time deadline of a timed wait.
+        let mut deadline: Option<Instant> = None;
         loop {
-            let block = {
+            let park_for = {
                 let mut world = self.sim.world();
                 if world.aborted {
+                    world.tasks[self.me].blocked_at = None;
                     return Err(Aborted);
                 }
+                let real = world.real_timed_wait;
                 let rec = &mut world.events[event.0 as usize];
                 if rec.set {
                     rec.set = rec.manual_reset;
-                    world.tasks[self.me].status = Status::Running;
+                    let task = &mut world.tasks[self.me];
+                    task.status = Status::Running;
+                    task.blocked_at = None;
                     return Ok(WaitOutcome::Signalled);
                 }
                 let task = &mut world.tasks[self.me];
@@ -569,15 +636,36 @@ impl Ctx {
                     task.status = Status::Running;
                     return Ok(WaitOutcome::TimedOut);
                 }
-                task.status = Status::Blocked(event);
-                task.timed = timed;
-                world.on_quiet(Some(self.me));
-                // Completing a stall wakes this thread too (it is not parked yet): then it loops
-                // and finds its timeout or the abort instead of parking.
-                world.tasks[self.me].status != Status::Running
+                if let Some(timed_wait) = real {
+                    let now = Instant::now();
+                    let started = *task.blocked_at.get_or_insert(now);
+                    let park_for = if timed {
+                        let deadline = *deadline.get_or_insert(started + timed_wait);
+                        if now >= deadline {
+                            task.status = Status::Running;
+                            task.blocked_at = None;
+                            return Ok(WaitOutcome::TimedOut);
+                        }
+                        Some(deadline - now)
+                    } else {
+                        None
+                    };
+                    // No global view on real threads: nothing else to decide here.
+                    task.status = Status::Blocked(event);
+                    Some(park_for)
+                } else {
+                    task.status = Status::Blocked(event);
+                    task.timed = timed;
+                    world.on_quiet(Some(self.me));
+                    // Completing a stall wakes this thread too (it is not parked yet): then it
+                    // loops and finds its timeout or the abort instead of parking.
+                    (world.tasks[self.me].status != Status::Running).then_some(None)
+                }
             };
-            if block {
-                backend::park();
+            match park_for {
+                Some(Some(timeout)) => backend::park_timeout(timeout),
+                Some(None) => backend::park(),
+                None => {}
             }
         }
     }

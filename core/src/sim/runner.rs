@@ -493,11 +493,17 @@ thread_local! {
     static QUIET: Cell<bool> = const { Cell::new(false) };
 }
 
+/// Whether model panics on the calling OS thread are recorded silently (the real-thread backend
+/// sets it on each of its threads).
+pub(crate) fn set_quiet(quiet: bool) {
+    QUIET.with(|q| q.set(quiet));
+}
+
 /// Install, once, a panic hook that stays silent for panics inside the engine's executions and
 /// defers to the hook that was there before (normally the default one) for every other panic.
 /// Shuttle installs a hook of its own at its first execution, which reports every panic as a
 /// failing shuttle test; ours replaces it, since the engine reports model panics itself.
-fn install_quiet_panic_hook() {
+pub(crate) fn install_quiet_panic_hook() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();

@@ -1,0 +1,62 @@
+//! The real-thread driver: one execution on OS threads, judged by a watchdog.
+//!
+//! The execution's main thread (which starts the application threads, joins them, then joins the
+//! pollers) runs on the real-thread backend, so every model thread does too. The calling thread is
+//! the watchdog: it sleeps until the oldest wait would outlive the timeout, and if one does, it
+//! records the threads blocked at that moment as a stall and aborts the execution, exactly as the
+//! stall detection of the controlled scheduler does. The monitors then judge the world as usual.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::{backend, runner, Sim, Watch};
+
+/// How one real-thread execution ended.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RealRun {
+    /// The watchdog fired: some wait outlived the timeout.
+    pub hung: bool,
+    /// When it fired, no thread was running: every live thread waited (a deadlock beyond doubt).
+    pub all_blocked: bool,
+    /// Wall time of the execution, watchdog included.
+    pub elapsed: Duration,
+}
+
+/// Run `body` (one execution over `sim`, a world made by [`Sim::with_users_real`]) on real
+/// threads under a watchdog with `timeout`.
+pub(crate) fn run(sim: &Sim, timeout: Duration, body: impl FnOnce() + Send + 'static) -> RealRun {
+    runner::install_quiet_panic_hook();
+    let start = Instant::now();
+    let done = Arc::new(AtomicBool::new(false));
+    let watcher = std::thread::current();
+    let finished = done.clone();
+    let main = backend::spawn_real(move || {
+        body();
+        finished.store(true, Ordering::Release);
+        watcher.unpark();
+    });
+    let mut verdict = (false, false);
+    while !done.load(Ordering::Acquire) {
+        let now = Instant::now();
+        match sim.watchdog(now, timeout) {
+            Watch::Hung { all_blocked } => {
+                verdict = (true, all_blocked);
+                break;
+            }
+            // Wakes early when the execution ends (unpark), else when the oldest wait would
+            // outlive the timeout; a spurious wake-up just looks again.
+            Watch::Waiting(Some(oldest)) => {
+                std::thread::park_timeout((oldest + timeout).saturating_duration_since(now))
+            }
+            Watch::Waiting(None) => std::thread::park_timeout(timeout),
+        }
+    }
+    // After an abort every blocked thread wakes and ends, so the main thread's joins finish.
+    let _ = main.join();
+    RealRun {
+        hung: verdict.0,
+        all_blocked: verdict.1,
+        elapsed: start.elapsed(),
+    }
+}

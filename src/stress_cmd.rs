@@ -1,0 +1,230 @@
+//! `mapihang stress`: the scenario on real OS threads under a watchdog, beside the controlled
+//! scheduler on as many executions.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use serde::Serialize;
+
+use mapihang_core::monitor::Invariant;
+use mapihang_core::report::Report;
+use mapihang_core::stress::{self, StressConfig, StressResult, Tally};
+
+use crate::cli::{Format, OutputArgs};
+use crate::commands::{load_scenario, write, CliError, Variants};
+
+#[derive(Args, Debug)]
+pub(crate) struct StressArgs {
+    /// The scenario (JSON, as `check` reads it).
+    pub scenario: PathBuf,
+    /// The variant under test (see `mapihang variants`).
+    #[arg(long, default_value = "original")]
+    pub variant: String,
+    /// Executions on real threads.
+    #[arg(long, default_value_t = 100)]
+    pub runs: usize,
+    /// The watchdog: a wait that lasts this many milliseconds is a hang (each hung run costs
+    /// this much). A timed wait (variant fix-timeout) lasts a quarter of it.
+    #[arg(long, default_value_t = 50)]
+    pub timeout_ms: u64,
+    /// Executions under the controlled scheduler for the comparison (default: as many as --runs;
+    /// 0: no comparison).
+    #[arg(long)]
+    pub schedules: Option<usize>,
+    /// The controlled scheduler's seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The `schema` field of `stress --format json`.
+const SCHEMA: &str = "mapihang.stress/1";
+
+#[derive(Serialize)]
+struct StressJson<'a> {
+    schema: &'static str,
+    variant: &'a str,
+    /// `pass` or `violation` (of the real-thread executions).
+    verdict: &'static str,
+    timeout_ms: u64,
+    real_threads: TallyJson<'a>,
+    watchdog_fired: usize,
+    watchdog_all_blocked: usize,
+    controlled: TallyJson<'a>,
+    controlled_seed: u64,
+    /// The report of the first failing real-thread execution (no schedule).
+    first_failure: Option<&'a Report>,
+}
+
+#[derive(Serialize)]
+struct TallyJson<'a> {
+    executions: usize,
+    hung: usize,
+    failing: usize,
+    per_invariant: &'a BTreeMap<Invariant, usize>,
+    first_hang: Option<usize>,
+    first_hang_ms: Option<f64>,
+    elapsed_ms: f64,
+    executions_per_s: f64,
+    hangs_per_s: f64,
+}
+
+impl<'a> TallyJson<'a> {
+    fn new(tally: &'a Tally) -> TallyJson<'a> {
+        TallyJson {
+            executions: tally.executions,
+            hung: tally.hung,
+            failing: tally.failing,
+            per_invariant: &tally.per_invariant,
+            first_hang: tally.first_hang,
+            first_hang_ms: tally.first_hang_after.map(ms),
+            elapsed_ms: ms(tally.elapsed),
+            executions_per_s: round(tally.executions_per_second()),
+            hangs_per_s: round(tally.hangs_per_second()),
+        }
+    }
+}
+
+fn ms(duration: Duration) -> f64 {
+    round(duration.as_secs_f64() * 1000.0)
+}
+
+fn round(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliError> {
+    if args.runs == 0 || args.timeout_ms == 0 {
+        return Err(CliError::Usage(
+            "--runs and --timeout-ms must be at least 1".into(),
+        ));
+    }
+    let scenario = load_scenario(&args.scenario)?;
+    let variant = variants.get(&args.variant)?;
+    let config = StressConfig {
+        controlled_schedules: args.schedules.unwrap_or(args.runs),
+        seed: args.seed,
+        ..StressConfig::new(args.runs, Duration::from_millis(args.timeout_ms))
+    };
+    let result = stress::stress(variant.clone(), &scenario, &config);
+    let report = Report::from_stress(variant.name(), &scenario, &result);
+    if let Some(path) = &args.output.out {
+        write(path, &(report.to_json() + "\n"))?;
+        if let Some(format) = args.output.explain {
+            write(
+                &path.with_extension(format.extension()),
+                &mapihang_core::explain::render(&report, format),
+            )?;
+        }
+    }
+    match args.output.format {
+        Format::Text => {
+            print!("{}", text(variant.name(), args, &result));
+            if result.first_failure.is_some() {
+                print!("\nfirst failing run on real threads:\n{}", report.to_text());
+            }
+        }
+        Format::Json => {
+            let json = StressJson {
+                schema: SCHEMA,
+                variant: variant.name(),
+                verdict: if result.real.failing > 0 {
+                    "violation"
+                } else {
+                    "pass"
+                },
+                timeout_ms: args.timeout_ms,
+                real_threads: TallyJson::new(&result.real),
+                watchdog_fired: result.watchdog_fired,
+                watchdog_all_blocked: result.watchdog_all_blocked,
+                controlled: TallyJson::new(&result.controlled),
+                controlled_seed: args.seed,
+                first_failure: result.first_failure.as_ref().map(|_| &report),
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).expect("plain data serialises")
+            );
+        }
+    }
+    Ok(u8::from(result.real.failing > 0))
+}
+
+/// The two backends side by side.
+fn text(variant: &str, args: &StressArgs, result: &StressResult) -> String {
+    let mut out = String::new();
+    let verdict = if result.real.failing > 0 {
+        "VIOLATION"
+    } else {
+        "PASS"
+    };
+    let _ = writeln!(
+        out,
+        "{verdict}: variant {variant} on {}, real OS threads with a {} ms watchdog vs the controlled scheduler (random, seed {})",
+        args.scenario.display(),
+        args.timeout_ms,
+        args.seed
+    );
+    let _ = writeln!(
+        out,
+        "\n  {:<22} {:>10} {:>16} {:>12} {:>14} {:>16}",
+        "", "executions", "hung", "hangs/s", "executions/s", "first hang"
+    );
+    for (name, tally) in [
+        ("real threads", &result.real),
+        ("controlled scheduler", &result.controlled),
+    ] {
+        if tally.executions == 0 {
+            continue;
+        }
+        let hung = format!("{} ({:.1}%)", tally.hung, 100.0 * tally.hang_rate());
+        let first = match (tally.first_hang, tally.first_hang_after) {
+            (Some(index), Some(after)) => format!("#{} ({})", index + 1, human(after)),
+            _ => "none".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "  {name:<22} {:>10} {hung:>16} {:>12.1} {:>14.0} {first:>16}",
+            tally.executions,
+            tally.hangs_per_second(),
+            tally.executions_per_second(),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nhung = a thread waited forever for a store's signal (poller-signals), judged by the same monitors on both."
+    );
+    if result.watchdog_fired > 0 {
+        let _ = writeln!(
+            out,
+            "the watchdog fired in {} real run(s); in {} of them no thread was running (a deadlock, not a slow thread).",
+            result.watchdog_fired, result.watchdog_all_blocked
+        );
+    }
+    for (name, tally) in [
+        ("real threads", &result.real),
+        ("controlled", &result.controlled),
+    ] {
+        for (invariant, count) in &tally.per_invariant {
+            if *invariant != Invariant::PollerSignals {
+                let _ = writeln!(out, "{name}: {invariant} violated in {count} execution(s)");
+            }
+        }
+    }
+    out
+}
+
+fn human(duration: Duration) -> String {
+    let micros = duration.as_micros();
+    if micros < 1000 {
+        format!("{micros} µs")
+    } else if micros < 1_000_000 {
+        format!("{:.1} ms", micros as f64 / 1000.0)
+    } else {
+        format!("{:.2} s", micros as f64 / 1e6)
+    }
+}
