@@ -239,6 +239,9 @@ pub(crate) struct CorpusAddArgs {
     /// Where the scenario came from.
     #[arg(long)]
     pub note: Option<String>,
+    /// Output format on stdout (json: schema `mapihang.corpus-add/1`).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Args, Debug)]
@@ -246,6 +249,9 @@ pub(crate) struct CorpusCheckArgs {
     /// The corpus folder.
     #[arg(long, default_value = "tests/corpus")]
     pub dir: PathBuf,
+    /// Output format on stdout (json: schema `mapihang.corpus-check/1`).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Args, Debug)]

@@ -1,14 +1,25 @@
 //! `mapihang corpus add` and `mapihang corpus check`.
+//!
+//! Both build a result value first and print it as text or, with `--format json`, as one JSON
+//! object (schemas `mapihang.corpus-add/1` and `mapihang.corpus-check/1`, documented in
+//! docs/report-schema.md).
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use mapihang_core::corpus::CorpusEntry;
+use mapihang_core::corpus::{CorpusEntry, Mismatch};
+use mapihang_core::monitor::Invariant;
 use mapihang_core::scenario::Scenario;
 
-use crate::cli::{CorpusAddArgs, CorpusArgs, CorpusCheckArgs, CorpusCommand};
+use crate::cli::{CorpusAddArgs, CorpusArgs, CorpusCheckArgs, CorpusCommand, Format};
 use crate::commands::{load_scenario, write, CliError, Variants};
+
+/// The `schema` field of `corpus add --format json`.
+const ADD_SCHEMA: &str = "mapihang.corpus-add/1";
+/// The `schema` field of `corpus check --format json`.
+const CHECK_SCHEMA: &str = "mapihang.corpus-check/1";
 
 pub(crate) fn corpus(variants: &Variants, args: &CorpusArgs) -> Result<u8, CliError> {
     match &args.command {
@@ -43,6 +54,36 @@ fn scenario_of(path: &Path) -> Result<Scenario, CliError> {
     }
 }
 
+/// What `corpus add` did: the file it wrote and the entry in it.
+#[derive(Serialize)]
+struct CorpusAdd {
+    schema: &'static str,
+    /// The corpus file written (the corpus folder joined with `file`).
+    path: String,
+    /// Its name: the scenario's hash.
+    file: String,
+    /// A file of that name (the same scenario) was there already and was overwritten.
+    replaced: bool,
+    /// The entry as written to the file.
+    entry: CorpusEntry,
+}
+
+impl CorpusAdd {
+    fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "{}", self.path);
+        for (variant, invariants) in &self.entry.expect {
+            let verdict = if invariants.is_empty() {
+                "keeps every invariant".to_string()
+            } else {
+                names(invariants)
+            };
+            let _ = writeln!(out, "  {variant:<22} {verdict}");
+        }
+        out
+    }
+}
+
 fn corpus_add(variants: &Variants, args: &CorpusAddArgs) -> Result<u8, CliError> {
     let scenario = scenario_of(&args.file)?;
     let note = args
@@ -54,22 +95,86 @@ fn corpus_add(variants: &Variants, args: &CorpusAddArgs) -> Result<u8, CliError>
         path: args.dir.clone(),
         source,
     })?;
-    let path = args.dir.join(entry.file_name());
+    let file = entry.file_name();
+    let path = args.dir.join(&file);
+    let replaced = path.exists();
     write(&path, &(entry.to_json() + "\n"))?;
-    println!("{}", path.display());
-    for (variant, invariants) in &entry.expect {
-        let verdict = if invariants.is_empty() {
-            "keeps every invariant".to_string()
-        } else {
-            invariants
-                .iter()
-                .map(|i| i.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        println!("  {variant:<22} {verdict}");
-    }
+    let added = CorpusAdd {
+        schema: ADD_SCHEMA,
+        path: path.display().to_string(),
+        file,
+        replaced,
+        entry,
+    };
+    print(args.format, &added, CorpusAdd::to_text);
     Ok(0)
+}
+
+/// What `corpus check` found: every corpus file, re-checked.
+#[derive(Serialize)]
+struct CorpusCheck {
+    schema: &'static str,
+    /// The corpus folder.
+    dir: String,
+    /// `pass` when every entry keeps its recorded verdicts, else `mismatch`.
+    verdict: &'static str,
+    /// Corpus files checked.
+    files: usize,
+    /// Mismatching (entry, variant) pairs over all files.
+    mismatches: usize,
+    /// One per file, in file-name order.
+    entries: Vec<CheckedEntry>,
+}
+
+/// One corpus file, re-checked.
+#[derive(Serialize)]
+struct CheckedEntry {
+    /// The file's name.
+    file: String,
+    /// The corpus folder joined with `file`.
+    path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+    schedules: usize,
+    seed: u64,
+    /// Variant verdicts the entry records (each re-checked).
+    variants: usize,
+    /// `pass` or `mismatch`.
+    verdict: &'static str,
+    /// The variants whose verdict moved (empty on a pass).
+    mismatches: Vec<Mismatch>,
+}
+
+impl CorpusCheck {
+    fn to_text(&self) -> String {
+        let mut out = String::new();
+        for entry in &self.entries {
+            for mismatch in &entry.mismatches {
+                let _ = writeln!(
+                    out,
+                    "{}: {} expected [{}], observed [{}]",
+                    entry.path,
+                    mismatch.variant,
+                    names(&mismatch.expected),
+                    names(&mismatch.observed)
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "{} corpus file(s), {} mismatch(es)",
+            self.files, self.mismatches
+        );
+        out
+    }
+}
+
+fn verdict(mismatches: usize) -> &'static str {
+    if mismatches == 0 {
+        "pass"
+    } else {
+        "mismatch"
+    }
 }
 
 fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliError> {
@@ -82,7 +187,7 @@ fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliEr
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    let mut bad = 0;
+    let mut entries = Vec::with_capacity(files.len());
     for path in &files {
         let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
             path: path.clone(),
@@ -92,22 +197,45 @@ fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliEr
             path: path.clone(),
             source,
         })?;
-        for mismatch in entry.verify(variants.all()) {
-            bad += 1;
-            println!(
-                "{}: {} expected [{}], observed [{}]",
-                path.display(),
-                mismatch.variant,
-                names(&mismatch.expected),
-                names(&mismatch.observed)
-            );
-        }
+        let mismatches = entry.verify(variants.all());
+        entries.push(CheckedEntry {
+            file: path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            path: path.display().to_string(),
+            note: entry.note,
+            schedules: entry.schedules,
+            seed: entry.seed,
+            variants: entry.expect.len(),
+            verdict: verdict(mismatches.len()),
+            mismatches,
+        });
     }
-    println!("{} corpus file(s), {bad} mismatch(es)", files.len());
+    let bad: usize = entries.iter().map(|e| e.mismatches.len()).sum();
+    let checked = CorpusCheck {
+        schema: CHECK_SCHEMA,
+        dir: args.dir.display().to_string(),
+        verdict: verdict(bad),
+        files: entries.len(),
+        mismatches: bad,
+        entries,
+    };
+    print(args.format, &checked, CorpusCheck::to_text);
     Ok(u8::from(bad > 0))
 }
 
-fn names(invariants: &[mapihang_core::monitor::Invariant]) -> String {
+/// Print `value` as text or as one JSON object.
+fn print<T: Serialize>(format: Format, value: &T, text: impl Fn(&T) -> String) {
+    match format {
+        Format::Text => print!("{}", text(value)),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(value).expect("a corpus result serialises")
+        ),
+    }
+}
+
+fn names(invariants: &[Invariant]) -> String {
     invariants
         .iter()
         .map(|i| i.name())

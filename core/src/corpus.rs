@@ -41,8 +41,9 @@ pub struct CorpusEntry {
     pub expect: BTreeMap<String, Vec<Invariant>>,
 }
 
-/// A variant whose verdict on an entry is not the expected one.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A variant whose verdict on an entry is not the expected one (serialised as an invariant-name
+/// list each, in `corpus check --format json`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Mismatch {
     /// The variant's name.
     pub variant: String,

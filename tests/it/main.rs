@@ -24,3 +24,16 @@ pub fn load(name: &str) -> mapihang_core::scenario::Scenario {
     let text = std::fs::read_to_string(example(name)).expect("example exists");
     mapihang_core::scenario::Scenario::from_json(&text).expect("example parses")
 }
+
+/// An empty folder under the system temp dir, unique to this test process and `name`.
+pub fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mapihang-it-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The committed regression corpus, `tests/corpus/`.
+pub fn corpus_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
+}

@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::example;
+use mapihang_core::corpus::CorpusEntry;
+
+use crate::{corpus_dir, example, fresh_dir};
 
 /// The field names of the table under `## {section}` in docs/report-schema.md.
 fn documented(section: &str) -> BTreeSet<String> {
@@ -109,4 +111,65 @@ fn reports_match_the_documented_schema() {
     for variant in variants.as_array().unwrap() {
         check(variant, "Variant list", &[]);
     }
+}
+
+#[test]
+fn corpus_outputs_match_the_documented_schema() {
+    // A committed corpus file is a CorpusEntry.
+    let files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    for path in &files {
+        let entry: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        check(&entry, "CorpusEntry", &["note"]);
+    }
+
+    let check_all = json(&[
+        "corpus",
+        "check",
+        "--dir",
+        &corpus_dir().to_string_lossy(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(check_all["schema"], "mapihang.corpus-check/1");
+    check(&check_all, "Corpus check", &[]);
+    for entry in check_all["entries"].as_array().unwrap() {
+        check(entry, "CheckedEntry", &["note"]);
+    }
+
+    // A folder with one moved verdict, for the Mismatch shape.
+    let dir = fresh_dir("schema-corpus");
+    let mut moved = CorpusEntry::from_json(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    moved.expect.insert("nonesuch".into(), Vec::new());
+    std::fs::write(dir.join("moved.json"), moved.to_json()).unwrap();
+    let mismatch = json(&[
+        "corpus",
+        "check",
+        "--dir",
+        &dir.to_string_lossy(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(mismatch["verdict"], "mismatch");
+    check(&mismatch, "Corpus check", &[]);
+    check(&mismatch["entries"][0], "CheckedEntry", &["note"]);
+    check(&mismatch["entries"][0]["mismatches"][0], "Mismatch", &[]);
+
+    let add = json(&[
+        "corpus",
+        "add",
+        &example("seed-repro.json").to_string_lossy(),
+        "--dir",
+        &dir.join("added").to_string_lossy(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(add["schema"], "mapihang.corpus-add/1");
+    check(&add, "Corpus add", &[]);
+    check(&add["entry"], "CorpusEntry", &[]);
+    let _ = std::fs::remove_dir_all(&dir);
 }
