@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 
 use crate::example;
 
-fn mapihang(args: &[&str]) -> Output {
+pub(crate) fn mapihang(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mapihang"))
         .args(args)
         .output()
@@ -19,7 +19,7 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
 }
 
 /// Bad input: exit code 2 and exactly one line on stderr that contains `expect`.
-fn check_bad(args: &[&str], expect: &str) {
+pub(crate) fn check_bad(args: &[&str], expect: &str) {
     let out = mapihang(args);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");

@@ -9,6 +9,7 @@ mod fuzz_corpus;
 mod props;
 mod props_fixes;
 mod schema;
+mod stress;
 
 use std::path::PathBuf;
 
