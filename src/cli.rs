@@ -45,7 +45,8 @@ pub(crate) enum Command {
 pub(crate) enum Format {
     /// For people.
     Text,
-    /// One JSON object (schema `mapihang.report/1`).
+    /// JSON, as docs/report-schema.md documents it (each object's `schema` field names its
+    /// schema: `mapihang.report/1` for reports).
     Json,
 }
 

@@ -117,9 +117,13 @@ fn add_to_corpus(
     Ok(path)
 }
 
+/// The `schema` field of what `import-fuzz --target scenario_json` prints and writes.
+const PARSE_SCHEMA: &str = "mapihang.fuzz-parse/1";
+
 /// What `scenario_json` made of an artifact, as printed and written by `import-fuzz`.
 #[derive(Serialize)]
 struct ParseSummary {
+    schema: &'static str,
     target: &'static str,
     /// `"ok"` or the parser's one-line error, per parser.
     scenario: String,
@@ -138,6 +142,7 @@ impl ParseSummary {
             }
         }
         ParseSummary {
+            schema: PARSE_SCHEMA,
             target: Target::ScenarioJson.name(),
             scenario: verdict(&parsed.scenario),
             schedule: verdict(&parsed.schedule),

@@ -2,10 +2,10 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::Command;
 
 use mapihang_core::corpus::CorpusEntry;
 
+use crate::cli::mapihang;
 use crate::{corpus_dir, example, fresh_dir};
 
 /// The field names of the table under `## {section}` in docs/report-schema.md.
@@ -37,10 +37,7 @@ fn keys(value: &serde_json::Value) -> BTreeSet<String> {
 }
 
 fn json(args: &[&str]) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_mapihang"))
-        .args(args)
-        .output()
-        .unwrap();
+    let out = mapihang(args);
     assert!(
         out.status.code().unwrap() <= 1,
         "{args:?}: {}",
@@ -110,6 +107,9 @@ fn reports_match_the_documented_schema() {
     let variants = json(&["variants", "--format", "json"]);
     for variant in variants.as_array().unwrap() {
         check(variant, "Variant list", &[]);
+        for expectation in variant["expected"].as_object().unwrap().values() {
+            check(expectation, "Expectation", &[]);
+        }
     }
 }
 
@@ -172,4 +172,176 @@ fn corpus_outputs_match_the_documented_schema() {
     check(&add, "Corpus add", &[]);
     check(&add["entry"], "CorpusEntry", &[]);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn matrix_json_matches_the_documented_schema() {
+    // Two variants in one family, two scenarios each: `original` hangs there, so a Seen shows.
+    let matrix = json(&[
+        "matrix",
+        "--cases",
+        "2",
+        "--schedules",
+        "5",
+        "--variant",
+        "original,fixed",
+        "--family",
+        "multi-user",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(matrix["schema"], "mapihang.matrix/1");
+    check(&matrix, "Matrix (", &[]);
+    check(&matrix["config"], "MatrixConfig", &[]);
+    let cells = matrix["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 2);
+    for cell in cells {
+        check(cell, "MatrixCell", &[]);
+        check(&cell["expected"], "Expectation", &[]);
+        for seen in cell["seen"].as_object().unwrap().values() {
+            check(seen, "Seen", &[]);
+        }
+    }
+    assert!(
+        !cells[0]["seen"].as_object().unwrap().is_empty(),
+        "original violates in multi-user: {matrix}"
+    );
+}
+
+#[test]
+fn exhaustive_json_matches_the_documented_schema() {
+    // One thread of one op: nothing to violate, every nullable field null.
+    let pass = json(&[
+        "exhaustive",
+        "--threads",
+        "1",
+        "--ops",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(pass["schema"], "mapihang.exhaustive/1");
+    assert_eq!(pass["verdict"], "pass");
+    check(&pass, "Exhaustive (", &[]);
+    check(&pass["bound"], "Bound", &[]);
+    check(&pass["reduction"], "Reduction", &[]);
+    assert!(pass["counterexample"].is_null());
+    assert!(pass["scenarios_in_bound"].is_string());
+
+    // Two threads of two ops: original violates, the counterexample is a report.
+    let found = json(&[
+        "exhaustive",
+        "--threads",
+        "2",
+        "--ops",
+        "2",
+        "--preemptions",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(found["verdict"], "violation");
+    check(&found, "Exhaustive (", &[]);
+    check(
+        &found["violations"][0],
+        "Violation",
+        &["thread", "poller", "step"],
+    );
+    let report = &found["counterexample"];
+    assert_eq!(report["schema"], "mapihang.report/1");
+    assert_eq!(report["scheduler"], "dfs");
+    check(report, "Report (", &["hunt"]);
+    check(&report["stacks"][0], "StackLine", &[]);
+}
+
+/// `stress --format json` on the seed's repro with a short watchdog, and its Tally objects.
+fn stress(variant: &str, runs: &str) -> serde_json::Value {
+    let stress = json(&[
+        "stress",
+        &example("seed-repro.json").to_string_lossy(),
+        "--variant",
+        variant,
+        "--runs",
+        runs,
+        "--timeout-ms",
+        "20",
+        "--schedules",
+        "50",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(stress["schema"], "mapihang.stress/1");
+    check(&stress, "Stress (", &[]);
+    check(&stress["real_threads"], "Tally", &[]);
+    check(&stress["controlled"], "Tally", &[]);
+    stress
+}
+
+/// A real-thread report: what the Report table says of `real-threads`.
+fn check_real_thread_report(report: &serde_json::Value) {
+    assert_eq!(report["schema"], "mapihang.report/1");
+    assert_eq!(report["scheduler"], "real-threads");
+    assert_eq!(report["seed"], 0);
+    assert_eq!(report["steps_max"], 0);
+    assert!(report.get("schedule").is_none(), "{report}");
+    check(report, "Report (", &["hunt", "schedule", "repro"]);
+    check(
+        &report["violations"][0],
+        "Violation",
+        &["thread", "poller", "step"],
+    );
+    check(&report["stacks"][0], "StackLine", &[]);
+}
+
+#[test]
+fn stress_json_matches_the_documented_schema() {
+    // Real threads: the seed's repro hangs in 30-50% of runs, so five runs may or may not fail.
+    let few = stress("original", "5");
+    if few["first_failure"].is_null() {
+        assert_eq!(few["verdict"], "pass");
+    } else {
+        check_real_thread_report(&few["first_failure"]);
+    }
+    // Under the combined fix nothing fails: the nullable fields are there, null.
+    let fixed = stress("fixed", "5");
+    assert_eq!(fixed["verdict"], "pass");
+    assert!(fixed["first_failure"].is_null());
+    assert!(fixed["real_threads"]["first_hang"].is_null());
+    assert!(fixed["real_threads"]["first_hang_ms"].is_null());
+    // The nested report for certain: with 60 runs a hang is overwhelmingly likely.
+    if few["first_failure"].is_null() {
+        let many = stress("original", "60");
+        assert_eq!(many["verdict"], "violation", "{many}");
+        check_real_thread_report(&many["first_failure"]);
+    }
+}
+
+#[test]
+fn import_fuzz_json_matches_the_documented_schema() {
+    let fuzz = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let parse = json(&[
+        "import-fuzz",
+        &fuzz
+            .join("seeds/scenario_json/report.json")
+            .to_string_lossy(),
+        "--target",
+        "scenario_json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(parse["schema"], "mapihang.fuzz-parse/1");
+    check(&parse, "Fuzz parse", &[]);
+
+    let crash = json(&[
+        "import-fuzz",
+        &fuzz
+            .join("regressions/hunt_original/poller-signals-one-thread-two-users")
+            .to_string_lossy(),
+        "--target",
+        "hunt_original",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(crash["scheduler"], "bytes");
+    check(&crash, "Report (", &["hunt"]);
 }
