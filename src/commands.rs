@@ -48,7 +48,9 @@ pub(crate) enum CliError {
         path: PathBuf,
         source: ScheduleError,
     },
-    #[error("{path}: nothing to replay: the report has no schedule (a pass, or a run on real threads)")]
+    #[error(
+        "{path}: nothing to replay: the report has no schedule (a pass, or a run on real threads)"
+    )]
     NothingToReplay { path: PathBuf },
     #[error(transparent)]
     Variant(#[from] UnknownVariant),

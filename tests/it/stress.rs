@@ -42,11 +42,11 @@ fn the_seed_hangs_on_real_threads_and_the_report_says_so() {
     assert!(report.get("schedule").is_none());
     assert_eq!(report["violations"][0]["invariant"], "poller-signals");
     let svg = std::fs::read_to_string(out_path.with_extension("svg")).unwrap();
-    assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{svg:.80}");
-    check_bad(
-        &["replay", out_path.to_str().unwrap()],
-        "nothing to replay",
+    assert!(
+        svg.starts_with("<svg") || svg.starts_with("<?xml"),
+        "{svg:.80}"
     );
+    check_bad(&["replay", out_path.to_str().unwrap()], "nothing to replay");
 }
 
 #[test]
@@ -109,11 +109,17 @@ fn json_puts_both_rates_side_by_side() {
 
 #[test]
 fn stress_bad_input_is_one_line_and_exit_2() {
-    check_bad(&["stress", &seed(), "--runs", "0"], "--runs and --timeout-ms");
+    check_bad(
+        &["stress", &seed(), "--runs", "0"],
+        "--runs and --timeout-ms",
+    );
     check_bad(
         &["stress", &seed(), "--variant", "nonesuch"],
         "unknown variant \"nonesuch\"",
     );
     check_bad(&["stress", "/nonexistent/scenario.json"], "cannot read");
-    check_bad(&["stress", &seed(), "--timeout-ms", "soon"], "invalid value");
+    check_bad(
+        &["stress", &seed(), "--timeout-ms", "soon"],
+        "invalid value",
+    );
 }
