@@ -158,6 +158,18 @@ pub(crate) fn check_config(args: &ExploreArgs) -> Result<CheckConfig, CliError> 
     })
 }
 
+/// A progress bar on stderr, shown only when `shown` (text output) and stderr is a terminal;
+/// `template` is indicatif's (`{pos}`, `{len}`, `{elapsed}`, `{msg}`).
+pub(crate) fn progress_bar(shown: bool, len: usize, template: &str) -> indicatif::ProgressBar {
+    if !shown || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(indicatif::ProgressStyle::with_template(template).expect("a valid template"));
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 /// Print `report` on stdout in `output.format`, and write its JSON to `--out` if given.
 pub(crate) fn emit(report: &Report, output: &OutputArgs) -> Result<(), CliError> {
     if let Some(path) = &output.out {

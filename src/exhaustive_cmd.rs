@@ -2,12 +2,9 @@
 //! K preemptions.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use mapihang_core::exhaustive::{
@@ -140,7 +137,11 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
         all: args.all,
         target: args.invariant,
     };
-    let bar = progress_bar(args.format);
+    let bar = crate::commands::progress_bar(
+        args.format == Format::Text,
+        0,
+        "{spinner} exhaustive {pos}/{len} scenarios [{elapsed}]",
+    );
     let on_progress = |p: exhaustive::Progress| {
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
@@ -369,18 +370,4 @@ fn text(config: &ExhaustiveConfig, result: &ExhaustiveResult) -> String {
         }
     }
     out
-}
-
-/// A progress bar on stderr, only on a terminal and only for text output.
-fn progress_bar(format: Format) -> ProgressBar {
-    if format != Format::Text || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} exhaustive {pos}/{len} scenarios [{elapsed}]")
-            .expect("a valid template"),
-    );
-    bar.enable_steady_tick(Duration::from_millis(120));
-    bar
 }

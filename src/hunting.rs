@@ -1,9 +1,5 @@
 //! `mapihang hunt` and `mapihang scenario`.
 
-use std::io::IsTerminal;
-use std::time::Duration;
-
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use mapihang_core::family::Family;
@@ -49,7 +45,11 @@ pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError>
         steps_max: args.steps_max,
         ..HuntConfig::default()
     };
-    let bar = progress_bar(args.output.format, args.cases);
+    let bar = crate::commands::progress_bar(
+        args.output.format == Format::Text,
+        args.cases,
+        "{spinner} hunting {pos}/{len} cases [{elapsed}] {msg}",
+    );
     let on_progress = |p: Progress| match p {
         Progress::Searching { done, .. } => bar.set_position(done as u64),
         Progress::Shrinking { steps, ops } => {
@@ -161,20 +161,6 @@ fn headline(variant: &dyn Variant, invariant: Invariant, report: &Report) -> Str
         hunt.total_ms,
         serde_json::to_string(&report.scenario).expect("serialisable"),
     )
-}
-
-/// A progress bar on stderr, only on a terminal and only for text output.
-fn progress_bar(format: Format, cases: usize) -> ProgressBar {
-    if format != Format::Text || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(cases as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} hunting {pos}/{len} cases [{elapsed}] {msg}")
-            .expect("a valid template"),
-    );
-    bar.enable_steady_tick(Duration::from_millis(120));
-    bar
 }
 
 /// Parse a family name for clap.

@@ -2,11 +2,8 @@
 //! declared expectation; exit 1 when any cell disagrees.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
-use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use mapihang_core::family::Family;
@@ -95,7 +92,11 @@ pub(crate) fn matrix(variants: &Variants, args: &MatrixArgs) -> Result<u8, CliEr
         },
     };
     let total = selected.len() * config.families.len() * config.cases;
-    let bar = progress_bar(args.format, total);
+    let bar = crate::commands::progress_bar(
+        args.format == MatrixFormat::Text,
+        total,
+        "{spinner} matrix {pos}/{len} cases [{elapsed}]",
+    );
     let result = matrix::matrix(&selected, &config, &|p| bar.set_position(p.done as u64));
     bar.finish_and_clear();
     let mismatches = result.mismatches().count();
@@ -274,18 +275,4 @@ fn markdown(matrix: &Matrix) -> String {
         config.cases, config.schedules, config.seed, config.cases, config.schedules, config.seed
     );
     out
-}
-
-/// A progress bar on stderr, only on a terminal and only for text output.
-fn progress_bar(format: MatrixFormat, total: usize) -> ProgressBar {
-    if format != MatrixFormat::Text || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(total as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} matrix {pos}/{len} cases [{elapsed}]")
-            .expect("a valid template"),
-    );
-    bar.enable_steady_tick(Duration::from_millis(120));
-    bar
 }

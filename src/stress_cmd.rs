@@ -110,7 +110,17 @@ pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliEr
         seed: args.seed,
         ..StressConfig::new(args.runs, Duration::from_millis(args.timeout_ms))
     };
-    let result = stress::stress(variant.clone(), &scenario, &config);
+    let bar = crate::commands::progress_bar(
+        args.output.format == Format::Text,
+        args.runs,
+        "{spinner} stress {pos}/{len} runs on real threads [{elapsed}] {msg}",
+    );
+    let result =
+        stress::stress_with_progress(variant.clone(), &scenario, &config, &|done, hung| {
+            bar.set_position(done as u64);
+            bar.set_message(format!("{hung} hung"));
+        });
+    bar.finish_and_clear();
     let report = Report::from_stress(variant.name(), &scenario, &result);
     if let Some(path) = &args.output.out {
         write(path, &(report.to_json() + "\n"))?;

@@ -156,6 +156,17 @@ pub fn stress(
     scenario: &Scenario,
     config: &StressConfig,
 ) -> StressResult {
+    stress_with_progress(variant, scenario, config, &|_, _| {})
+}
+
+/// [`stress`], calling `on_run` with the number of real-thread runs done and how many hung, after
+/// each run.
+pub fn stress_with_progress(
+    variant: Arc<dyn Variant>,
+    scenario: &Scenario,
+    config: &StressConfig,
+    on_run: &dyn Fn(usize, usize),
+) -> StressResult {
     let compiled = Arc::new(engine::compile(scenario));
     let mut real_tally = Tally::new();
     let (mut fired, mut all_blocked) = (0, 0);
@@ -172,6 +183,7 @@ pub fn stress(
         all_blocked += usize::from(run.hung && run.all_blocked);
         let findings = sim.with_outcome(judge);
         real_tally.count(&findings, started);
+        on_run(index + 1, real_tally.hung);
         if !findings.is_empty() && first_failure.is_none() {
             first_failure = Some(Failure {
                 execution: index,
