@@ -56,7 +56,8 @@ struct StressJson<'a> {
     watchdog_all_blocked: usize,
     controlled: TallyJson<'a>,
     controlled_seed: u64,
-    /// The report of the first failing real-thread execution (no schedule).
+    /// The report of the first hung real-thread execution, else the first failing one (no
+    /// schedule).
     first_failure: Option<&'a Report>,
 }
 
@@ -134,8 +135,13 @@ pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliEr
     match args.output.format {
         Format::Text => {
             print!("{}", text(variant.name(), args, &result));
-            if result.first_failure.is_some() {
-                print!("\nfirst failing run on real threads:\n{}", report.to_text());
+            if let Some(failure) = &result.first_failure {
+                let which = if result.real.first_hang == Some(failure.execution) {
+                    "first hung run"
+                } else {
+                    "first failing run"
+                };
+                print!("\n{which} on real threads:\n{}", report.to_text());
             }
         }
         Format::Json => {

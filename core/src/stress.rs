@@ -142,8 +142,8 @@ pub struct StressResult {
     /// Of those, the ones in which no thread was running when it fired (every live thread
     /// waited: a deadlock beyond doubt, not a slow thread).
     pub watchdog_all_blocked: usize,
-    /// The first failing real execution, with its log (its schedule is empty: the OS chose it,
-    /// nothing can replay it).
+    /// The first real execution that hung, or when none did, the first that failed otherwise,
+    /// with its log (its schedule is empty: the OS chose it, nothing can replay it).
     pub first_failure: Option<Failure>,
     /// The same scenario under the controlled scheduler (random walk), judged the same way.
     pub controlled: Tally,
@@ -184,7 +184,13 @@ pub fn stress_with_progress(
         let findings = sim.with_outcome(judge);
         real_tally.count(&findings, started);
         on_run(index + 1, real_tally.hung);
-        if !findings.is_empty() && first_failure.is_none() {
+        let hung = findings
+            .iter()
+            .any(|f| f.invariant() == Invariant::PollerSignals);
+        let kept_hung = first_failure
+            .as_ref()
+            .is_some_and(|f: &Failure| f.invariants().contains(&Invariant::PollerSignals));
+        if !findings.is_empty() && (first_failure.is_none() || (hung && !kept_hung)) {
             first_failure = Some(Failure {
                 execution: index,
                 findings,

@@ -308,10 +308,13 @@ fn stress_json_matches_the_documented_schema() {
     assert!(fixed["first_failure"].is_null());
     assert!(fixed["real_threads"]["first_hang"].is_null());
     assert!(fixed["real_threads"]["first_hang_ms"].is_null());
-    // The nested report for certain: with 60 runs a hang is overwhelmingly likely.
+    // The nested report for certain: with 60 runs a failure is overwhelmingly likely, and a
+    // loaded machine (which lowers the real-thread rate a lot) gets up to five tries.
     if few["first_failure"].is_null() {
-        let many = stress("original", "60");
-        assert_eq!(many["verdict"], "violation", "{many}");
+        let many = (0..5)
+            .map(|_| stress("original", "60"))
+            .find(|many| many["verdict"] == "violation")
+            .expect("a failure in 300 real runs of the seed's repro");
         check_real_thread_report(&many["first_failure"]);
     }
 }

@@ -10,12 +10,32 @@ fn seed() -> String {
     example("seed-repro.json").to_string_lossy().into_owned()
 }
 
+/// Run `mapihang stress` with `args` up to five times, until some real run hung: a loaded
+/// machine can lower the real-thread hang rate a lot (measured: 36% idle, 3% loaded).
+fn stress_until_hang(args: &[&str]) -> std::process::Output {
+    let mut all = vec!["stress"];
+    all.extend_from_slice(args);
+    let hung = |out: &std::process::Output| {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        stdout.contains("first hung run on real threads")
+            || serde_json::from_str::<serde_json::Value>(&stdout)
+                .is_ok_and(|json| json["real_threads"]["hung"].as_u64() > Some(0))
+    };
+    let mut out = mapihang(&all);
+    for _ in 1..5 {
+        if hung(&out) {
+            break;
+        }
+        out = mapihang(&all);
+    }
+    out
+}
+
 #[test]
 fn the_seed_hangs_on_real_threads_and_the_report_says_so() {
     let dir = fresh_dir("stress-original");
     let out_path = dir.join("real.json");
-    let out = mapihang(&[
-        "stress",
+    let out = stress_until_hang(&[
         &seed(),
         "--runs",
         "60",
@@ -78,8 +98,7 @@ fn the_combined_fix_never_hangs_on_real_threads() {
 
 #[test]
 fn json_puts_both_rates_side_by_side() {
-    let out = mapihang(&[
-        "stress",
+    let out = stress_until_hang(&[
         &seed(),
         "--runs",
         "40",
