@@ -172,6 +172,16 @@ pub(crate) fn progress_bar(shown: bool, len: usize, template: &str) -> indicatif
 
 /// Print `report` on stdout in `output.format`, and write its JSON to `--out` if given.
 pub(crate) fn emit(report: &Report, output: &OutputArgs) -> Result<(), CliError> {
+    write_out(report, output)?;
+    match output.format {
+        Format::Text => print!("{}", report.to_text()),
+        Format::Json => println!("{}", report.to_json()),
+    }
+    Ok(())
+}
+
+/// Write `report`'s JSON to `--out` and, with `--explain`, its picture next to it.
+pub(crate) fn write_out(report: &Report, output: &OutputArgs) -> Result<(), CliError> {
     if let Some(path) = &output.out {
         write(path, &(report.to_json() + "\n"))?;
         if let Some(format) = output.explain {
@@ -180,10 +190,6 @@ pub(crate) fn emit(report: &Report, output: &OutputArgs) -> Result<(), CliError>
                 &explain::render(report, format),
             )?;
         }
-    }
-    match output.format {
-        Format::Text => print!("{}", report.to_text()),
-        Format::Json => println!("{}", report.to_json()),
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use mapihang_core::report::Report;
 use mapihang_core::stress::{self, StressConfig, StressResult, Tally};
 
 use crate::cli::{Format, OutputArgs};
-use crate::commands::{load_scenario, write, CliError, Variants};
+use crate::commands::{load_scenario, write_out, CliError, Variants};
 
 #[derive(Args, Debug)]
 pub(crate) struct StressArgs {
@@ -123,15 +123,7 @@ pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliEr
         });
     bar.finish_and_clear();
     let report = Report::from_stress(variant.name(), &scenario, &result);
-    if let Some(path) = &args.output.out {
-        write(path, &(report.to_json() + "\n"))?;
-        if let Some(format) = args.output.explain {
-            write(
-                &path.with_extension(format.extension()),
-                &mapihang_core::explain::render(&report, format),
-            )?;
-        }
-    }
+    write_out(&report, &args.output)?;
     match args.output.format {
         Format::Text => {
             print!("{}", text(variant.name(), args, &result));

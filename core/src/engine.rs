@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::mapi::{Mapi, Session};
-use crate::monitor::{judge, Finding, Invariant};
+use crate::monitor::{invariants_of, judge, Finding, Invariant};
 use crate::scenario::{Op, Scenario};
 use crate::sim::runner::{self, Next, SimSlot};
 use crate::sim::short::Short;
@@ -69,9 +69,7 @@ pub struct Failure {
 impl Failure {
     /// The distinct invariants violated, in DESIGN.md's order.
     pub fn invariants(&self) -> Vec<Invariant> {
-        let mut all: Vec<Invariant> = self.findings.iter().map(Finding::invariant).collect();
-        all.dedup();
-        all
+        invariants_of(&self.findings)
     }
 }
 
@@ -188,9 +186,7 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
             }
             let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
             tally.0 += 1;
-            let mut seen: Vec<Invariant> = findings.iter().map(Finding::invariant).collect();
-            seen.dedup();
-            for invariant in seen {
+            for invariant in invariants_of(&findings) {
                 *tally.1.entry(invariant).or_default() += 1;
             }
             if target.is_some_and(|target| !findings.iter().any(|f| f.invariant() == target)) {

@@ -138,9 +138,7 @@ impl Execution {
 
     /// The distinct invariants violated, in DESIGN.md's order.
     pub fn invariants(&self) -> Vec<Invariant> {
-        let mut all: Vec<Invariant> = self.findings.iter().map(Finding::invariant).collect();
-        all.dedup();
-        all
+        crate::monitor::invariants_of(&self.findings)
     }
 
     /// The execution as a report (scheduler `bytes`), with its schedule set even when it

@@ -146,6 +146,14 @@ impl Finding {
     }
 }
 
+/// The distinct invariants `findings` violate, in DESIGN.md's order (`judge` returns findings in
+/// that order).
+pub fn invariants_of(findings: &[Finding]) -> Vec<Invariant> {
+    let mut all: Vec<Invariant> = findings.iter().map(Finding::invariant).collect();
+    all.dedup();
+    all
+}
+
 /// Judge one execution. Findings come in log order within each invariant, invariants in
 /// DESIGN.md's order.
 pub(crate) fn judge(outcome: &OutcomeRef<'_>) -> Vec<Finding> {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::engine::{self, CheckConfig, Failure, Schedule, Strategy};
-use crate::monitor::{judge, Finding, Invariant};
+use crate::monitor::{invariants_of, judge, Finding, Invariant};
 use crate::scenario::Scenario;
 use crate::sim::{real, Sim};
 use crate::variant::Variant;
@@ -89,8 +89,7 @@ impl Tally {
             return;
         }
         self.failing += 1;
-        let mut seen: Vec<Invariant> = findings.iter().map(Finding::invariant).collect();
-        seen.dedup();
+        let seen = invariants_of(findings);
         for &invariant in &seen {
             *self.per_invariant.entry(invariant).or_default() += 1;
         }
@@ -184,13 +183,9 @@ pub fn stress_with_progress(
         let findings = sim.with_outcome(judge);
         real_tally.count(&findings, started);
         on_run(index + 1, real_tally.hung);
-        let hung = findings
-            .iter()
-            .any(|f| f.invariant() == Invariant::PollerSignals);
-        let kept_hung = first_failure
-            .as_ref()
-            .is_some_and(|f: &Failure| f.invariants().contains(&Invariant::PollerSignals));
-        if !findings.is_empty() && (first_failure.is_none() || (hung && !kept_hung)) {
+        // Keep the first failing run, replaced by the first hung one when that comes later.
+        let first_hang_now = real_tally.first_hang == Some(index);
+        if first_hang_now || (first_failure.is_none() && !findings.is_empty()) {
             first_failure = Some(Failure {
                 execution: index,
                 findings,

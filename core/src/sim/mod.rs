@@ -9,6 +9,10 @@
 //! nothing can ever set an event again. The thread that completes that picture records it as a
 //! [`Stall`] and aborts the execution cleanly, so a hang costs no panic and prints nothing. Waits
 //! with a timeout are where simulated time shows: a timeout fires only when nothing else can run.
+//!
+//! On the real-thread backend (`stress`) the same world runs without that global view: timed
+//! waits last real time, and a watchdog (`sim::real`) records the stall when a wait outlives its
+//! timeout, then aborts the execution the same way.
 
 pub(crate) mod backend;
 pub(crate) mod real;
@@ -74,6 +78,16 @@ pub(crate) enum Watch {
     },
     /// No wait has outlived the timeout; the oldest wait began then (`None`: nothing waits).
     Waiting(Option<Instant>),
+}
+
+/// What a waiting thread does after looking at the world.
+enum Park {
+    /// Look again at once (woken before it parked).
+    No,
+    /// Until woken.
+    Forever,
+    /// Until woken or this much real time passed (real threads' timed waits).
+    For(Duration),
 }
 
 /// Why a wait did not return: the execution was aborted (a stall or a model panic). The MAPI
@@ -612,10 +626,8 @@ impl Ctx {
     }
 
     fn wait_inner(&self, event: EventId, timed: bool) -> Result<WaitOutcome, Aborted> {
-        // Real threads only: the real-time deadline of a timed wait.
-        let mut deadline: Option<Instant> = None;
         loop {
-            let park_for = {
+            let park = {
                 let mut world = self.sim.world();
                 if world.aborted {
                     world.tasks[self.me].blocked_at = None;
@@ -638,34 +650,39 @@ impl Ctx {
                 }
                 if let Some(timed_wait) = real {
                     let now = Instant::now();
+                    // Set once per wait (cleared when it returns): the wait's start.
                     let started = *task.blocked_at.get_or_insert(now);
-                    let park_for = if timed {
-                        let deadline = *deadline.get_or_insert(started + timed_wait);
+                    let park = if timed {
+                        let deadline = started + timed_wait;
                         if now >= deadline {
                             task.status = Status::Running;
                             task.blocked_at = None;
                             return Ok(WaitOutcome::TimedOut);
                         }
-                        Some(deadline - now)
+                        Park::For(deadline - now)
                     } else {
-                        None
+                        Park::Forever
                     };
                     // No global view on real threads: nothing else to decide here.
                     task.status = Status::Blocked(event);
-                    Some(park_for)
+                    park
                 } else {
                     task.status = Status::Blocked(event);
                     task.timed = timed;
                     world.on_quiet(Some(self.me));
                     // Completing a stall wakes this thread too (it is not parked yet): then it
                     // loops and finds its timeout or the abort instead of parking.
-                    (world.tasks[self.me].status != Status::Running).then_some(None)
+                    if world.tasks[self.me].status == Status::Running {
+                        Park::No
+                    } else {
+                        Park::Forever
+                    }
                 }
             };
-            match park_for {
-                Some(Some(timeout)) => backend::park_timeout(timeout),
-                Some(None) => backend::park(),
-                None => {}
+            match park {
+                Park::For(timeout) => backend::park_timeout(timeout),
+                Park::Forever => backend::park(),
+                Park::No => {}
             }
         }
     }

@@ -19,15 +19,12 @@ pub(crate) struct RealRun {
     pub hung: bool,
     /// When it fired, no thread was running: every live thread waited (a deadlock beyond doubt).
     pub all_blocked: bool,
-    /// Wall time of the execution, watchdog included.
-    pub elapsed: Duration,
 }
 
 /// Run `body` (one execution over `sim`, a world made by [`Sim::with_users_real`]) on real
 /// threads under a watchdog with `timeout`.
 pub(crate) fn run(sim: &Sim, timeout: Duration, body: impl FnOnce() + Send + 'static) -> RealRun {
     runner::install_quiet_panic_hook();
-    let start = Instant::now();
     let done = Arc::new(AtomicBool::new(false));
     let watcher = std::thread::current();
     let finished = done.clone();
@@ -36,12 +33,13 @@ pub(crate) fn run(sim: &Sim, timeout: Duration, body: impl FnOnce() + Send + 'st
         finished.store(true, Ordering::Release);
         watcher.unpark();
     });
-    let mut verdict = (false, false);
+    // `Some(all_blocked)` once the watchdog fired.
+    let mut fired = None;
     while !done.load(Ordering::Acquire) {
         let now = Instant::now();
         match sim.watchdog(now, timeout) {
             Watch::Hung { all_blocked } => {
-                verdict = (true, all_blocked);
+                fired = Some(all_blocked);
                 break;
             }
             // Wakes early when the execution ends (unpark), else when the oldest wait would
@@ -55,8 +53,7 @@ pub(crate) fn run(sim: &Sim, timeout: Duration, body: impl FnOnce() + Send + 'st
     // After an abort every blocked thread wakes and ends, so the main thread's joins finish.
     let _ = main.join();
     RealRun {
-        hung: verdict.0,
-        all_blocked: verdict.1,
-        elapsed: start.elapsed(),
+        hung: fired.is_some(),
+        all_blocked: fired == Some(true),
     }
 }
