@@ -3,7 +3,7 @@
 //!
 //! The bound: `threads` application threads, each running a sequence of 0 to `ops` ops drawn
 //! from {impersonate U1 .. Un, revert, logon, open_store, release_store, logoff}, where the users
-//! are the first `users` SIDs of [`gen::USER_POOL`] (or, with `collide`, two different SIDs with
+//! are the first `users` SIDs of [`crate::gen::USER_POOL`] (or, with `collide`, two different SIDs with
 //! the same CRC32), under the process user `S-1-5-18`. Every such scenario is covered; only
 //! provably redundant ones are not run (see [`Reduction`]).
 //!

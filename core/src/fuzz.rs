@@ -13,7 +13,7 @@
 //!   whatever it accepts must survive a round trip unchanged; a lost round trip is a crash.
 //!
 //! An engine target's input is split in two (feature `arbitrary`): the scenario is drawn from the
-//! front of the bytes with [`arbitrary::Unstructured`] ([`crate::gen::arbitrary_scenario`],
+//! front of the bytes with `arbitrary::Unstructured` ([`crate::gen::arbitrary_scenario`],
 //! family `any`), and the bytes left over drive the scheduler ([`Strategy::Bytes`]: each byte
 //! picks among the runnable threads, then a deterministic fallback). Every input is a valid run:
 //! missing bytes take the simplest scenario and the lowest runnable thread.
@@ -35,7 +35,7 @@ use crate::sim::SimOutcome;
 use crate::variant::Variant;
 
 /// The step bound of one fuzz execution. Far above what any generated scenario needs to finish
-/// (the longest seen in [`tests`] is well under a tenth of it), so an execution is never cut
+/// (the longest seen in the tests below is well under a tenth of it), so an execution is never cut
 /// off while it is making progress (a cut-off execution is judged as it stands and could be
 /// reported as a hang or a leak), yet low enough that a rare spinning execution stays fast.
 pub const STEPS_MAX: usize = 20_000;
