@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::sim::short::Short;
 use crate::sim::{Aborted, Ctx, EventId, Shm, UserId, WaitOutcome};
-use crate::trace::{Event, ListId, PollerId, SessionId, StoreId};
+use crate::trace::{Event, FiledKey, ListId, PollerId, SessionId, StoreId};
 use crate::variant::{
     ListKey, ListView, OnDeadPoller, OnListMissing, PollerToken, PollerView, ReleaseWait, Variant,
 };
@@ -140,6 +140,7 @@ impl Mapi {
                 table.lists_created += 1;
                 let id = ListId(table.lists_created);
                 let poller = table.add_poller(ctx);
+                let filed = filed_key(ctx, &key);
                 table.lists.push(ConnList {
                     id,
                     key,
@@ -147,7 +148,11 @@ impl Mapi {
                     work: Short::new(NO_WORK),
                     poller,
                 });
-                ctx.log(Event::ListCreated { list: id, user });
+                ctx.log(Event::ListCreated {
+                    list: id,
+                    user,
+                    key: filed,
+                });
                 ctx.log(Event::PollerCreated { poller, list: id });
                 new_poller = Some(NewPoller {
                     id: poller,
@@ -225,11 +230,13 @@ impl Mapi {
             });
         }
         let poller = table.list_mut(session.list).expect("still there").poller;
+        let wait = self.0.variant.release_wait();
         ctx.log(Event::ReleaseWait {
             store,
             list: session.list,
             poller,
             event,
+            timed: wait == ReleaseWait::Timeout,
         });
         let wakes = table.wakes();
         drop(table);
@@ -237,7 +244,7 @@ impl Mapi {
             self.start_poller(ctx, poller);
         }
         wake_all(ctx, wakes.as_slice());
-        let timed_out = match self.0.variant.release_wait() {
+        let timed_out = match wait {
             ReleaseWait::Infinite => {
                 ctx.try_wait(event)?;
                 false
@@ -348,7 +355,7 @@ impl Mapi {
                         });
                     }
                     for &item in work.as_slice() {
-                        ctx.log(Event::WorkDone {
+                        ctx.log(Event::DidWork {
                             poller: me.id,
                             list: list_id,
                             store: item.store,
@@ -388,6 +395,14 @@ impl Mapi {
         }
         self.0.table.lock().poller_mut(me.id).exited = true;
         ctx.log(Event::PollerExhausted { poller: me.id });
+    }
+}
+
+/// The key a list was filed under, for the log: a SID key as the interned user it names.
+fn filed_key(ctx: &Ctx, key: &ListKey) -> FiledKey {
+    match key {
+        ListKey::Crc(crc) => FiledKey::Crc32(*crc),
+        ListKey::Sid(sid) => FiledKey::Sid(ctx.sim().user_id(sid)),
     }
 }
 

@@ -108,8 +108,8 @@ pub enum Finding {
         store: StoreId,
         step: u32,
     },
-    /// `list` (first user `first`) took a connection of `other`.
-    Mixed {
+    /// `list` (first user `first`) took a connection of `other`: two users share one list.
+    SharedList {
         list: ListId,
         first: UserId,
         other: UserId,
@@ -138,7 +138,7 @@ impl Finding {
         match self {
             Finding::Hang { .. } => Invariant::PollerSignals,
             Finding::WrongList { .. } => Invariant::PollerOwnsList,
-            Finding::Mixed { .. } => Invariant::ListIsolation,
+            Finding::SharedList { .. } => Invariant::ListIsolation,
             Finding::Unworked { .. } => Invariant::WorkDone,
             Finding::Leak { .. } => Invariant::NoLeak,
             Finding::Panic { .. } => Invariant::ModelPanic,
@@ -149,8 +149,17 @@ impl Finding {
 /// The distinct invariants `findings` violate, in DESIGN.md's order (`judge` returns findings in
 /// that order).
 pub fn invariants_of(findings: &[Finding]) -> Vec<Invariant> {
-    let mut all: Vec<Invariant> = findings.iter().map(Finding::invariant).collect();
-    all.dedup();
+    distinct_invariants(findings.iter().map(Finding::invariant))
+}
+
+/// The distinct invariants of `invariants`, in order of first appearance.
+pub fn distinct_invariants(invariants: impl IntoIterator<Item = Invariant>) -> Vec<Invariant> {
+    let mut all: Vec<Invariant> = Vec::new();
+    for invariant in invariants {
+        if !all.contains(&invariant) {
+            all.push(invariant);
+        }
+    }
     all
 }
 
@@ -195,6 +204,7 @@ fn judge_liveness(outcome: &OutcomeRef<'_>, findings: &mut Vec<Finding>) {
                 list,
                 poller,
                 event: waited,
+                ..
             } if waited == event => Some((store, list, poller)),
             _ => None,
         }) else {
@@ -298,12 +308,12 @@ fn judge_ownership(log: &[Entry], findings: &mut Vec<Finding>) {
     let mut owner: IdMap<ListId> = IdMap::new();
     for entry in log {
         match entry.event {
-            Event::ListCreated { list, user } => list_user.insert(list.0, user),
+            Event::ListCreated { list, user, .. } => list_user.insert(list.0, user),
             Event::PollerCreated { poller, list }
             | Event::PollerRespawned {
                 new: poller, list, ..
             } => owner.insert(poller.0, list),
-            Event::WorkDone {
+            Event::DidWork {
                 poller,
                 list,
                 store,
@@ -338,7 +348,7 @@ fn judge_isolation(log: &[Entry], findings: &mut Vec<Finding>) {
                 }
             };
             if first_user != user {
-                findings.push(Finding::Mixed {
+                findings.push(Finding::SharedList {
                     list,
                     first: first_user,
                     other: user,
@@ -354,7 +364,7 @@ fn judge_work(log: &[Entry], findings: &mut Vec<Finding>) {
     let mut worked: IdMap<()> = IdMap::new();
     for entry in log {
         match entry.event {
-            Event::WorkDone { store, .. } => worked.insert(store.0, ()),
+            Event::DidWork { store, .. } => worked.insert(store.0, ()),
             Event::ReleaseDone { store, timed_out } if worked.get(store.0).is_none() => {
                 let Actor::Thread(thread) = entry.actor else {
                     continue;

@@ -2,15 +2,15 @@
 //! debugger's view of the hang: each thread's last operation, the wait-for chain, the timeline.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{CheckConfig, CheckResult, Failure, Strategy};
 use crate::monitor::{Finding, Invariant, PollerEnd};
+use crate::phrase;
 use crate::scenario::Scenario;
 use crate::sim::{Actor, SimOutcome, UserId};
-use crate::trace::{Entry, Event, ListId, OpKind, PollerId, StoreId};
+use crate::trace::{Entry, Event, EventKind, FiledKey, ListId};
 
 /// The `schema` field of every JSON report this version writes.
 pub const SCHEMA: &str = "mapihang.report/1";
@@ -58,7 +58,7 @@ pub struct TraceLine {
     /// What happened, in words.
     pub event: String,
     /// What happened, as a stable kebab-case name (`logon`, `release-wait`, `poller-quit`, ...).
-    pub kind: String,
+    pub kind: EventKind,
     /// The poller the entry is about (`P2`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poller: Option<String>,
@@ -68,9 +68,32 @@ pub struct TraceLine {
     /// The message store the entry is about (`M1`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<String>,
+    /// For `list-created`: the key the variant filed the list under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeyText>,
+    /// For `release-wait`: the release waits with a timeout (absent: `INFINITE`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub timed: bool,
+    /// For `release-done`: the wait timed out instead of being signalled.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub timed_out: bool,
+    /// For `poller-found` and `poller-quit`: how many lists the poller saw in the table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lists_seen: Option<u16>,
     /// Part of a thread's implicit cleanup at its end.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub implicit: bool,
+}
+
+/// The key a connection list was filed under, as JSON: `{"crc32": "1a2b3c4d"}` or
+/// `{"sid": "S-1-5-21-..."}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyText {
+    /// The CRC32 of the user's binary SID, as 8 hex digits (MAPICDO's key).
+    Crc32(String),
+    /// The full SID, in string form.
+    Sid(String),
 }
 
 /// Where one thread was when the execution ended.
@@ -277,64 +300,10 @@ impl Report {
         serde_json::to_string_pretty(self).expect("a report always serialises")
     }
 
-    /// The report as text: verdict, violations, stacks, counts, and the replay line.
+    /// The report as text: the same text as `explain --format text` (verdict, counts,
+    /// violations, connection lists, timeline, stacks, wait-for chain, the replay line).
     pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        let verdict = match self.verdict {
-            Verdict::Pass => "PASS",
-            Verdict::Violation => "VIOLATION",
-        };
-        let how = if self.scheduler == REAL_THREADS {
-            "real OS threads (no schedule: the OS chose it)".to_string()
-        } else {
-            format!("{} scheduler, seed {}", self.scheduler, self.seed)
-        };
-        let _ = writeln!(
-            out,
-            "{verdict}: variant {} on {} thread(s), {how}",
-            self.variant,
-            self.scenario.threads.len(),
-        );
-        let coverage = if self.exhaustive {
-            " (every schedule: exploration complete)"
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            out,
-            "{} of {} executions failed{coverage}",
-            self.failing_executions, self.executions
-        );
-        for (invariant, count) in &self.per_invariant {
-            let _ = writeln!(out, "  {invariant}: {count} execution(s)");
-        }
-        if self.verdict == Verdict::Pass {
-            return out;
-        }
-        let _ = writeln!(out, "\nfirst failing execution:");
-        for violation in &self.violations {
-            let _ = writeln!(out, "  [{}] {}", violation.invariant, violation.message);
-        }
-        let _ = writeln!(out, "\nthreads at the end:");
-        for stack in &self.stacks {
-            let _ = writeln!(out, "  {} ({}) {}", stack.actor, stack.user, stack.state);
-        }
-        let _ = writeln!(out, "\ntimeline:");
-        for line in &self.trace {
-            let implicit = if line.implicit { " (implicit)" } else { "" };
-            let _ = writeln!(
-                out,
-                "  {:>4}  {:<4} {:<24} {}{implicit}",
-                line.step, line.actor, line.user, line.event
-            );
-        }
-        if let Some(schedule) = &self.schedule {
-            let _ = writeln!(out, "\nschedule: {schedule}");
-        }
-        if let Some(repro) = &self.repro {
-            let _ = writeln!(out, "repro:    {repro}");
-        }
-        out
+        crate::explain::render(self, crate::explain::ExplainFormat::Text)
     }
 }
 
@@ -402,90 +371,56 @@ impl<'a> Names<'a> {
         self.log()
             .iter()
             .zip(self.users_over_time())
-            .map(|(entry, user)| {
-                let refs = refs(&entry.event);
-                TraceLine {
-                    step: entry.step,
-                    actor: self.actor(entry.actor),
-                    user: self.user(user),
-                    event: self.event(&entry.event),
-                    kind: kind(&entry.event).to_string(),
-                    poller: refs.0.map(|p| format!("P{}", p.0)),
-                    list: refs.1.map(|l| format!("L{}", l.0)),
-                    store: refs.2.map(|m| format!("M{}", m.0)),
-                    implicit: entry.implicit,
-                }
-            })
+            .map(|(entry, user)| self.trace_line(entry, user))
             .collect()
     }
 
-    fn event(&self, event: &Event) -> String {
-        match *event {
-            Event::Impersonate { user } => format!("impersonate {}", self.user(user)),
-            Event::Revert => "revert".into(),
-            Event::Skipped { op } => format!("{} skipped: nothing to act on", op_name(op)),
-            Event::ListCreated { list, user } => {
-                format!("build connection list L{} for {}", list.0, self.user(user))
+    fn trace_line(&self, entry: &Entry, user: UserId) -> TraceLine {
+        let refs = entry.event.refs();
+        let mut line = TraceLine {
+            step: entry.step,
+            actor: self.actor(entry.actor),
+            user: self.user(user),
+            event: self.event(&entry.event),
+            kind: entry.event.kind(),
+            poller: refs.poller.map(|p| p.to_string()),
+            list: refs.list.map(|l| l.to_string()),
+            store: refs.store.map(|m| m.to_string()),
+            key: None,
+            timed: false,
+            timed_out: false,
+            lists_seen: None,
+            implicit: entry.implicit,
+        };
+        match entry.event {
+            Event::ListCreated { key, .. } => line.key = Some(self.key(key)),
+            Event::ReleaseWait { timed, .. } => line.timed = timed,
+            Event::ReleaseDone { timed_out, .. } => line.timed_out = timed_out,
+            Event::PollerFound { lists, .. } | Event::PollerQuit { lists, .. } => {
+                line.lists_seen = Some(lists)
             }
-            Event::PollerCreated { poller, list } => {
-                format!("CreateThread poller P{} for L{}", poller.0, list.0)
-            }
-            Event::PollerStarted { poller, user } => {
-                format!("poller P{} starts as {}", poller.0, self.user(user))
-            }
-            Event::Logon { session, list, .. } => {
-                format!("logon: session S{} joins L{}", session.0, list.0)
-            }
-            Event::OpenStore { store, session } => {
-                format!("open_store M{} on session S{}", store.0, session.0)
-            }
-            Event::ReleaseWait {
-                store,
-                list,
-                poller,
-                ..
-            } => {
-                format!(
-                    "release_store M{}: queued on L{}, waiting (INFINITE) for P{}",
-                    store.0, list.0, poller.0
-                )
-            }
-            Event::ReleaseDone {
-                store,
-                timed_out: false,
-            } => format!("release_store M{} returns (signalled)", store.0),
-            Event::ReleaseDone {
-                store,
-                timed_out: true,
-            } => format!("release_store M{} returns (wait timed out)", store.0),
-            Event::PollerRespawned { old, new, list } => format!(
-                "P{} is gone: CreateThread P{} for L{}",
-                old.0, new.0, list.0
-            ),
-            Event::Logoff { session, list } => {
-                format!("logoff: session S{} leaves L{}", session.0, list.0)
-            }
-            Event::ListRemoved { list, .. } => format!("L{} empty: removed from the table", list.0),
-            Event::PollerStopRequested { poller } => format!("tells P{} to stop", poller.0),
-            Event::PollerFound { lists, list, .. } => {
-                format!("polls: {lists} list(s), takes L{} for its own", list.0)
-            }
-            Event::WorkDone { list, store, .. } => {
-                format!("does M{}'s work on L{}, signals", store.0, list.0)
-            }
-            Event::SignalledWithoutWork { store, .. } => {
-                format!("signals M{} without doing its work", store.0)
-            }
-            Event::PollerQuit { lists, user, .. } => {
-                format!(
-                    "polls: {lists} list(s), none matches {}: quits without signalling",
-                    self.user(user)
-                )
-            }
-            Event::PollerStopped { .. } => "stops (its list is gone)".into(),
-            Event::PollerExhausted { .. } => "used up its poll budget: exits".into(),
-            Event::ThreadDone => "thread ends".into(),
+            _ => {}
         }
+        line
+    }
+
+    fn key(&self, key: FiledKey) -> KeyText {
+        match key {
+            FiledKey::Crc32(crc) => KeyText::Crc32(format!("{crc:08x}")),
+            FiledKey::Sid(user) => KeyText::Sid(self.user(user)),
+        }
+    }
+
+    /// The key `list` was filed under, from its `list-created` entry.
+    fn key_of(&self, list: ListId) -> Option<FiledKey> {
+        self.log().iter().find_map(|e| match e.event {
+            Event::ListCreated { list: l, key, .. } if l == list => Some(key),
+            _ => None,
+        })
+    }
+
+    fn event(&self, event: &Event) -> String {
+        phrase::event(event, |user| self.user(user))
     }
 
     fn poller_end(&self, end: PollerEnd) -> String {
@@ -500,14 +435,20 @@ impl<'a> Names<'a> {
             PollerEnd::Exhausted { step } => format!("used up its poll budget at step {step}"),
             PollerEnd::Alive {
                 serving: Some(list),
-            } => format!("is alive but serving L{}", list.0),
+            } => format!("is alive but serving {list}"),
             PollerEnd::Alive { serving: None } => "is alive but never took a list".into(),
         }
     }
 
     fn violation(&self, finding: &Finding) -> ViolationReport {
-        let invariant = finding.invariant();
-        let (message, thread, poller, step) = match finding {
+        let mut report = ViolationReport {
+            invariant: finding.invariant(),
+            message: String::new(),
+            thread: None,
+            poller: None,
+            step: None,
+        };
+        match finding {
             Finding::Hang {
                 thread,
                 store,
@@ -517,27 +458,20 @@ impl<'a> Names<'a> {
                 step,
                 cut_off,
             } => {
-                let name = self.thread(*thread);
                 let how = if *cut_off {
                     " (step bound reached while pollers ran)"
                 } else {
                     ""
                 };
-                let message = format!(
-                    "{name} ({}) blocked in release_store of M{} on L{}, waiting for poller P{}; P{} {}{how}",
+                report.message = format!(
+                    "{} ({}) blocked in release_store of {store} on {list}, waiting for poller {poller}; {poller} {}{how}",
+                    self.thread(*thread),
                     self.final_user(Actor::Thread(*thread)),
-                    store.0,
-                    list.0,
-                    poller.0,
-                    poller.0,
                     self.poller_end(*end)
                 );
-                (
-                    message,
-                    Some(name),
-                    Some(format!("P{}", poller.0)),
-                    Some(*step),
-                )
+                report.thread = Some(self.thread(*thread));
+                report.poller = Some(poller.to_string());
+                report.step = Some(*step);
             }
             Finding::WrongList {
                 poller,
@@ -545,32 +479,21 @@ impl<'a> Names<'a> {
                 list,
                 store,
                 step,
-            } => (
-                format!(
-                    "P{} was created for L{} but did M{}'s work on L{}",
-                    poller.0, owner.0, store.0, list.0
-                ),
-                None,
-                Some(format!("P{}", poller.0)),
-                Some(*step),
-            ),
-            Finding::Mixed {
+            } => {
+                report.message =
+                    format!("{poller} was created for {owner} but did {store}'s work on {list}");
+                report.poller = Some(poller.to_string());
+                report.step = Some(*step);
+            }
+            Finding::SharedList {
                 list,
                 first,
                 other,
                 step,
-            } => (
-                format!(
-                    "L{} holds connections of {} and {} (equal CRC32 {:08x})",
-                    list.0,
-                    self.user(*first),
-                    self.user(*other),
-                    self.outcome.users[first.0 as usize].crc32()
-                ),
-                None,
-                None,
-                Some(*step),
-            ),
+            } => {
+                report.message = self.shared_list(*list, *first, *other);
+                report.step = Some(*step);
+            }
             Finding::Unworked {
                 thread,
                 store,
@@ -583,48 +506,46 @@ impl<'a> Names<'a> {
                     "it was signalled"
                 };
                 let name = self.thread(*thread);
-                (
-                    format!(
-                        "{name}'s release of M{} returned ({why}) but no poller did its work",
-                        store.0
-                    ),
-                    Some(name),
-                    None,
-                    Some(*step),
-                )
+                report.message = format!(
+                    "{name}'s release of {store} returned ({why}) but no poller did its work"
+                );
+                report.thread = Some(name);
+                report.step = Some(*step);
             }
             Finding::Leak {
                 lists,
                 pollers,
                 step,
             } => {
-                let lists: Vec<String> = lists.iter().map(|l| format!("L{}", l.0)).collect();
-                let pollers: Vec<String> = pollers.iter().map(|p| format!("P{}", p.0)).collect();
-                (
-                    format!(
-                        "after every thread finished, lists [{}] and pollers [{}] remain",
-                        lists.join(", "),
-                        pollers.join(", ")
-                    ),
-                    None,
-                    None,
-                    Some(*step),
-                )
+                let lists: Vec<String> = lists.iter().map(ListId::to_string).collect();
+                let pollers: Vec<String> = pollers.iter().map(|p| p.to_string()).collect();
+                report.message = format!(
+                    "after every thread finished, lists [{}] and pollers [{}] remain",
+                    lists.join(", "),
+                    pollers.join(", ")
+                );
+                report.step = Some(*step);
             }
-            Finding::Panic { actor, message } => (
-                format!("the variant panicked on {}: {message}", self.actor(*actor)),
-                None,
-                None,
-                None,
-            ),
-        };
-        ViolationReport {
-            invariant,
-            message,
-            thread,
-            poller,
-            step,
+            Finding::Panic { actor, message } => {
+                report.message =
+                    format!("the variant panicked on {}: {message}", self.actor(*actor));
+            }
         }
+        report
+    }
+
+    /// `list-isolation`: which two users share `list`, and under which key it was filed.
+    fn shared_list(&self, list: ListId, first: UserId, other: UserId) -> String {
+        let users = &self.outcome.users;
+        let (a, b) = (&users[first.0 as usize], &users[other.0 as usize]);
+        let why = match self.key_of(list) {
+            Some(FiledKey::Crc32(crc)) if a.crc32() == crc && b.crc32() == crc => {
+                format!("equal CRC32 {crc:08x}")
+            }
+            Some(key) => format!("filed under {}", phrase::key(&self.key(key))),
+            None => "its key is not in the log".into(),
+        };
+        format!("{list} holds connections of {a} and {b} ({why})")
     }
 
     /// Each thread's last state: blocked where and on whom, or finished.
@@ -662,10 +583,7 @@ impl<'a> Names<'a> {
                 {
                     if *thread == index {
                         return format!(
-                            "blocked in release_store (M{}), waiting for poller P{}; P{} {}",
-                            store.0,
-                            poller.0,
-                            poller.0,
+                            "blocked in release_store ({store}), waiting for poller {poller}; {poller} {}",
                             self.poller_end(*end)
                         );
                     }
@@ -687,78 +605,6 @@ impl<'a> Names<'a> {
             }
             (Some(entry), _) => format!("last: {}", self.event(&entry.event)),
             (None, _) => "never ran".into(),
-        }
-    }
-}
-
-fn op_name(op: OpKind) -> &'static str {
-    match op {
-        OpKind::ReleaseStore => "release_store",
-        OpKind::OpenStore => "open_store",
-        OpKind::Logoff => "logoff",
-        OpKind::Revert => "revert",
-    }
-}
-
-/// The stable kebab-case name of an event.
-fn kind(event: &Event) -> &'static str {
-    match event {
-        Event::Impersonate { .. } => "impersonate",
-        Event::Revert => "revert",
-        Event::Skipped { .. } => "skipped",
-        Event::ListCreated { .. } => "list-created",
-        Event::PollerCreated { .. } => "poller-created",
-        Event::PollerStarted { .. } => "poller-started",
-        Event::Logon { .. } => "logon",
-        Event::OpenStore { .. } => "open-store",
-        Event::ReleaseWait { .. } => "release-wait",
-        Event::ReleaseDone { .. } => "release-done",
-        Event::PollerRespawned { .. } => "poller-respawned",
-        Event::Logoff { .. } => "logoff",
-        Event::ListRemoved { .. } => "list-removed",
-        Event::PollerStopRequested { .. } => "poller-stop-requested",
-        Event::PollerFound { .. } => "poller-found",
-        Event::WorkDone { .. } => "work-done",
-        Event::SignalledWithoutWork { .. } => "signalled-without-work",
-        Event::PollerQuit { .. } => "poller-quit",
-        Event::PollerStopped { .. } => "poller-stopped",
-        Event::PollerExhausted { .. } => "poller-exhausted",
-        Event::ThreadDone => "thread-done",
-    }
-}
-
-/// The poller, list and store an event is about.
-fn refs(event: &Event) -> (Option<PollerId>, Option<ListId>, Option<StoreId>) {
-    match *event {
-        Event::ListCreated { list, .. }
-        | Event::Logon { list, .. }
-        | Event::Logoff { list, .. } => (None, Some(list), None),
-        Event::PollerCreated { poller, list }
-        | Event::ListRemoved { list, poller }
-        | Event::PollerFound { poller, list, .. } => (Some(poller), Some(list), None),
-        Event::PollerRespawned { new, list, .. } => (Some(new), Some(list), None),
-        Event::PollerStarted { poller, .. }
-        | Event::PollerStopRequested { poller }
-        | Event::PollerQuit { poller, .. }
-        | Event::PollerStopped { poller }
-        | Event::PollerExhausted { poller } => (Some(poller), None, None),
-        Event::OpenStore { store, .. } | Event::ReleaseDone { store, .. } => {
-            (None, None, Some(store))
-        }
-        Event::ReleaseWait {
-            store,
-            list,
-            poller,
-            ..
-        } => (Some(poller), Some(list), Some(store)),
-        Event::WorkDone {
-            poller,
-            list,
-            store,
-        } => (Some(poller), Some(list), Some(store)),
-        Event::SignalledWithoutWork { poller, store } => (Some(poller), None, Some(store)),
-        Event::Impersonate { .. } | Event::Revert | Event::Skipped { .. } | Event::ThreadDone => {
-            (None, None, None)
         }
     }
 }

@@ -3,25 +3,9 @@
 //! Entries are small `Copy` records (ids, no strings), so logging costs a push; they are turned
 //! into text only when a report is written (see `report`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::sim::{Actor, EventId, UserId};
-
-/// A connection list's id (creation order, from 1).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct ListId(pub u16);
-
-/// A session's id (creation order, from 1).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct SessionId(pub u16);
-
-/// A message store's id (creation order, from 1).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct StoreId(pub u16);
-
-/// A poller's id (creation order, from 1; shown as `P1`, `P2`, ...).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct PollerId(pub u16);
+pub use crate::ids::{Actor, EventId, ListId, PollerId, SessionId, StoreId, UserId};
 
 /// One thing that happened.
 // The fields are ids named in each variant's own doc line.
@@ -34,8 +18,13 @@ pub enum Event {
     Revert,
     /// An op had nothing to act on (e.g. release with no open store).
     Skipped { op: OpKind },
-    /// A new connection list was built for `user` (the first logon of that user context).
-    ListCreated { list: ListId, user: UserId },
+    /// A new connection list was built for `user` (the first logon of that user context) and
+    /// filed under `key`, the key the variant chose.
+    ListCreated {
+        list: ListId,
+        user: UserId,
+        key: FiledKey,
+    },
     /// A poller was created (CreateThread) to serve `list`.
     PollerCreated { poller: PollerId, list: ListId },
     /// The poller runs as `user` (its thread's token).
@@ -48,12 +37,14 @@ pub enum Event {
     },
     /// A store was opened on a session.
     OpenStore { store: StoreId, session: SessionId },
-    /// A store release queued its work on `list` and waits for `poller` to signal `event`.
+    /// A store release queued its work on `list` and waits for `poller` to signal `event`:
+    /// with a timeout when `timed`, else `INFINITE`.
     ReleaseWait {
         store: StoreId,
         list: ListId,
         poller: PollerId,
         event: EventId,
+        timed: bool,
     },
     /// The store release returned; `timed_out` when its wait gave up rather than being signalled.
     ReleaseDone { store: StoreId, timed_out: bool },
@@ -69,21 +60,23 @@ pub enum Event {
     ListRemoved { list: ListId, poller: PollerId },
     /// The removed list's poller was told to stop.
     PollerStopRequested { poller: PollerId },
-    /// The poller searched the table and took `list` for its own.
+    /// The poller searched the table (`lists` lists in it) and took `list` for its own.
     PollerFound {
         poller: PollerId,
         lists: u16,
         list: ListId,
     },
-    /// The poller did a store's work on `list` and signalled its event.
-    WorkDone {
+    /// The poller did a store's work on `list` and signalled its event (kind `work-done`; not
+    /// to be confused with the invariant of that name, which this event is the evidence for).
+    DidWork {
         poller: PollerId,
         list: ListId,
         store: StoreId,
     },
     /// The poller signalled a store's event without doing its work.
     SignalledWithoutWork { poller: PollerId, store: StoreId },
-    /// The poller found no list it could take for its own and quit without signalling.
+    /// The poller searched the table (`lists` lists in it), found none it could take for its own
+    /// (running as `user`) and quit without signalling.
     PollerQuit {
         poller: PollerId,
         lists: u16,
@@ -95,6 +88,235 @@ pub enum Event {
     PollerExhausted { poller: PollerId },
     /// The application thread ran out of ops (and has cleaned up).
     ThreadDone,
+}
+
+/// The key a connection list was filed under, as the variant chose it (`Copy`: a SID key is
+/// the interned user whose SID it is).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FiledKey {
+    /// The CRC32 of the user's binary SID (MAPICDO).
+    Crc32(u32),
+    /// The full SID of `UserId`.
+    Sid(UserId),
+}
+
+/// What an [`Event`] is, without its ids: the vocabulary every renderer matches on. The JSON
+/// names (kebab-case) are the `kind` of `mapihang.report/1` trace lines and never change.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventKind {
+    /// [`Event::Impersonate`]
+    Impersonate,
+    /// [`Event::Revert`]
+    Revert,
+    /// [`Event::Skipped`]
+    Skipped,
+    /// [`Event::ListCreated`]
+    ListCreated,
+    /// [`Event::PollerCreated`]
+    PollerCreated,
+    /// [`Event::PollerStarted`]
+    PollerStarted,
+    /// [`Event::Logon`]
+    Logon,
+    /// [`Event::OpenStore`]
+    OpenStore,
+    /// [`Event::ReleaseWait`]
+    ReleaseWait,
+    /// [`Event::ReleaseDone`]
+    ReleaseDone,
+    /// [`Event::PollerRespawned`]
+    PollerRespawned,
+    /// [`Event::Logoff`]
+    Logoff,
+    /// [`Event::ListRemoved`]
+    ListRemoved,
+    /// [`Event::PollerStopRequested`]
+    PollerStopRequested,
+    /// [`Event::PollerFound`]
+    PollerFound,
+    /// [`Event::DidWork`]; its JSON name is `work-done`.
+    #[serde(rename = "work-done")]
+    DidWork,
+    /// [`Event::SignalledWithoutWork`]
+    SignalledWithoutWork,
+    /// [`Event::PollerQuit`]
+    PollerQuit,
+    /// [`Event::PollerStopped`]
+    PollerStopped,
+    /// [`Event::PollerExhausted`]
+    PollerExhausted,
+    /// [`Event::ThreadDone`]
+    ThreadDone,
+}
+
+impl EventKind {
+    /// Every kind, in the order of [`Event`]'s variants.
+    pub const ALL: [EventKind; 21] = [
+        EventKind::Impersonate,
+        EventKind::Revert,
+        EventKind::Skipped,
+        EventKind::ListCreated,
+        EventKind::PollerCreated,
+        EventKind::PollerStarted,
+        EventKind::Logon,
+        EventKind::OpenStore,
+        EventKind::ReleaseWait,
+        EventKind::ReleaseDone,
+        EventKind::PollerRespawned,
+        EventKind::Logoff,
+        EventKind::ListRemoved,
+        EventKind::PollerStopRequested,
+        EventKind::PollerFound,
+        EventKind::DidWork,
+        EventKind::SignalledWithoutWork,
+        EventKind::PollerQuit,
+        EventKind::PollerStopped,
+        EventKind::PollerExhausted,
+        EventKind::ThreadDone,
+    ];
+
+    /// The stable kebab-case name (`logon`, `release-wait`, `work-done`, ...), as in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Impersonate => "impersonate",
+            EventKind::Revert => "revert",
+            EventKind::Skipped => "skipped",
+            EventKind::ListCreated => "list-created",
+            EventKind::PollerCreated => "poller-created",
+            EventKind::PollerStarted => "poller-started",
+            EventKind::Logon => "logon",
+            EventKind::OpenStore => "open-store",
+            EventKind::ReleaseWait => "release-wait",
+            EventKind::ReleaseDone => "release-done",
+            EventKind::PollerRespawned => "poller-respawned",
+            EventKind::Logoff => "logoff",
+            EventKind::ListRemoved => "list-removed",
+            EventKind::PollerStopRequested => "poller-stop-requested",
+            EventKind::PollerFound => "poller-found",
+            EventKind::DidWork => "work-done",
+            EventKind::SignalledWithoutWork => "signalled-without-work",
+            EventKind::PollerQuit => "poller-quit",
+            EventKind::PollerStopped => "poller-stopped",
+            EventKind::PollerExhausted => "poller-exhausted",
+            EventKind::ThreadDone => "thread-done",
+        }
+    }
+
+    /// Whether only a poller does this (its own lifecycle, search and signals).
+    pub fn is_poller_own(self) -> bool {
+        match self {
+            EventKind::PollerStarted
+            | EventKind::PollerFound
+            | EventKind::DidWork
+            | EventKind::SignalledWithoutWork
+            | EventKind::PollerQuit
+            | EventKind::PollerStopped
+            | EventKind::PollerExhausted => true,
+            EventKind::Impersonate
+            | EventKind::Revert
+            | EventKind::Skipped
+            | EventKind::ListCreated
+            | EventKind::PollerCreated
+            | EventKind::Logon
+            | EventKind::OpenStore
+            | EventKind::ReleaseWait
+            | EventKind::ReleaseDone
+            | EventKind::PollerRespawned
+            | EventKind::Logoff
+            | EventKind::ListRemoved
+            | EventKind::PollerStopRequested
+            | EventKind::ThreadDone => false,
+        }
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The poller, connection list and message store an event is about.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Refs {
+    /// The poller (for a respawn, the new one).
+    pub poller: Option<PollerId>,
+    /// The connection list.
+    pub list: Option<ListId>,
+    /// The message store.
+    pub store: Option<StoreId>,
+}
+
+impl Event {
+    /// What the event is.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Event::Impersonate { .. } => EventKind::Impersonate,
+            Event::Revert => EventKind::Revert,
+            Event::Skipped { .. } => EventKind::Skipped,
+            Event::ListCreated { .. } => EventKind::ListCreated,
+            Event::PollerCreated { .. } => EventKind::PollerCreated,
+            Event::PollerStarted { .. } => EventKind::PollerStarted,
+            Event::Logon { .. } => EventKind::Logon,
+            Event::OpenStore { .. } => EventKind::OpenStore,
+            Event::ReleaseWait { .. } => EventKind::ReleaseWait,
+            Event::ReleaseDone { .. } => EventKind::ReleaseDone,
+            Event::PollerRespawned { .. } => EventKind::PollerRespawned,
+            Event::Logoff { .. } => EventKind::Logoff,
+            Event::ListRemoved { .. } => EventKind::ListRemoved,
+            Event::PollerStopRequested { .. } => EventKind::PollerStopRequested,
+            Event::PollerFound { .. } => EventKind::PollerFound,
+            Event::DidWork { .. } => EventKind::DidWork,
+            Event::SignalledWithoutWork { .. } => EventKind::SignalledWithoutWork,
+            Event::PollerQuit { .. } => EventKind::PollerQuit,
+            Event::PollerStopped { .. } => EventKind::PollerStopped,
+            Event::PollerExhausted { .. } => EventKind::PollerExhausted,
+            Event::ThreadDone => EventKind::ThreadDone,
+        }
+    }
+
+    /// The poller, list and store the event is about.
+    pub fn refs(&self) -> Refs {
+        let (poller, list, store) = match *self {
+            Event::ListCreated { list, .. }
+            | Event::Logon { list, .. }
+            | Event::Logoff { list, .. } => (None, Some(list), None),
+            Event::PollerCreated { poller, list }
+            | Event::ListRemoved { list, poller }
+            | Event::PollerFound { poller, list, .. } => (Some(poller), Some(list), None),
+            Event::PollerRespawned { new, list, .. } => (Some(new), Some(list), None),
+            Event::PollerStarted { poller, .. }
+            | Event::PollerStopRequested { poller }
+            | Event::PollerQuit { poller, .. }
+            | Event::PollerStopped { poller }
+            | Event::PollerExhausted { poller } => (Some(poller), None, None),
+            Event::OpenStore { store, .. } | Event::ReleaseDone { store, .. } => {
+                (None, None, Some(store))
+            }
+            Event::ReleaseWait {
+                store,
+                list,
+                poller,
+                ..
+            }
+            | Event::DidWork {
+                poller,
+                list,
+                store,
+            } => (Some(poller), Some(list), Some(store)),
+            Event::SignalledWithoutWork { poller, store } => (Some(poller), None, Some(store)),
+            Event::Impersonate { .. }
+            | Event::Revert
+            | Event::Skipped { .. }
+            | Event::ThreadDone => (None, None, None),
+        };
+        Refs {
+            poller,
+            list,
+            store,
+        }
+    }
 }
 
 /// The kind of an op, for `Skipped` entries (`Op` itself holds a SID, which is not `Copy`).

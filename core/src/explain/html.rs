@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 
 use super::model::{LaneKind, Model};
 use super::svg::{self, esc};
+use crate::report::TraceLine;
+use crate::trace::EventKind;
 
 const STYLE: &str = r#"
 :root { color-scheme: light; }
@@ -227,15 +229,7 @@ fn timeline(model: &Model<'_>, out: &mut String) {
         }
         let is_poller = model.poller(&line.actor).is_some();
         let mut class = String::from(if is_poller { "poller" } else { "thread" });
-        match line.kind.as_str() {
-            "poller-quit" | "signalled-without-work" => class.push_str(" bad"),
-            "release-wait" if hung_waits.contains(&(line.actor.clone(), line.step)) => {
-                class.push_str(" bad")
-            }
-            "release-wait" => class.push_str(" warn"),
-            "work-done" | "release-done" => class.push_str(" good"),
-            _ => {}
-        }
+        class.push_str(row_class(line, &hung_waits));
         let implicit = if line.implicit {
             r#" <span class="implicit">(implicit)</span>"#
         } else {
@@ -253,4 +247,38 @@ fn timeline(model: &Model<'_>, out: &mut String) {
     }
     flag(out, &mut shown, None);
     let _ = writeln!(out, "</tbody></table></section>");
+}
+
+/// A timeline row's extra class: bad (a quit, a signal without the work, the hung wait), a wait,
+/// or good (work done, a release that returned signalled).
+fn row_class(line: &TraceLine, hung_waits: &[(String, u32)]) -> &'static str {
+    match line.kind {
+        EventKind::PollerQuit | EventKind::SignalledWithoutWork => " bad",
+        EventKind::ReleaseWait
+            if hung_waits
+                .iter()
+                .any(|(thread, step)| *thread == line.actor && *step == line.step) =>
+        {
+            " bad"
+        }
+        EventKind::ReleaseWait => " warn",
+        EventKind::ReleaseDone if line.timed_out => " bad",
+        EventKind::DidWork | EventKind::ReleaseDone => " good",
+        EventKind::Impersonate
+        | EventKind::Revert
+        | EventKind::Skipped
+        | EventKind::ListCreated
+        | EventKind::PollerCreated
+        | EventKind::PollerStarted
+        | EventKind::Logon
+        | EventKind::OpenStore
+        | EventKind::PollerRespawned
+        | EventKind::Logoff
+        | EventKind::ListRemoved
+        | EventKind::PollerStopRequested
+        | EventKind::PollerFound
+        | EventKind::PollerStopped
+        | EventKind::PollerExhausted
+        | EventKind::ThreadDone => "",
+    }
 }

@@ -4,50 +4,98 @@
 
 use std::fmt::Write as _;
 
-use super::model::{plural, EndKind, LaneKind, Model};
-use crate::report::TraceLine;
+use super::model::{EndKind, LaneKind, Model, Wait};
+use crate::monitor::Invariant;
+use crate::phrase;
+use crate::report::{TraceLine, ViolationReport};
+use crate::trace::EventKind;
 
 pub(crate) fn render(model: &Model<'_>) -> String {
     let mut out = String::from("sequenceDiagram\n");
-    let report = model.report;
     let _ = writeln!(
         out,
         "    title {}",
         escape(&format!(
             "mapihang - variant {} - {}",
-            report.variant,
+            model.report.variant,
             model.verdict_line().replace(':', "")
         ))
     );
-
-    // Participant ids: threads T1.., pollers P1.., by lane order.
-    let mut ids: Vec<(String, String)> = Vec::new();
-    let (mut threads, mut pollers) = (0, 0);
-    for lane in &model.lanes {
-        let id = match lane.kind {
-            LaneKind::Thread => {
-                threads += 1;
-                format!("T{threads}")
-            }
-            LaneKind::Poller => {
-                pollers += 1;
-                format!("P{pollers}")
-            }
-        };
-        ids.push((lane.name.clone(), id));
+    let ids = Ids::new(model);
+    participants(model, &ids, &mut out);
+    if model.is_pass() {
+        pass_note(model, &ids, &mut out);
+        return out;
     }
-    let id_of = |name: &str| -> String {
-        ids.iter()
+    let groups = model.violations_by_step();
+    let mut shown = vec![false; groups.len()];
+    for line in model.trace() {
+        // Violations found before this step, where they happened.
+        for (index, (step, group)) in groups.iter().enumerate() {
+            if !shown[index] && step.is_some_and(|s| s < line.step) {
+                shown[index] = true;
+                violation_notes(&mut out, group, &ids);
+            }
+        }
+        message(model, &mut out, line, &ids);
+    }
+    hang_notes(model, &ids, &mut out);
+    for (index, (_, group)) in groups.iter().enumerate() {
+        if !shown[index] {
+            let group: Vec<_> = group
+                .iter()
+                .filter(|v| v.invariant != Invariant::PollerSignals)
+                .copied()
+                .collect();
+            violation_notes(&mut out, &group, &ids);
+        }
+    }
+    out
+}
+
+/// Participant ids: threads `T1`.., pollers `P1`.., by lane order; anything else is `SHM`.
+struct Ids(Vec<(String, String)>);
+
+impl Ids {
+    fn new(model: &Model<'_>) -> Ids {
+        let (mut threads, mut pollers) = (0, 0);
+        let ids = model
+            .lanes
+            .iter()
+            .map(|lane| {
+                let id = match lane.kind {
+                    LaneKind::Thread => {
+                        threads += 1;
+                        format!("T{threads}")
+                    }
+                    LaneKind::Poller => {
+                        pollers += 1;
+                        format!("P{pollers}")
+                    }
+                };
+                (lane.name.clone(), id)
+            })
+            .collect();
+        Ids(ids)
+    }
+
+    fn of(&self, name: &str) -> String {
+        self.0
+            .iter()
             .find(|(n, _)| n == name)
             .map(|(_, id)| id.clone())
             .unwrap_or_else(|| "SHM".into())
-    };
+    }
+}
+
+/// Threads, then the shared table, then the pollers (each with the user it runs as).
+fn participants(model: &Model<'_>, ids: &Ids, out: &mut String) {
     for lane in model.lanes.iter().filter(|l| l.kind == LaneKind::Thread) {
         let alias = format!("{} ({})", lane.name, model.lane_users(lane).join(", then "));
         let _ = writeln!(
             out,
             "    participant {} as {}",
-            id_of(&lane.name),
+            ids.of(&lane.name),
             escape(&alias)
         );
     }
@@ -64,102 +112,76 @@ pub(crate) fn render(model: &Model<'_>) -> String {
         let _ = writeln!(
             out,
             "    participant {} as {}",
-            id_of(&lane.name),
+            ids.of(&lane.name),
             escape(&alias)
         );
     }
-
-    if model.is_pass() {
-        let first = model
-            .lanes
-            .first()
-            .map(|l| id_of(&l.name))
-            .unwrap_or_else(|| "SHM".into());
-        let _ = writeln!(
-            out,
-            "    Note over {first},SHM: {}",
-            escape(&format!(
-                "PASS - no violation in {} executions",
-                report.executions
-            ))
-        );
-        return out;
-    }
-
-    let groups = model.violations_by_step();
-    let mut shown = vec![false; groups.len()];
-    for line in model.trace() {
-        // Violations found before this step, where they happened.
-        for (index, (step, group)) in groups.iter().enumerate() {
-            if !shown[index] && step.is_some_and(|s| s < line.step) {
-                shown[index] = true;
-                violation_notes(&mut out, group, &id_of);
-            }
-        }
-        message(model, &mut out, line, &id_of);
-    }
-
-    // The hang: every blocked thread waits forever on a poller that will never signal.
-    let chains: Vec<_> = model.open_waits().filter(|w| model.is_hang(w)).collect();
-    if !chains.is_empty() {
-        let step = model.hang_step().unwrap_or(model.last_step);
-        let _ = writeln!(out, "    rect rgb(255, 228, 228)");
-        for wait in chains {
-            let thread = id_of(&wait.thread);
-            let over = match &wait.poller {
-                Some(p) if model.poller(p).is_some() => format!("{thread},{}", id_of(p)),
-                _ => thread.clone(),
-            };
-            let poller = wait.poller.as_deref().unwrap_or("its poller");
-            let why = match model
-                .poller(poller)
-                .and_then(|p| p.end.as_ref())
-                .map(|(s, k)| (*s, k))
-            {
-                Some((s, EndKind::Quit { lists, user })) => format!(
-                    "{poller} quit at step {s} ({lists} list{}, none for {user})",
-                    plural(*lists)
-                ),
-                Some((s, EndKind::Stopped)) => format!("{poller} stopped at step {s}"),
-                Some((s, EndKind::Exhausted)) => format!("{poller} gave up at step {s}"),
-                None => format!("{poller} never signals {}", wait.store),
-            };
-            let _ = writeln!(
-                out,
-                "    Note over {over}: {}<br/>{}",
-                escape(&format!(
-                    "[{step}] {} waits forever for {poller}'s signal",
-                    wait.thread
-                )),
-                escape(&why)
-            );
-        }
-        let _ = writeln!(out, "    end");
-    }
-    for (index, (_, group)) in groups.iter().enumerate() {
-        if !shown[index] {
-            let group: Vec<_> = group
-                .iter()
-                .filter(|v| v.invariant != crate::monitor::Invariant::PollerSignals)
-                .copied()
-                .collect();
-            violation_notes(&mut out, &group, &id_of);
-        }
-    }
-    out
 }
 
-fn violation_notes(
-    out: &mut String,
-    group: &[&crate::report::ViolationReport],
-    id_of: &dyn Fn(&str) -> String,
-) {
+fn pass_note(model: &Model<'_>, ids: &Ids, out: &mut String) {
+    let first = model
+        .lanes
+        .first()
+        .map(|l| ids.of(&l.name))
+        .unwrap_or_else(|| "SHM".into());
+    let _ = writeln!(
+        out,
+        "    Note over {first},SHM: {}",
+        escape(&format!(
+            "PASS - no violation in {} executions",
+            model.report.executions
+        ))
+    );
+}
+
+/// The hang: every blocked thread waits forever on a poller that will never signal.
+fn hang_notes(model: &Model<'_>, ids: &Ids, out: &mut String) {
+    let hung: Vec<&Wait> = model.open_waits().filter(|w| model.is_hang(w)).collect();
+    if hung.is_empty() {
+        return;
+    }
+    let step = model.hang_step().unwrap_or(model.last_step);
+    let _ = writeln!(out, "    rect rgb(255, 228, 228)");
+    for wait in hung {
+        let thread = ids.of(&wait.thread);
+        let over = match &wait.poller {
+            Some(p) if model.poller(p).is_some() => format!("{thread},{}", ids.of(p)),
+            _ => thread.clone(),
+        };
+        let poller = wait.poller.as_deref().unwrap_or("its poller");
+        let why = match model
+            .poller(poller)
+            .and_then(|p| p.end.as_ref())
+            .map(|(s, k)| (*s, k))
+        {
+            Some((s, EndKind::Quit { lists, user })) => format!(
+                "{poller} quit at step {s} ({})",
+                phrase::quit_seen(*lists, user)
+            ),
+            Some((s, EndKind::Stopped)) => format!("{poller} stopped at step {s}"),
+            Some((s, EndKind::Exhausted)) => format!("{poller} gave up at step {s}"),
+            None => format!("{poller} never signals {}", wait.store),
+        };
+        let _ = writeln!(
+            out,
+            "    Note over {over}: {}<br/>{}",
+            escape(&format!(
+                "[{step}] {} waits forever for {poller}'s signal",
+                wait.thread
+            )),
+            escape(&why)
+        );
+    }
+    let _ = writeln!(out, "    end");
+}
+
+fn violation_notes(out: &mut String, group: &[&ViolationReport], ids: &Ids) {
     for v in group {
         let over = v
             .thread
             .as_deref()
             .or(v.poller.as_deref())
-            .map(id_of)
+            .map(|name| ids.of(name))
             .unwrap_or_else(|| "SHM".into());
         let step = v.step.map(|s| format!("[{s}] ")).unwrap_or_default();
         let _ = writeln!(
@@ -171,84 +193,102 @@ fn violation_notes(
     }
 }
 
-fn message(model: &Model<'_>, out: &mut String, line: &TraceLine, id_of: &dyn Fn(&str) -> String) {
-    let me = id_of(&line.actor);
-    let poller = line.poller.as_deref().map(id_of);
-    let text = |t: String| escape(&format!("[{}] {t}", line.step));
-    let list = line.list.as_deref().unwrap_or("?");
-    let store = line.store.as_deref().unwrap_or("?");
-    let user = &line.user;
-    let implicit = if line.implicit { " (implicit)" } else { "" };
-    let (arrow, to, body) = match line.kind.as_str() {
-        "impersonate" | "revert" | "skipped" | "open-store" => {
-            ("->>", me.clone(), format!("{}{implicit}", line.event))
+/// How a trace line is drawn: an arrow from its actor, or a note over it.
+enum Draw {
+    Arrow(&'static str, String, String),
+    Note(String),
+    /// A poller's search that ended in its quitting: an arrow that ends in a cross, and a note.
+    Quit(String),
+}
+
+fn message(model: &Model<'_>, out: &mut String, line: &TraceLine, ids: &Ids) {
+    let me = ids.of(&line.actor);
+    let text = |t: &str| escape(&format!("[{}] {t}", line.step));
+    match draw(model, line, ids) {
+        Draw::Arrow(arrow, to, body) => {
+            let _ = writeln!(out, "    {me}{arrow}{to}: {}", text(&body));
         }
-        "list-created" => ("->>", "SHM".into(), format!("build list {list} for {user}")),
-        "poller-created" | "poller-respawned" => (
-            "-)",
-            poller.clone().unwrap_or_else(|| "SHM".into()),
-            line.event.clone(),
-        ),
-        "logon" | "logoff" | "list-removed" => {
-            ("->>", "SHM".into(), format!("{}{implicit}", line.event))
+        Draw::Note(body) => {
+            let _ = writeln!(out, "    Note over {me}: {}", text(&body));
         }
-        "release-wait" => (
-            "--)",
-            poller.clone().unwrap_or_else(|| "SHM".into()),
-            format!(
-                "release {store}{implicit}: waits (INFINITE) for {}",
-                line.poller.as_deref().unwrap_or("its poller")
-            ),
-        ),
-        "poller-stop-requested" => (
-            "-)",
-            poller.clone().unwrap_or_else(|| "SHM".into()),
-            format!("stop {}", line.poller.as_deref().unwrap_or("poller")),
-        ),
-        "poller-found" => ("->>", "SHM".into(), format!("polls: takes {list}")),
-        "work-done" | "signalled-without-work" => {
-            let thread = model
-                .signals
-                .iter()
-                .find(|s| s.step == line.step)
-                .and_then(|s| s.thread.as_deref())
-                .map(id_of)
-                .unwrap_or_else(|| "SHM".into());
-            let body = if line.kind == "work-done" {
-                format!("{store}'s work done: signal")
-            } else {
-                format!("signals {store} WITHOUT its work")
-            };
-            ("-->>", thread, body)
-        }
-        "poller-quit" => {
-            let lists = model.lists_before_step(line.step);
-            let _ = writeln!(
-                out,
-                "    {me}-xSHM: {}",
-                text(format!(
-                    "polls: {lists} list{}, none for {user}",
-                    plural(lists)
-                ))
-            );
+        Draw::Quit(body) => {
+            let _ = writeln!(out, "    {me}-xSHM: {}", text(&body));
             let _ = writeln!(
                 out,
                 "    Note over {me}: {}",
                 escape("✕ quits without signalling")
             );
-            return;
         }
-        _ => {
-            // Things that happen to one actor: a note over it.
-            let _ = writeln!(
-                out,
-                "    Note over {me}: {}",
-                text(format!("{}{implicit}", line.event))
-            );
-            return;
-        }
+    }
+}
+
+fn draw(model: &Model<'_>, line: &TraceLine, ids: &Ids) -> Draw {
+    let me = ids.of(&line.actor);
+    let to_poller = || {
+        line.poller
+            .as_deref()
+            .map_or_else(|| "SHM".into(), |p| ids.of(p))
     };
-    let _ = writeln!(out, "    {me}{arrow}{to}: {}", text(body));
+    let list = line.list.as_deref().unwrap_or("?");
+    let store = line.store.as_deref().unwrap_or("?");
+    let poller = line.poller.as_deref();
+    let implicit = if line.implicit { " (implicit)" } else { "" };
+    let said = format!("{}{implicit}", line.event);
+    match line.kind {
+        EventKind::Impersonate | EventKind::Revert | EventKind::Skipped | EventKind::OpenStore => {
+            Draw::Arrow("->>", me, said)
+        }
+        EventKind::ListCreated => Draw::Arrow(
+            "->>",
+            "SHM".into(),
+            format!("build list {list} for {}", line.user),
+        ),
+        EventKind::PollerCreated | EventKind::PollerRespawned => {
+            Draw::Arrow("-)", to_poller(), line.event.clone())
+        }
+        EventKind::Logon | EventKind::Logoff | EventKind::ListRemoved => {
+            Draw::Arrow("->>", "SHM".into(), said)
+        }
+        EventKind::ReleaseWait => Draw::Arrow(
+            "--)",
+            to_poller(),
+            format!(
+                "release {store}{implicit}: waits ({}) for {}",
+                phrase::wait(line.timed),
+                poller.unwrap_or("its poller")
+            ),
+        ),
+        EventKind::PollerStopRequested => Draw::Arrow(
+            "-)",
+            to_poller(),
+            format!("stop {}", poller.unwrap_or("poller")),
+        ),
+        EventKind::PollerFound => Draw::Arrow("->>", "SHM".into(), format!("polls: takes {list}")),
+        EventKind::DidWork | EventKind::SignalledWithoutWork => {
+            let thread = model
+                .signals
+                .iter()
+                .find(|s| s.step == line.step)
+                .and_then(|s| s.thread.as_deref())
+                .map_or_else(|| "SHM".into(), |t| ids.of(t));
+            let body = if line.kind == EventKind::DidWork {
+                format!("{store}'s work done: signal")
+            } else {
+                format!("signals {store} WITHOUT its work")
+            };
+            Draw::Arrow("-->>", thread, body)
+        }
+        EventKind::PollerQuit => Draw::Quit(format!(
+            "polls: {}",
+            phrase::quit_seen(line.lists_seen.map(usize::from), &line.user)
+        )),
+        // Things that happen to one actor: a note over it.
+        EventKind::PollerStarted
+        | EventKind::ReleaseDone
+        | EventKind::PollerStopped
+        | EventKind::PollerExhausted
+        | EventKind::ThreadDone => Draw::Note(said),
+    }
 }
 
 /// Escape text for a Mermaid message, note or alias: characters Mermaid treats as syntax become

@@ -2,9 +2,10 @@
 //! poller), the connection lists in shared memory over time, store waits, signals, poller ends,
 //! and the wait-for chain of a hang.
 
-use crate::monitor::Invariant;
-use crate::report::{Report, TraceLine, Verdict, ViolationReport};
-use crate::sim::Sid;
+use crate::monitor::{distinct_invariants, Invariant};
+use crate::phrase::{self, plural};
+use crate::report::{KeyText, Report, TraceLine, Verdict, ViolationReport, REAL_THREADS};
+use crate::trace::EventKind;
 
 /// Whose lane it is.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -34,8 +35,8 @@ pub(crate) struct ListInfo {
     pub name: String,
     /// The user whose first logon built it.
     pub user: String,
-    /// The CRC32 of that user's binary SID: the list's key in the original build.
-    pub crc: Option<u32>,
+    /// The key the variant filed it under (`None` in a report written before keys were logged).
+    pub key: Option<KeyText>,
     pub creator: String,
     pub created: u32,
     pub removed: Option<u32>,
@@ -45,7 +46,8 @@ pub(crate) struct ListInfo {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum EndKind {
     /// It searched the table, saw `lists` lists, took none (running as `user`) and quit.
-    Quit { lists: usize, user: String },
+    /// (`lists` is `None` in a report written before the count was logged.)
+    Quit { lists: Option<usize>, user: String },
     /// It was told to stop (its list was removed).
     Stopped,
     /// It used up its poll budget.
@@ -79,6 +81,8 @@ pub(crate) struct Wait {
     pub start: u32,
     /// When the release returned (`None`: it never did).
     pub end: Option<u32>,
+    /// The release waits with a timeout (else `INFINITE`).
+    pub timed: bool,
     pub timed_out: bool,
     pub implicit: bool,
 }
@@ -124,138 +128,166 @@ pub(crate) struct Model<'a> {
     pub last_step: u32,
 }
 
-const POLLER_KINDS: [&str; 7] = [
-    "poller-started",
-    "poller-found",
-    "work-done",
-    "signalled-without-work",
-    "poller-quit",
-    "poller-stopped",
-    "poller-exhausted",
-];
+/// What one pass over the trace finds: pollers, lists (and the table after each line), waits
+/// and signals. Every fact comes from a typed field of a trace line.
+#[derive(Default)]
+struct Facts {
+    pollers: Vec<PollerInfo>,
+    lists: Vec<ListInfo>,
+    /// The lists in the table now: (index into `lists`, connections).
+    current: Vec<(usize, u32)>,
+    lists_after: Vec<Vec<(usize, u32)>>,
+    waits: Vec<Wait>,
+    signals: Vec<Signal>,
+}
+
+impl Facts {
+    fn read(&mut self, line: &TraceLine) {
+        match line.kind {
+            EventKind::PollerCreated | EventKind::PollerRespawned => self.poller_created(line),
+            EventKind::PollerStarted
+            | EventKind::PollerFound
+            | EventKind::PollerQuit
+            | EventKind::PollerStopped
+            | EventKind::PollerExhausted => self.poller_own(line),
+            EventKind::DidWork | EventKind::SignalledWithoutWork => {
+                self.poller_own(line);
+                self.signal(line);
+            }
+            EventKind::ListCreated => self.list_created(line),
+            EventKind::ListRemoved => self.list_removed(line),
+            EventKind::Logon => self.connections(line, 1),
+            EventKind::Logoff => self.connections(line, -1),
+            EventKind::ReleaseWait => self.waits.push(Wait {
+                thread: line.actor.clone(),
+                store: line.store.clone().unwrap_or_else(|| "?".into()),
+                list: line.list.clone(),
+                poller: line.poller.clone(),
+                start: line.step,
+                end: None,
+                timed: line.timed,
+                timed_out: false,
+                implicit: line.implicit,
+            }),
+            EventKind::ReleaseDone => self.release_done(line),
+            EventKind::Impersonate
+            | EventKind::Revert
+            | EventKind::Skipped
+            | EventKind::OpenStore
+            | EventKind::PollerStopRequested
+            | EventKind::ThreadDone => {}
+        }
+        self.lists_after.push(self.current.clone());
+    }
+
+    fn poller_created(&mut self, line: &TraceLine) {
+        if let Some(name) = &line.poller {
+            let info = poller_entry(&mut self.pollers, name);
+            info.list = line.list.clone();
+            info.creator = Some(line.actor.clone());
+            info.created = Some(line.step);
+        }
+    }
+
+    /// A line of the poller's own (its start, search, signals and end).
+    fn poller_own(&mut self, line: &TraceLine) {
+        let info = poller_entry(&mut self.pollers, &line.actor);
+        info.last = Some(line.step);
+        let end = match line.kind {
+            EventKind::PollerQuit => Some(EndKind::Quit {
+                lists: line.lists_seen.map(usize::from),
+                user: line.user.clone(),
+            }),
+            EventKind::PollerStopped => Some(EndKind::Stopped),
+            EventKind::PollerExhausted => Some(EndKind::Exhausted),
+            _ => None,
+        };
+        if line.kind == EventKind::PollerStarted {
+            info.started = Some(line.step);
+            info.user = Some(line.user.clone());
+        }
+        if let (Some(end), None) = (end, &info.end) {
+            info.end = Some((line.step, end));
+        }
+        if info.user.is_none() {
+            info.user = Some(line.user.clone());
+        }
+    }
+
+    fn signal(&mut self, line: &TraceLine) {
+        let thread = line.store.as_ref().and_then(|store| {
+            self.waits
+                .iter()
+                .find(|w| w.store == *store && w.end.is_none())
+                .map(|w| w.thread.clone())
+        });
+        self.signals.push(Signal {
+            step: line.step,
+            poller: line.actor.clone(),
+            thread,
+            worked: line.kind == EventKind::DidWork,
+        });
+    }
+
+    fn list_created(&mut self, line: &TraceLine) {
+        if let Some(name) = &line.list {
+            self.lists.push(ListInfo {
+                name: name.clone(),
+                user: line.user.clone(),
+                key: line.key.clone(),
+                creator: line.actor.clone(),
+                created: line.step,
+                removed: None,
+            });
+            self.current.push((self.lists.len() - 1, 0));
+        }
+    }
+
+    fn list_removed(&mut self, line: &TraceLine) {
+        if let Some(name) = &line.list {
+            let lists = &self.lists;
+            self.current
+                .retain(|&(index, _)| lists[index].name != *name);
+            if let Some(info) = self.lists.iter_mut().rev().find(|l| l.name == *name) {
+                info.removed = Some(line.step);
+            }
+        }
+    }
+
+    /// A connection joins (`delta` 1) or leaves (-1) the line's list.
+    fn connections(&mut self, line: &TraceLine, delta: i64) {
+        let Some(name) = &line.list else { return };
+        let lists = &self.lists;
+        if let Some(entry) = self
+            .current
+            .iter_mut()
+            .find(|(index, _)| lists[*index].name == *name)
+        {
+            entry.1 = (i64::from(entry.1) + delta).max(0) as u32;
+        }
+    }
+
+    fn release_done(&mut self, line: &TraceLine) {
+        let store = line.store.as_deref().unwrap_or("?");
+        if let Some(wait) = self
+            .waits
+            .iter_mut()
+            .find(|w| w.thread == line.actor && w.store == store && w.end.is_none())
+        {
+            wait.end = Some(line.step);
+            wait.timed_out = line.timed_out;
+        }
+    }
+}
 
 impl<'a> Model<'a> {
     pub fn new(report: &'a Report) -> Model<'a> {
-        let trace = &report.trace;
-        let process_user = report.scenario.process_user.to_string();
-
-        // Pollers, lists, waits and signals, in one pass over the trace.
-        let mut pollers: Vec<PollerInfo> = Vec::new();
-        let mut lists: Vec<ListInfo> = Vec::new();
-        let mut current: Vec<(usize, u32)> = Vec::new();
-        let mut lists_after = Vec::with_capacity(trace.len());
-        let mut waits: Vec<Wait> = Vec::new();
-        let mut signals: Vec<Signal> = Vec::new();
-        for line in trace {
-            let step = line.step;
-            let is_poller_kind = POLLER_KINDS.contains(&line.kind.as_str());
-            if matches!(line.kind.as_str(), "poller-created" | "poller-respawned") {
-                if let Some(name) = &line.poller {
-                    let info = poller_entry(&mut pollers, name);
-                    info.list = line.list.clone();
-                    info.creator = Some(line.actor.clone());
-                    info.created = Some(step);
-                }
-            }
-            if is_poller_kind {
-                let info = poller_entry(&mut pollers, &line.actor);
-                info.last = Some(step);
-                match line.kind.as_str() {
-                    "poller-started" => {
-                        info.started = Some(step);
-                        info.user = Some(line.user.clone());
-                    }
-                    "poller-quit" | "poller-stopped" | "poller-exhausted" if info.end.is_none() => {
-                        let kind = match line.kind.as_str() {
-                            "poller-quit" => EndKind::Quit {
-                                lists: current.len(),
-                                user: line.user.clone(),
-                            },
-                            "poller-stopped" => EndKind::Stopped,
-                            _ => EndKind::Exhausted,
-                        };
-                        info.end = Some((step, kind));
-                    }
-                    _ => {}
-                }
-                if info.user.is_none() {
-                    info.user = Some(line.user.clone());
-                }
-            }
-            match line.kind.as_str() {
-                "list-created" => {
-                    if let Some(name) = &line.list {
-                        lists.push(ListInfo {
-                            name: name.clone(),
-                            user: line.user.clone(),
-                            crc: Sid::parse(&line.user).ok().map(|sid| sid.crc32()),
-                            creator: line.actor.clone(),
-                            created: step,
-                            removed: None,
-                        });
-                        current.push((lists.len() - 1, 0));
-                    }
-                }
-                "list-removed" => {
-                    if let Some(name) = &line.list {
-                        current.retain(|&(index, _)| lists[index].name != *name);
-                        if let Some(info) = lists.iter_mut().rev().find(|l| l.name == *name) {
-                            info.removed = Some(step);
-                        }
-                    }
-                }
-                "logon" | "logoff" => {
-                    let delta: i64 = if line.kind == "logon" { 1 } else { -1 };
-                    if let Some(name) = &line.list {
-                        if let Some(entry) = current
-                            .iter_mut()
-                            .find(|(index, _)| lists[*index].name == *name)
-                        {
-                            entry.1 = (i64::from(entry.1) + delta).max(0) as u32;
-                        }
-                    }
-                }
-                "release-wait" => waits.push(Wait {
-                    thread: line.actor.clone(),
-                    store: line.store.clone().unwrap_or_else(|| "?".into()),
-                    list: line.list.clone(),
-                    poller: line.poller.clone(),
-                    start: step,
-                    end: None,
-                    timed_out: false,
-                    implicit: line.implicit,
-                }),
-                "release-done" => {
-                    let store = line.store.clone().unwrap_or_else(|| "?".into());
-                    if let Some(wait) = waits
-                        .iter_mut()
-                        .find(|w| w.thread == line.actor && w.store == store && w.end.is_none())
-                    {
-                        wait.end = Some(step);
-                        wait.timed_out = line.event.contains("timed out");
-                    }
-                }
-                "work-done" | "signalled-without-work" => {
-                    let thread = line.store.as_ref().and_then(|store| {
-                        waits
-                            .iter()
-                            .find(|w| w.store == *store && w.end.is_none())
-                            .map(|w| w.thread.clone())
-                    });
-                    signals.push(Signal {
-                        step,
-                        poller: line.actor.clone(),
-                        thread,
-                        worked: line.kind == "work-done",
-                    });
-                }
-                _ => {}
-            }
-            lists_after.push(current.clone());
+        let mut facts = Facts::default();
+        for line in &report.trace {
+            facts.read(line);
         }
-
-        let lanes = lanes(report, &pollers);
-        let last_trace = trace.last().map_or(0, |l| l.step);
+        let lanes = lanes(report, &facts.pollers);
+        let last_trace = report.trace.last().map_or(0, |l| l.step);
         let last_violation = report
             .violations
             .iter()
@@ -264,13 +296,13 @@ impl<'a> Model<'a> {
             .unwrap_or(0);
         Model {
             report,
-            process_user,
+            process_user: report.scenario.process_user.to_string(),
             lanes,
-            lists,
-            lists_after,
-            pollers,
-            waits,
-            signals,
+            lists: facts.lists,
+            lists_after: facts.lists_after,
+            pollers: facts.pollers,
+            waits: facts.waits,
+            signals: facts.signals,
             last_step: last_trace.max(last_violation),
         }
     }
@@ -285,13 +317,7 @@ impl<'a> Model<'a> {
 
     /// The distinct invariants violated, in the report's order.
     pub fn invariants(&self) -> Vec<Invariant> {
-        let mut all: Vec<Invariant> = Vec::new();
-        for v in &self.report.violations {
-            if !all.contains(&v.invariant) {
-                all.push(v.invariant);
-            }
-        }
-        all
+        distinct_invariants(self.report.violations.iter().map(|v| v.invariant))
     }
 
     /// `PASS` or `VIOLATION: poller-signals, work-done`.
@@ -325,13 +351,16 @@ impl<'a> Model<'a> {
             ""
         };
         let users = r.scenario.users().len() - 1;
+        let how = if r.scheduler == REAL_THREADS {
+            "real OS threads (no schedule: the OS chose it)".to_string()
+        } else {
+            format!("{} scheduler, seed {}", r.scheduler, r.seed)
+        };
         format!(
-            "{threads} thread{}, {users} impersonated user{} · process user {} · {} scheduler, seed {} · {failed}{exhaustive}",
+            "{threads} thread{}, {users} impersonated user{} · process user {} · {how} · {failed}{exhaustive}",
             plural(threads),
             plural(users),
             self.process_user,
-            r.scheduler,
-            r.seed
         )
     }
 
@@ -405,16 +434,7 @@ impl<'a> Model<'a> {
         let why = match &info.end {
             Some((step, kind)) => {
                 let (did, because) = match kind {
-                    EndKind::Quit { lists, user } => (
-                        "quit",
-                        match lists {
-                            0 => format!(
-                                " because no list existed and it could not take one as {user}"
-                            ),
-                            1 => format!(" because 1 list existed and it did not match {user}"),
-                            n => format!(" because {n} lists existed and none matched {user}"),
-                        },
-                    ),
+                    EndKind::Quit { lists, user } => ("quit", phrase::quit_because(*lists, user)),
                     EndKind::Stopped => ("stopped", " because its list was removed".to_string()),
                     EndKind::Exhausted => {
                         ("stopped", " after using up its poll budget".to_string())
@@ -484,8 +504,9 @@ impl<'a> Model<'a> {
                         };
                         let frames = vec![
                             format!(
-                                "WaitForSingleObject({poller}'s signal for {}, INFINITE)",
-                                wait.store
+                                "WaitForSingleObject({poller}'s signal for {}, {})",
+                                wait.store,
+                                phrase::wait(wait.timed)
                             ),
                             format!(
                                 "release_store({}): work queued on connection list {list} at step {}{implicit}",
@@ -511,8 +532,8 @@ impl<'a> Model<'a> {
                 let (status, bad) = match info.and_then(|p| p.end.as_ref()) {
                     Some((step, EndKind::Quit { lists, user })) => (
                         format!(
-                            "GONE{serves}: quit at step {step} without signalling ({lists} list{} in the table, none for {user})",
-                            plural(*lists)
+                            "GONE{serves}: quit at step {step} without signalling ({} in the table)",
+                            phrase::quit_seen(*lists, user)
                         ),
                         true,
                     ),
@@ -547,58 +568,6 @@ impl<'a> Model<'a> {
                 .unwrap_or_else(|| self.process_user.clone())]
         } else {
             others
-        }
-    }
-
-    /// A short label for a trace line (the SVG's markers, the HTML's legend).
-    pub fn short(&self, line: &TraceLine) -> String {
-        let list = line.list.as_deref().unwrap_or("?");
-        let store = line.store.as_deref().unwrap_or("?");
-        let poller = line.poller.as_deref().unwrap_or("?");
-        match line.kind.as_str() {
-            "impersonate" => "impersonate".into(),
-            "revert" => "revert".into(),
-            "skipped" => "skipped".into(),
-            "list-created" => format!("new list {list}"),
-            "poller-created" => format!("CreateThread {poller}"),
-            "poller-started" => "starts".into(),
-            "logon" => format!("logon {list}"),
-            "open-store" => format!("open {store}"),
-            "release-wait" => format!("release {store}: wait"),
-            "release-done" if line.event.contains("timed out") => format!("{store} timed out"),
-            "release-done" => format!("{store} released"),
-            "poller-respawned" => format!("respawn {poller}"),
-            "logoff" => format!("logoff {list}"),
-            "list-removed" => format!("{list} removed"),
-            "poller-stop-requested" => format!("stop {poller}"),
-            "poller-found" => format!("takes {list}"),
-            "work-done" => format!("{store} work done"),
-            "signalled-without-work" => format!("signals {store}, no work"),
-            "poller-quit" => {
-                let lists = self.lists_before_step(line.step);
-                format!(
-                    "quits: {lists} list{}, none for {}",
-                    plural(lists),
-                    line.user
-                )
-            }
-            "poller-stopped" => "stops".into(),
-            "poller-exhausted" => "budget used up".into(),
-            "thread-done" => "ends".into(),
-            other => other.to_string(),
-        }
-    }
-
-    /// How many lists the table held just before `step`.
-    pub fn lists_before_step(&self, step: u32) -> usize {
-        let index = self
-            .trace()
-            .iter()
-            .position(|l| l.step >= step)
-            .unwrap_or(self.lists_after.len());
-        match index {
-            0 => 0,
-            i => self.lists_after[i - 1].len(),
         }
     }
 }
@@ -652,7 +621,7 @@ fn lanes(report: &Report, pollers: &[PollerInfo]) -> Vec<Lane> {
         if !lane.users.contains(&line.user) {
             lane.users.push(line.user.clone());
         }
-        if line.kind == "thread-done" {
+        if line.kind == EventKind::ThreadDone {
             lane.done = Some(line.step);
         }
     }
@@ -671,13 +640,4 @@ fn lanes(report: &Report, pollers: &[PollerInfo]) -> Vec<Lane> {
     }
     ordered.extend(poller_lanes);
     ordered
-}
-
-/// `"s"` unless `n` is 1.
-pub(crate) fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }

@@ -7,6 +7,8 @@
 use std::fmt::Write as _;
 
 use super::model::{EndKind, Lane, LaneKind, Model};
+use crate::phrase;
+use crate::trace::EventKind;
 
 const MARGIN: f64 = 24.0;
 const LABEL_W: f64 = 236.0;
@@ -225,22 +227,14 @@ pub(crate) fn render(model: &Model<'_>, standalone: bool) -> String {
             .iter()
             .map(|&i| {
                 let line = &trace[i];
-                let text = model.short(line);
-                let class = match line.kind.as_str() {
-                    "poller-quit" => "lbl bad",
-                    "signalled-without-work" => "lbl bad",
-                    "release-wait" => "lbl warn",
-                    "work-done" => "lbl good",
-                    _ => "lbl",
-                };
+                let text = phrase::short(line);
+                let class = label_class(line.kind);
                 let width = text_w(&text, LABEL_SIZE);
                 // A marker with a vertical connector gets its label beside the line.
-                let x = match line.kind.as_str() {
-                    "poller-created"
-                    | "poller-respawned"
-                    | "work-done"
-                    | "signalled-without-work" => geo.x(line.step) + 7.0 + width / 2.0,
-                    _ => geo.x(line.step),
+                let x = if has_connector(line.kind) {
+                    geo.x(line.step) + 7.0 + width / 2.0
+                } else {
+                    geo.x(line.step)
                 };
                 Label {
                     x,
@@ -452,9 +446,10 @@ pub(crate) fn render(model: &Model<'_>, standalone: bool) -> String {
     );
     let _ = writeln!(
         body,
-        r#"<text x="{:.1}" y="{:.1}" class="note">connection lists, keyed by CRC32(SID)</text>"#,
+        r#"<text x="{:.1}" y="{:.1}" class="note">connection lists, {}</text>"#,
         MARGIN + 14.0,
-        shm_top + 37.0
+        shm_top + 37.0,
+        phrase::keyed_by(model.lists.iter().map(|l| l.key.as_ref()))
     );
     let list_bar = |index: usize| shm_top + SHM_HEAD + index as f64 * SHM_ROW;
     for (index, list) in model.lists.iter().enumerate() {
@@ -464,7 +459,7 @@ pub(crate) fn render(model: &Model<'_>, standalone: bool) -> String {
             Some(step) => (geo.x(step), false),
             None => (geo.plot_right, true),
         };
-        let key = list.crc.map(|c| format!("key {c:08x}"));
+        let key = list.key.as_ref().map(|k| format!("key {}", phrase::key(k)));
         let tip = format!(
             "connection list {} for {}{}: built by {} at step {}, {}",
             list.name,
@@ -496,18 +491,21 @@ pub(crate) fn render(model: &Model<'_>, standalone: bool) -> String {
         if let Some(key) = key {
             let _ = writeln!(
                 body,
-                r#"<text x="{:.1}" y="{:.1}" class="listkey">{key}</text>"#,
+                r#"<text x="{:.1}" y="{:.1}" class="listkey">{}</text>"#,
                 x2 + 14.0,
-                bar_y + 12.0
+                bar_y + 12.0,
+                esc(&key)
             );
         }
         let _ = writeln!(body, "</g>");
     }
     // Connections joining and leaving, as ticks on the list bars.
     for (i, line) in trace.iter().enumerate() {
-        if !matches!(line.kind.as_str(), "logon" | "logoff") {
-            continue;
-        }
+        let sign = match line.kind {
+            EventKind::Logon => "+",
+            EventKind::Logoff => "−",
+            _ => continue,
+        };
         let Some(index) = line
             .list
             .as_deref()
@@ -517,7 +515,6 @@ pub(crate) fn render(model: &Model<'_>, standalone: bool) -> String {
         };
         let bar_y = list_bar(index);
         let x = geo.x(line.step);
-        let sign = if line.kind == "logon" { "+" } else { "−" };
         let _ = writeln!(
             body,
             r##"<g><title>{}</title><circle cx="{x:.1}" cy="{:.1}" r="6" fill="#ffffff" stroke="{LIST}" stroke-width="1.5"/><text x="{x:.1}" y="{:.1}" class="pm">{sign}</text></g>"##,
@@ -737,8 +734,8 @@ pub(crate) fn render(model: &Model<'_>, standalone: bool) -> String {
                 model.lists_text(i)
             );
             let _ = write!(body, "<g><title>{}</title>", esc(&tip));
-            match line.kind.as_str() {
-                "poller-quit" => {
+            match line.kind {
+                EventKind::PollerQuit => {
                     let s = 7.0;
                     for (stroke, w) in [("#ffffff", 7.0), (HANG, 3.5)] {
                         let _ = write!(
@@ -755,7 +752,7 @@ pub(crate) fn render(model: &Model<'_>, standalone: bool) -> String {
                         );
                     }
                 }
-                "thread-done" => {
+                EventKind::ThreadDone => {
                     let _ = write!(
                         body,
                         r#"<rect x="{:.1}" y="{:.1}" width="4" height="18" rx="1" fill="{SLATE}"/>"#,
@@ -856,21 +853,78 @@ fn lane_captions(model: &Model<'_>, lane: &Lane) -> Vec<(String, bool)> {
     }
 }
 
-fn marker_color(kind: &str) -> &'static str {
+fn marker_color(kind: EventKind) -> &'static str {
     match kind {
-        "list-created" | "logon" | "logoff" | "list-removed" => LIST,
-        "open-store" | "release-wait" | "release-done" => WAIT,
-        "poller-created"
-        | "poller-respawned"
-        | "poller-started"
-        | "poller-stop-requested"
-        | "poller-found"
-        | "poller-stopped"
-        | "poller-exhausted" => POLLER,
-        "work-done" => SIGNAL,
-        "signalled-without-work" => NO_WORK,
-        "impersonate" => THREAD,
-        _ => SLATE,
+        EventKind::ListCreated | EventKind::Logon | EventKind::Logoff | EventKind::ListRemoved => {
+            LIST
+        }
+        EventKind::OpenStore | EventKind::ReleaseWait | EventKind::ReleaseDone => WAIT,
+        EventKind::PollerCreated
+        | EventKind::PollerRespawned
+        | EventKind::PollerStarted
+        | EventKind::PollerStopRequested
+        | EventKind::PollerFound
+        | EventKind::PollerStopped
+        | EventKind::PollerExhausted => POLLER,
+        EventKind::DidWork => SIGNAL,
+        EventKind::SignalledWithoutWork => NO_WORK,
+        EventKind::Impersonate => THREAD,
+        EventKind::Revert | EventKind::Skipped | EventKind::PollerQuit | EventKind::ThreadDone => {
+            SLATE
+        }
+    }
+}
+
+/// The class of a marker's label: bad (a quit, a signal without the work), a wait, good work.
+fn label_class(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::PollerQuit | EventKind::SignalledWithoutWork => "lbl bad",
+        EventKind::ReleaseWait => "lbl warn",
+        EventKind::DidWork => "lbl good",
+        EventKind::Impersonate
+        | EventKind::Revert
+        | EventKind::Skipped
+        | EventKind::ListCreated
+        | EventKind::PollerCreated
+        | EventKind::PollerStarted
+        | EventKind::Logon
+        | EventKind::OpenStore
+        | EventKind::ReleaseDone
+        | EventKind::PollerRespawned
+        | EventKind::Logoff
+        | EventKind::ListRemoved
+        | EventKind::PollerStopRequested
+        | EventKind::PollerFound
+        | EventKind::PollerStopped
+        | EventKind::PollerExhausted
+        | EventKind::ThreadDone => "lbl",
+    }
+}
+
+/// Whether a marker has a vertical connector to another lane (CreateThread, a signal).
+fn has_connector(kind: EventKind) -> bool {
+    match kind {
+        EventKind::PollerCreated
+        | EventKind::PollerRespawned
+        | EventKind::DidWork
+        | EventKind::SignalledWithoutWork => true,
+        EventKind::Impersonate
+        | EventKind::Revert
+        | EventKind::Skipped
+        | EventKind::ListCreated
+        | EventKind::PollerStarted
+        | EventKind::Logon
+        | EventKind::OpenStore
+        | EventKind::ReleaseWait
+        | EventKind::ReleaseDone
+        | EventKind::Logoff
+        | EventKind::ListRemoved
+        | EventKind::PollerStopRequested
+        | EventKind::PollerFound
+        | EventKind::PollerQuit
+        | EventKind::PollerStopped
+        | EventKind::PollerExhausted
+        | EventKind::ThreadDone => false,
     }
 }
 

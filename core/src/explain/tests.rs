@@ -51,7 +51,7 @@ fn text_has_the_timeline_lists_stacks_and_wait_for_chain() {
     // Each hung thread's chain, with the step its poller quit and why.
     let mut chains = 0;
     for line in &report.trace {
-        if line.kind == "poller-quit" {
+        if line.kind == crate::trace::EventKind::PollerQuit {
             let chain = format!(
                 "waits for the signal of {}; {} quit at step {} because 2 lists existed and none matched S-1-5-18",
                 line.actor, line.actor, line.step

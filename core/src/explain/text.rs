@@ -4,20 +4,21 @@
 use std::fmt::Write as _;
 
 use super::model::Model;
+use crate::phrase::{self, join_and};
 
 pub(crate) fn render(model: &Model<'_>) -> String {
     let mut out = String::new();
     let report = model.report;
     let _ = writeln!(out, "{}", model.verdict_line());
     let _ = writeln!(out, "variant {} · {}", report.variant, model.run_line());
+    for (invariant, count) in &report.per_invariant {
+        let _ = writeln!(out, "  {invariant}: {count} execution(s)");
+    }
     if model.is_pass() {
         let _ = writeln!(
             out,
             "\nPASS: no execution violated an invariant, so there is no failing execution to show."
         );
-        for (invariant, count) in &report.per_invariant {
-            let _ = writeln!(out, "  {invariant}: {count} execution(s)");
-        }
         return out;
     }
 
@@ -27,29 +28,7 @@ pub(crate) fn render(model: &Model<'_>) -> String {
         let _ = writeln!(out, "  [{}]{step}: {}", v.invariant, v.message);
     }
 
-    if !model.lists.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nConnection lists (shared memory, one per user context, keyed by the CRC32 of the SID):"
-        );
-        let width = model.lists.iter().map(|l| l.user.len()).max().unwrap_or(0);
-        for list in &model.lists {
-            let key = list
-                .crc
-                .map(|crc| format!("key {crc:08x}"))
-                .unwrap_or_default();
-            let removed = match list.removed {
-                Some(step) => format!("removed at step {step}"),
-                None => "still there at the end".into(),
-            };
-            let _ = writeln!(
-                out,
-                "  {:<4} {:<width$}  {key}  built by {} at step {}, {removed}",
-                list.name, list.user, list.creator, list.created
-            );
-        }
-    }
-
+    lists(model, &mut out);
     timeline(model, &mut out);
     stacks(model, &mut out);
 
@@ -60,6 +39,35 @@ pub(crate) fn render(model: &Model<'_>) -> String {
         let _ = writeln!(out, "repro:    {repro}");
     }
     out
+}
+
+/// The connection lists, each with the key the variant filed it under.
+fn lists(model: &Model<'_>, out: &mut String) {
+    if model.lists.is_empty() {
+        return;
+    }
+    let keyed = phrase::keyed_by(model.lists.iter().map(|l| l.key.as_ref()));
+    let _ = writeln!(
+        out,
+        "\nConnection lists (shared memory, one per user context, {keyed}):"
+    );
+    let width = model.lists.iter().map(|l| l.user.len()).max().unwrap_or(0);
+    for list in &model.lists {
+        let key = list
+            .key
+            .as_ref()
+            .map(|key| format!("key {}", phrase::key(key)))
+            .unwrap_or_default();
+        let removed = match list.removed {
+            Some(step) => format!("removed at step {step}"),
+            None => "still there at the end".into(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<4} {:<width$}  {key}  built by {} at step {}, {removed}",
+            list.name, list.user, list.creator, list.created
+        );
+    }
 }
 
 fn timeline(model: &Model<'_>, out: &mut String) {
@@ -160,14 +168,5 @@ fn stacks(model: &Model<'_>, out: &mut String) {
             join_and(&hung),
             if hung.len() == 1 { "s" } else { "" }
         );
-    }
-}
-
-/// `a`, `a and b`, `a, b and c`.
-pub(crate) fn join_and(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }

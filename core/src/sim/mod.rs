@@ -25,30 +25,12 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 pub use backend::{Shm, ShmGuard};
 pub use sid::{Sid, SidError};
 
+pub use crate::ids::{Actor, EventId, UserId};
 use crate::trace::{Entry, Event};
 use backend::{TaskHandle, Waker};
-
-/// An interned user (index into the execution's user table; 0 is the process user).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct UserId(pub u16);
-
-/// A Win32-like event object.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct EventId(pub u32);
-
-/// Who does something: an application thread (by index) or a poller (by id, from 1).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Actor {
-    /// Application thread number `n` (0-based index into the scenario's threads).
-    Thread(u8),
-    /// Poller `Pn` (1-based).
-    Poller(u16),
-}
 
 /// How a timed wait ended.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -1,0 +1,67 @@
+//! The ids everything else talks about: users, events, actors, connection lists, pollers,
+//! sessions and message stores.
+//!
+//! A leaf module: it imports nothing of the crate, so `sim` (which writes the log) and `trace`
+//! (which defines the log's entries) both use it without importing each other. Each id shows as
+//! the name reports use (`L1`, `P2`, `S1`, `M3`).
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// An interned user (index into the execution's user table; 0 is the process user).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct UserId(pub u16);
+
+/// A Win32-like event object.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct EventId(pub u32);
+
+/// Who does something: an application thread (by index) or a poller (by id, from 1).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Actor {
+    /// Application thread number `n` (0-based index into the scenario's threads).
+    Thread(u8),
+    /// Poller `Pn` (1-based).
+    Poller(u16),
+}
+
+/// A connection list's id (creation order, from 1; shown as `L1`, `L2`, ...).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ListId(pub u16);
+
+/// A session's id (creation order, from 1; shown as `S1`, `S2`, ...).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct SessionId(pub u16);
+
+/// A message store's id (creation order, from 1; shown as `M1`, `M2`, ...).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct StoreId(pub u16);
+
+/// A poller's id (creation order, from 1; shown as `P1`, `P2`, ...).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct PollerId(pub u16);
+
+impl fmt::Display for ListId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "L{}", self.0)
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "S{}", self.0)
+    }
+}
+
+impl fmt::Display for StoreId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "M{}", self.0)
+    }
+}
+
+impl fmt::Display for PollerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "P{}", self.0)
+    }
+}

@@ -1,0 +1,184 @@
+//! The phrasebook: how reports and every renderer word ids, events, keys, waits and poller ends.
+//!
+//! Sentences are built from typed facts only (ids, counts, keys, flags), never parsed back out
+//! of other sentences. The wording of the JSON report's `event`, `message` and `state` fields is
+//! stable; the renderers' labels are short forms of the same facts.
+
+use crate::ids::UserId;
+use crate::report::{KeyText, TraceLine};
+use crate::trace::{Event, EventKind, OpKind};
+
+/// How a list's key reads: `crc32 1a2b3c4d`, `sid S-1-5-21-...`.
+pub(crate) fn key(key: &KeyText) -> String {
+    match key {
+        KeyText::Crc32(hex) => format!("crc32 {hex}"),
+        KeyText::Sid(sid) => format!("sid {sid}"),
+    }
+}
+
+/// What the lists of a table are keyed by, from the keys they were filed under.
+pub(crate) fn keyed_by<'k>(keys: impl IntoIterator<Item = Option<&'k KeyText>>) -> &'static str {
+    let (mut crc, mut sid, mut unknown) = (false, false, false);
+    for key in keys {
+        match key {
+            Some(KeyText::Crc32(_)) => crc = true,
+            Some(KeyText::Sid(_)) => sid = true,
+            None => unknown = true,
+        }
+    }
+    match (crc, sid, unknown) {
+        (true, false, false) => "keyed by the CRC32 of the SID",
+        (false, true, false) => "keyed by the full SID",
+        (false, false, _) => "keys not recorded",
+        _ => "keyed as the variant filed each one",
+    }
+}
+
+/// How a store release waits: `INFINITE`, or with a timeout.
+pub(crate) fn wait(timed: bool) -> &'static str {
+    if timed {
+        "with a timeout"
+    } else {
+        "INFINITE"
+    }
+}
+
+/// What a quitting poller saw: `2 lists, none for S-1-5-18` (`lists`: `None` when the report
+/// does not say).
+pub(crate) fn quit_seen(lists: Option<usize>, user: &str) -> String {
+    match lists {
+        Some(n) => format!("{n} list{}, none for {user}", plural(n)),
+        None => format!("no list for {user}"),
+    }
+}
+
+/// Why a poller quit, for a wait-for chain: ` because 2 lists existed and none matched ...`.
+pub(crate) fn quit_because(lists: Option<usize>, user: &str) -> String {
+    match lists {
+        Some(0) => format!(" because no list existed and it could not take one as {user}"),
+        Some(1) => format!(" because 1 list existed and it did not match {user}"),
+        Some(n) => format!(" because {n} lists existed and none matched {user}"),
+        None => format!(" because no list it saw matched {user}"),
+    }
+}
+
+/// An op's name as the scenario spells it.
+pub(crate) fn op(op: OpKind) -> &'static str {
+    match op {
+        OpKind::ReleaseStore => "release_store",
+        OpKind::OpenStore => "open_store",
+        OpKind::Logoff => "logoff",
+        OpKind::Revert => "revert",
+    }
+}
+
+/// One event in words, naming users with `user`: the `event` field of a report's trace line.
+pub(crate) fn event(event: &Event, user: impl Fn(UserId) -> String) -> String {
+    match *event {
+        Event::Impersonate { user: who } => format!("impersonate {}", user(who)),
+        Event::Revert => "revert".into(),
+        Event::Skipped { op: kind } => format!("{} skipped: nothing to act on", op(kind)),
+        Event::ListCreated {
+            list, user: who, ..
+        } => format!("build connection list {list} for {}", user(who)),
+        Event::PollerCreated { poller, list } => format!("CreateThread poller {poller} for {list}"),
+        Event::PollerStarted { poller, user: who } => {
+            format!("poller {poller} starts as {}", user(who))
+        }
+        Event::Logon { session, list, .. } => format!("logon: session {session} joins {list}"),
+        Event::OpenStore { store, session } => format!("open_store {store} on session {session}"),
+        Event::ReleaseWait {
+            store,
+            list,
+            poller,
+            timed,
+            ..
+        } => format!(
+            "release_store {store}: queued on {list}, waiting ({}) for {poller}",
+            wait(timed)
+        ),
+        Event::ReleaseDone {
+            store,
+            timed_out: false,
+        } => format!("release_store {store} returns (signalled)"),
+        Event::ReleaseDone {
+            store,
+            timed_out: true,
+        } => format!("release_store {store} returns (wait timed out)"),
+        Event::PollerRespawned { old, new, list } => {
+            format!("{old} is gone: CreateThread {new} for {list}")
+        }
+        Event::Logoff { session, list } => format!("logoff: session {session} leaves {list}"),
+        Event::ListRemoved { list, .. } => format!("{list} empty: removed from the table"),
+        Event::PollerStopRequested { poller } => format!("tells {poller} to stop"),
+        Event::PollerFound { lists, list, .. } => {
+            format!("polls: {lists} list(s), takes {list} for its own")
+        }
+        Event::DidWork { list, store, .. } => format!("does {store}'s work on {list}, signals"),
+        Event::SignalledWithoutWork { store, .. } => {
+            format!("signals {store} without doing its work")
+        }
+        Event::PollerQuit {
+            lists, user: who, ..
+        } => format!(
+            "polls: {lists} list(s), none matches {}: quits without signalling",
+            user(who)
+        ),
+        Event::PollerStopped { .. } => "stops (its list is gone)".into(),
+        Event::PollerExhausted { .. } => "used up its poll budget: exits".into(),
+        Event::ThreadDone => "thread ends".into(),
+    }
+}
+
+/// A trace line's short label (the SVG's markers): the same facts as [`event`], fewer words.
+pub(crate) fn short(line: &TraceLine) -> String {
+    let list = line.list.as_deref().unwrap_or("?");
+    let store = line.store.as_deref().unwrap_or("?");
+    let poller = line.poller.as_deref().unwrap_or("?");
+    match line.kind {
+        EventKind::Impersonate => "impersonate".into(),
+        EventKind::Revert => "revert".into(),
+        EventKind::Skipped => "skipped".into(),
+        EventKind::ListCreated => format!("new list {list}"),
+        EventKind::PollerCreated => format!("CreateThread {poller}"),
+        EventKind::PollerStarted => "starts".into(),
+        EventKind::Logon => format!("logon {list}"),
+        EventKind::OpenStore => format!("open {store}"),
+        EventKind::ReleaseWait if line.timed => format!("release {store}: timed wait"),
+        EventKind::ReleaseWait => format!("release {store}: wait"),
+        EventKind::ReleaseDone if line.timed_out => format!("{store} timed out"),
+        EventKind::ReleaseDone => format!("{store} released"),
+        EventKind::PollerRespawned => format!("respawn {poller}"),
+        EventKind::Logoff => format!("logoff {list}"),
+        EventKind::ListRemoved => format!("{list} removed"),
+        EventKind::PollerStopRequested => format!("stop {poller}"),
+        EventKind::PollerFound => format!("takes {list}"),
+        EventKind::DidWork => format!("{store} work done"),
+        EventKind::SignalledWithoutWork => format!("signals {store}, no work"),
+        EventKind::PollerQuit => format!(
+            "quits: {}",
+            quit_seen(line.lists_seen.map(usize::from), &line.user)
+        ),
+        EventKind::PollerStopped => "stops".into(),
+        EventKind::PollerExhausted => "budget used up".into(),
+        EventKind::ThreadDone => "ends".into(),
+    }
+}
+
+/// `"s"` unless `n` is 1.
+pub(crate) fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub(crate) fn join_and(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
