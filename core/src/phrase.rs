@@ -16,6 +16,15 @@ pub(crate) fn key(key: &KeyText) -> String {
     }
 }
 
+/// A list's key as a label beside the list (`user` built it): `key crc32 1a2b3c4d`, or
+/// `key: its full SID` when it is filed under its own user's SID.
+pub(crate) fn key_label(key: &KeyText, user: &str) -> String {
+    match key {
+        KeyText::Sid(sid) if sid == user => "key: its full SID".into(),
+        key => format!("key {}", self::key(key)),
+    }
+}
+
 /// What the lists of a table are keyed by, from the keys they were filed under.
 pub(crate) fn keyed_by<'k>(keys: impl IntoIterator<Item = Option<&'k KeyText>>) -> &'static str {
     let (mut crc, mut sid, mut unknown) = (false, false, false);

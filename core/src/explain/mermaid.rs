@@ -238,11 +238,18 @@ fn draw(model: &Model<'_>, line: &TraceLine, ids: &Ids) -> Draw {
         EventKind::Impersonate | EventKind::Revert | EventKind::Skipped | EventKind::OpenStore => {
             Draw::Arrow("->>", me, said)
         }
-        EventKind::ListCreated => Draw::Arrow(
-            "->>",
-            "SHM".into(),
-            format!("build list {list} for {}", line.user),
-        ),
+        EventKind::ListCreated => {
+            let key = line
+                .key
+                .as_ref()
+                .map(|k| format!(" ({})", phrase::key_label(k, &line.user)))
+                .unwrap_or_default();
+            Draw::Arrow(
+                "->>",
+                "SHM".into(),
+                format!("build list {list} for {}{key}", line.user),
+            )
+        }
         EventKind::PollerCreated | EventKind::PollerRespawned => {
             Draw::Arrow("-)", to_poller(), line.event.clone())
         }

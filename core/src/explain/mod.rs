@@ -28,6 +28,8 @@ mod svg;
 mod text;
 
 #[cfg(test)]
+mod snapshot_tests;
+#[cfg(test)]
 mod tests;
 
 use std::fmt;

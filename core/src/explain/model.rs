@@ -532,7 +532,7 @@ impl<'a> Model<'a> {
                 let (status, bad) = match info.and_then(|p| p.end.as_ref()) {
                     Some((step, EndKind::Quit { lists, user })) => (
                         format!(
-                            "GONE{serves}: quit at step {step} without signalling ({} in the table)",
+                            "GONE{serves}: quit at step {step} without signalling (saw {})",
                             phrase::quit_seen(*lists, user)
                         ),
                         true,

@@ -460,6 +460,7 @@ pub(crate) fn render(model: &Model<'_>, standalone: bool) -> String {
             None => (geo.plot_right, true),
         };
         let key = list.key.as_ref().map(|k| format!("key {}", phrase::key(k)));
+        let key_label = list.key.as_ref().map(|k| phrase::key_label(k, &list.user));
         let tip = format!(
             "connection list {} for {}{}: built by {} at step {}, {}",
             list.name,
@@ -488,7 +489,7 @@ pub(crate) fn render(model: &Model<'_>, standalone: bool) -> String {
             x1 - 6.0,
             (x2 - x1 + 12.0).max(12.0)
         );
-        if let Some(key) = key {
+        if let Some(key) = key_label {
             let _ = writeln!(
                 body,
                 r#"<text x="{:.1}" y="{:.1}" class="listkey">{}</text>"#,
@@ -607,8 +608,9 @@ pub(crate) fn render(model: &Model<'_>, standalone: bool) -> String {
             Some(end) => {
                 let color = if wait.timed_out { NO_WORK } else { WAIT };
                 let tip = format!(
-                    "{} waits (steps {}–{end}) for {poller}'s signal for {}{}",
+                    "{} waits ({}, steps {}–{end}) for {poller}'s signal for {}{}",
                     wait.thread,
+                    phrase::wait(wait.timed),
                     wait.start,
                     wait.store,
                     if wait.timed_out {
