@@ -74,7 +74,20 @@ fn reports_match_the_documented_schema() {
         &["thread", "poller", "step"],
     );
     for line in report["trace"].as_array().unwrap() {
-        check(line, "TraceLine", &["poller", "list", "store", "implicit"]);
+        check(
+            line,
+            "TraceLine",
+            &[
+                "poller",
+                "list",
+                "store",
+                "key",
+                "timed",
+                "timed_out",
+                "lists_seen",
+                "implicit",
+            ],
+        );
     }
     check(&report["stacks"][0], "StackLine", &[]);
 
