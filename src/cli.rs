@@ -8,7 +8,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// mapihang: find, shrink, explain and guard against the MAPICDO impersonation hang.
 #[derive(Parser, Debug)]
-#[command(name = "mapihang", version, about)]
+#[command(
+    name = "mapihang",
+    version,
+    about,
+    arg_required_else_help = true,
+    after_help = "Exit codes: 0 no violation and everything judged, 1 a violation, 2 bad usage or bad input, 3 inconclusive (nothing violated, but something could not be judged)."
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -77,22 +83,26 @@ pub(crate) struct ExploreArgs {
     /// The scheduler.
     #[arg(long, value_enum, default_value_t = SchedulerArg::Random)]
     pub scheduler: SchedulerArg,
-    /// How many schedules (executions) to run at most.
+    /// How many schedules (executions) to run at most (1 to 10,000,000).
     #[arg(long, default_value_t = 1000)]
     pub schedules: usize,
     /// The scheduler's seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// PCT's bug depth.
-    #[arg(long, default_value_t = 3)]
+    /// PCT's bug depth (1 to 64).
+    #[arg(long, default_value_t = PCT_DEPTH_DEFAULT)]
     pub pct_depth: usize,
     /// DFS only: explore only schedules with at most this many preemptions (default: all).
     #[arg(long)]
     pub preemptions: Option<usize>,
-    /// The step bound of one execution.
+    /// The step bound of one execution (1 to 10,000,000); an execution it cuts off is
+    /// inconclusive unless a violation is already certain.
     #[arg(long, default_value_t = mapihang_core::engine::STEPS_MAX_DEFAULT)]
     pub steps_max: usize,
 }
+
+/// PCT's default bug depth.
+pub(crate) const PCT_DEPTH_DEFAULT: usize = 3;
 
 /// Where and how to print the result.
 #[derive(Args, Debug, Clone)]
@@ -153,8 +163,13 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command,
     match Cli::try_parse_from(args) {
         Ok(cli) => Ok(cli.command),
         Err(err) if !err.use_stderr() => {
-            let _ = err.print();
+            let _ = crate::io::out(&err.render().to_string());
             Err(ExitCode::SUCCESS)
+        }
+        Err(err) if err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // `mapihang` alone: the help, on stderr (it is a usage error: exit code 2).
+            crate::io::errln(err.render().to_string().trim_end());
+            Err(ExitCode::from(2))
         }
         Err(err) => {
             // clap's message is several lines (usage, help hint); keep the first, and when it
@@ -169,7 +184,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command,
                 Some(next) if first.ends_with(':') => format!("{first} {next}"),
                 _ => first.to_string(),
             };
-            eprintln!("mapihang: {line}");
+            crate::io::errln(&format!("mapihang: {line}"));
             Err(ExitCode::from(2))
         }
     }
@@ -183,10 +198,10 @@ pub(crate) struct HuntArgs {
     /// The scenario family: service-account, same-user, multi-user, mixed, crc-collision, any.
     #[arg(long, default_value = "any", value_parser = crate::hunting::parse_family)]
     pub family: mapihang_core::family::Family,
-    /// How many scenarios to try at most.
+    /// How many scenarios to try at most (1 to 1,000,000).
     #[arg(long, default_value_t = 1000)]
     pub cases: usize,
-    /// Random schedules per scenario.
+    /// Random schedules per scenario (1 to 1,000,000).
     #[arg(long, default_value_t = 200)]
     pub schedules: usize,
     /// The hunt's seed (scenarios and schedules are a pure function of it).
@@ -198,7 +213,7 @@ pub(crate) struct HuntArgs {
     /// OS threads to spread the cases over (the result does not depend on it).
     #[arg(long, default_value_t = 1)]
     pub jobs: usize,
-    /// The step bound of one execution.
+    /// The step bound of one execution (1 to 10,000,000).
     #[arg(long, default_value_t = mapihang_core::engine::STEPS_MAX_DEFAULT)]
     pub steps_max: usize,
     #[command(flatten)]
@@ -213,6 +228,10 @@ pub(crate) struct ScenarioArgs {
     /// The generator's seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Output format: the scenario is JSON either way (the format `check` reads), so `text` and
+    /// `json` print the same.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Args, Debug)]

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use mapihang_core::engine::{self, CheckConfig, Failure, Schedule, ScheduleError, Strategy};
 use mapihang_core::explain;
 use mapihang_core::family::Family;
-use mapihang_core::report::{Report, Verdict};
+use mapihang_core::report::{Inconclusive, InconclusiveReason, Report, SCHEMA};
+use mapihang_core::verdict::Verdict;
 use mapihang_core::scenario::{Scenario, ScenarioError};
 use mapihang_core::variant::{self, Expectation, UnknownVariant, Variant};
 
@@ -19,6 +20,7 @@ use crate::cli::{
     CheckArgs, Command, ExplainArgs, ExploreArgs, Format, OutputArgs, ReplayArgs, SchedulerArg,
     VariantsArgs,
 };
+use crate::io::{self, out, outln, program, Writes};
 
 /// Bad usage or bad input: printed as one line, exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -33,16 +35,28 @@ pub(crate) enum CliError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{path}: larger than {}, the most mapihang reads", io::READ_MAX_TEXT)]
+    TooLarge { path: PathBuf },
+    #[error("{path}: not UTF-8 text (bad byte at offset {offset})")]
+    NotText { path: PathBuf, offset: usize },
+    #[error("{path}: not JSON (is the file complete?): {reason}")]
+    NotJson { path: PathBuf, reason: String },
+    #[error("cannot write to stdout: {source}")]
+    Stdout { source: std::io::Error },
+    #[error("{source}; nothing was written (the verdict was {verdict}: exit code 2 because the output is missing)")]
+    NotWritten {
+        source: Box<CliError>,
+        verdict: Verdict,
+    },
+    #[error("{path}: corpus entry: {reason}")]
+    Corpus { path: PathBuf, reason: String },
     #[error("{path}: {source}")]
     Scenario {
         path: PathBuf,
         source: ScenarioError,
     },
-    #[error("{path}: not a mapihang report: {source}")]
-    Report {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    #[error("{path}: not a mapihang report: {reason}")]
+    Report { path: PathBuf, reason: String },
     #[error("{path}: {source}")]
     Schedule {
         path: PathBuf,
@@ -69,7 +83,7 @@ pub(crate) fn execute(command: Command, extra: Vec<Arc<dyn Variant>>) -> Result<
         Command::Matrix(args) => crate::matrix_cmd::matrix(&variants, &args),
         Command::Exhaustive(args) => crate::exhaustive_cmd::exhaustive(&variants, &args),
         Command::Corpus(args) => crate::corpus_cmd::corpus(&variants, &args),
-        Command::Explain(args) => explain(&args),
+        Command::Explain(args) => explain(&variants, &args),
         Command::Stress(args) => crate::stress_cmd::stress(&variants, &args),
         Command::ImportFuzz(args) => crate::import_fuzz::import_fuzz(
             &variants,
@@ -113,32 +127,90 @@ impl Variants {
     }
 }
 
+/// A scenario file, or the scenario of a report (`check --out`, `hunt --out`): a JSON object
+/// with a `schema` field is read as a report (its schema checked), anything else as a scenario.
 pub(crate) fn load_scenario(path: &Path) -> Result<Scenario, CliError> {
-    let text = read(path)?;
-    Scenario::from_json(&text).map_err(|source| CliError::Scenario {
+    let text = io::read_text(path)?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| CliError::NotJson {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    if let serde_json::Value::Object(object) = &value {
+        if object.contains_key("schema") {
+            check_schema(path, &value)?;
+            let scenario = object.get("scenario").cloned().ok_or_else(|| CliError::Report {
+                path: path.to_path_buf(),
+                reason: "it has no scenario".into(),
+            })?;
+            return Scenario::from_value(scenario).map_err(|source| CliError::Scenario {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    }
+    Scenario::from_value(value).map_err(|source| CliError::Scenario {
         path: path.to_path_buf(),
         source,
     })
 }
 
-fn read(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|source| CliError::Read {
+/// A report's `schema` must be the one this version writes: missing or another one (a later
+/// version, a matrix result) is refused, the same way by every command that reads reports.
+pub(crate) fn check_schema(path: &Path, value: &serde_json::Value) -> Result<(), CliError> {
+    let bad = |reason: String| CliError::Report {
         path: path.to_path_buf(),
-        source,
+        reason,
+    };
+    match value.get("schema") {
+        None => Err(bad(format!("it has no \"schema\" field (expected {SCHEMA:?})"))),
+        Some(serde_json::Value::String(schema)) if schema == SCHEMA => Ok(()),
+        Some(other) => Err(bad(format!(
+            "schema {}, but this mapihang reads {SCHEMA:?}",
+            io::quote(&other.to_string())
+        ))),
+    }
+}
+
+/// Read a JSON report: capped, schema checked, then its fields as `T`.
+pub(crate) fn read_report<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CliError> {
+    let text = io::read_text(path)?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| CliError::Report {
+            path: path.to_path_buf(),
+            reason: format!("not JSON: {e}"),
+        })?;
+    if !value.is_object() {
+        return Err(CliError::Report {
+            path: path.to_path_buf(),
+            reason: "not a JSON object".into(),
+        });
+    }
+    check_schema(path, &value)?;
+    serde_json::from_value(value).map_err(|e| CliError::Report {
+        path: path.to_path_buf(),
+        reason: io::quote(&e.to_string()),
     })
 }
 
-pub(crate) fn write(path: &Path, text: &str) -> Result<(), CliError> {
-    std::fs::write(path, text).map_err(|source| CliError::Write {
-        path: path.to_path_buf(),
-        source,
-    })
+/// The most schedules one `check` runs (about 100 s at 100,000 schedules/s).
+pub(crate) const SCHEDULES_MAX: usize = 10_000_000;
+/// The largest step bound of one execution.
+pub(crate) const STEPS_MAX_MAX: usize = 10_000_000;
+
+/// `--NAME` must lie in `1..=max`.
+pub(crate) fn in_range(name: &str, value: usize, max: usize) -> Result<(), CliError> {
+    if value == 0 || value > max {
+        return Err(CliError::Usage(format!(
+            "--{name} must be from 1 to {max}, not {value}"
+        )));
+    }
+    Ok(())
 }
 
 pub(crate) fn check_config(args: &ExploreArgs) -> Result<CheckConfig, CliError> {
-    if args.schedules == 0 {
-        return Err(CliError::Usage("--schedules must be at least 1".into()));
-    }
+    in_range("schedules", args.schedules, SCHEDULES_MAX)?;
+    in_range("steps-max", args.steps_max, STEPS_MAX_MAX)?;
+    in_range("pct-depth", args.pct_depth, 64)?;
     let strategy = match args.scheduler {
         SchedulerArg::Random => Strategy::Random,
         SchedulerArg::Pct => Strategy::Pct {
@@ -170,55 +242,134 @@ pub(crate) fn progress_bar(shown: bool, len: usize, template: &str) -> indicatif
     bar
 }
 
-/// Print `report` on stdout in `output.format`, and write its JSON to `--out` if given.
+/// Print `report` on stdout in `output.format`, after writing its JSON to `--out` if given.
 pub(crate) fn emit(report: &Report, output: &OutputArgs) -> Result<(), CliError> {
     write_out(report, output)?;
     match output.format {
-        Format::Text => print!("{}", report.to_text()),
-        Format::Json => println!("{}", report.to_json()),
+        Format::Text => out(&report.to_text()),
+        Format::Json => outln(&report.to_json()),
+    }
+}
+
+/// The files of `--out` and `--explain` (the picture next to it).
+pub(crate) fn out_paths(output: &OutputArgs) -> Vec<PathBuf> {
+    let Some(path) = &output.out else {
+        return Vec::new();
+    };
+    let mut paths = vec![path.clone()];
+    if let Some(format) = output.explain {
+        paths.push(path.with_extension(format.extension()));
+    }
+    paths
+}
+
+/// Before a run: every output path can be written and none is one of `inputs`.
+pub(crate) fn check_outputs(output: &OutputArgs, inputs: &[&Path]) -> Result<(), CliError> {
+    for path in out_paths(output) {
+        io::check_output(&path, inputs)?;
     }
     Ok(())
 }
 
-/// Write `report`'s JSON to `--out` and, with `--explain`, its picture next to it.
+/// Write `report`'s JSON to `--out` and, with `--explain`, its picture next to it: both or
+/// neither. A failure says which verdict was lost.
 pub(crate) fn write_out(report: &Report, output: &OutputArgs) -> Result<(), CliError> {
-    if let Some(path) = &output.out {
-        write(path, &(report.to_json() + "\n"))?;
-        if let Some(format) = output.explain {
-            write(
-                &path.with_extension(format.extension()),
-                &explain::render(report, format),
-            )?;
+    let paths = out_paths(output);
+    let Some(path) = paths.first() else {
+        return Ok(());
+    };
+    let mut writes = Writes::new();
+    writes.add(path, report.to_json() + "\n");
+    if let (Some(format), Some(picture)) = (output.explain, paths.get(1)) {
+        writes.add(picture, explain::render(report, format));
+    }
+    writes.commit().map_err(|source| CliError::NotWritten {
+        source: Box::new(source),
+        verdict: report.verdict,
+    })
+}
+
+fn explain(variants: &Variants, args: &ExplainArgs) -> Result<u8, CliError> {
+    let path = &args.report;
+    if let Some(out) = &args.out {
+        io::check_output(out, &[path])?;
+    }
+    let report: Report = read_report(path)?;
+    report
+        .scenario
+        .validate()
+        .map_err(|source| CliError::Scenario {
+            path: path.clone(),
+            source,
+        })?;
+    if let Some(text) = &report.schedule {
+        // The report's own variant must follow its schedule to the end, or it is corrupt.
+        let schedule: Schedule = text.parse().map_err(|source| CliError::Schedule {
+            path: path.clone(),
+            source,
+        })?;
+        let variant = variants.get(&report.variant)?;
+        let replayed = engine::replay(variant, &report.scenario, &schedule, report.steps_max.max(1));
+        if !replayed.faithful {
+            return Err(corrupt(path, &report.variant));
         }
     }
-    Ok(())
-}
-
-fn explain(args: &ExplainArgs) -> Result<u8, CliError> {
-    let path = &args.report;
-    let report: Report = serde_json::from_str(&read(path)?).map_err(|source| CliError::Report {
-        path: path.clone(),
-        source,
-    })?;
     let rendered = explain::render(&report, args.format);
     match &args.out {
-        Some(out) => write(out, &rendered)?,
-        None => print!("{rendered}"),
+        Some(out_path) => io::write_file(out_path, rendered)?,
+        None => out(&rendered)?,
     }
     Ok(0)
 }
 
-fn exit_code(verdict: Verdict) -> u8 {
-    match verdict {
-        Verdict::Pass => 0,
-        Verdict::Violation => 1,
+fn corrupt(path: &Path, variant: &str) -> CliError {
+    CliError::Report {
+        path: path.to_path_buf(),
+        reason: format!(
+            "corrupt: its schedule does not fit its scenario (under its own variant {variant} the \
+             execution leaves the recorded schedule)"
+        ),
+    }
+}
+
+/// The options of `args` that differ from their defaults, as command-line text (so that a
+/// suggested command reproduces exactly what ran).
+pub(crate) fn explore_options(args: &ExploreArgs, scheduler: &str) -> String {
+    let mut line = format!(
+        " --variant {} --scheduler {scheduler} --seed {} --schedules {}",
+        args.variant, args.seed, args.schedules
+    );
+    if args.scheduler == SchedulerArg::Pct && args.pct_depth != crate::cli::PCT_DEPTH_DEFAULT {
+        let _ = write!(line, " --pct-depth {}", args.pct_depth);
+    }
+    if let Some(k) = args.preemptions {
+        let _ = write!(line, " --preemptions {k}");
+    }
+    if args.steps_max != engine::STEPS_MAX_DEFAULT {
+        let _ = write!(line, " --steps-max {}", args.steps_max);
+    }
+    line
+}
+
+/// Quote a path for a suggested command line when it needs it.
+pub(crate) fn shell(path: &Path) -> String {
+    let text = path.display().to_string();
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%,=".contains(c))
+    {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 
 fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliError> {
+    check_outputs(&args.output, &[&args.scenario])?;
+    let config = check_config(&args.explore)?;
     let scenario = load_scenario(&args.scenario)?;
     let variant = variants.get(&args.explore.variant)?;
-    let config = check_config(&args.explore)?;
     let start = Instant::now();
     let result = engine::check(variant.clone(), &scenario, &config);
     let mut report = Report::from_check(
@@ -228,21 +379,25 @@ fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliError> {
         &result,
         start.elapsed().as_millis() as u64,
     );
+    let prog = program();
+    let rerun = format!(
+        "{prog} check {}{}",
+        shell(&args.scenario),
+        explore_options(&args.explore, &report.scheduler)
+    );
     if result.failed() {
         report.repro = Some(match &args.output.out {
-            Some(out) => format!("mapihang replay {}", out.display()),
-            None => format!(
-                "mapihang check {} --variant {} --scheduler {} --seed {} --schedules {} --out REPORT.json && mapihang replay REPORT.json",
-                args.scenario.display(),
-                variant.name(),
-                report.scheduler,
-                config.seed,
-                config.schedules
-            ),
+            Some(out) => format!("{prog} replay {}", shell(out)),
+            None => format!("{rerun} --out REPORT.json && {prog} replay REPORT.json"),
         });
     }
+    if let Some(inconclusive) = &mut report.inconclusive {
+        let raised = args.explore.steps_max.saturating_mul(10).min(STEPS_MAX_MAX);
+        let rerun = rerun.replace(&format!(" --steps-max {}", args.explore.steps_max), "");
+        inconclusive.hint = Some(format!("{rerun} --steps-max {raised}"));
+    }
     emit(&report, &args.output)?;
-    Ok(exit_code(report.verdict))
+    Ok(report.verdict.exit_code())
 }
 
 /// The fields of a report that a replay needs (the rest may be anything).
@@ -263,11 +418,8 @@ fn steps_max_default() -> usize {
 
 fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
     let path = &args.report;
-    let input: ReplayInput =
-        serde_json::from_str(&read(path)?).map_err(|source| CliError::Report {
-            path: path.clone(),
-            source,
-        })?;
+    check_outputs(&args.output, &[path])?;
+    let input: ReplayInput = read_report(path)?;
     input
         .scenario
         .validate()
@@ -282,9 +434,22 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
         path: path.clone(),
         source,
     })?;
+    if input.steps_max == 0 || input.steps_max > STEPS_MAX_MAX {
+        return Err(CliError::Report {
+            path: path.clone(),
+            reason: format!(
+                "steps_max {} is not from 1 to {STEPS_MAX_MAX}",
+                input.steps_max
+            ),
+        });
+    }
+    let own = args.variant.as_deref().is_none_or(|v| v == input.variant);
     let variant = variants.get(args.variant.as_deref().unwrap_or(&input.variant))?;
     let start = Instant::now();
     let replayed = engine::replay(variant.clone(), &input.scenario, &schedule, input.steps_max);
+    if own && !replayed.faithful {
+        return Err(corrupt(path, &input.variant));
+    }
     let config = CheckConfig {
         strategy: Strategy::Replay(schedule.clone()),
         schedules: 1,
@@ -293,7 +458,10 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
         stop_on_first: true,
         target: None,
     };
-    let failing = usize::from(replayed.faithful && !replayed.findings.is_empty());
+    // Settled findings are certain, even of an execution that left the schedule (what it did
+    // before it left is a real execution's prefix); with none, only a faithful, uncut
+    // execution is judged.
+    let failing = usize::from(!replayed.findings.is_empty());
     let mut per_invariant = BTreeMap::new();
     for finding in &replayed.findings {
         per_invariant.insert(finding.invariant(), failing);
@@ -301,6 +469,7 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
     let result = engine::CheckResult {
         executions: 1,
         failing,
+        cut_off: usize::from(replayed.faithful && replayed.cut_off),
         per_invariant: if failing == 1 {
             per_invariant
         } else {
@@ -321,16 +490,55 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
         &result,
         start.elapsed().as_millis() as u64,
     );
+    let prog = program();
+    let check_instead = format!(
+        "{prog} check {} --variant {}{}",
+        shell(path),
+        variant.name(),
+        if input.steps_max == engine::STEPS_MAX_DEFAULT {
+            String::new()
+        } else {
+            format!(" --steps-max {}", input.steps_max)
+        }
+    );
+    if !replayed.faithful && failing == 0 {
+        report.verdict = Verdict::Inconclusive;
+        report.inconclusive = Some(Inconclusive {
+            reason: InconclusiveReason::LeftSchedule,
+            executions: 1,
+            message: format!(
+                "under {} the execution left the recorded schedule (the variant took other \
+                 steps), so the schedule says nothing about it",
+                variant.name()
+            ),
+            hint: Some(format!("{check_instead} (every schedule, not this one)")),
+        });
+    } else if let Some(inconclusive) = &mut report.inconclusive {
+        inconclusive.hint = Some(check_instead.clone());
+    }
     let expected: Vec<_> = input.violations.iter().map(|v| v.invariant).collect();
     let found: Vec<_> = report.violations.iter().map(|v| v.invariant).collect();
-    let line = if !replayed.faithful {
+    let line = if !replayed.faithful && failing == 1 {
         format!(
-            "did not reproduce: under {} the execution left the recorded schedule",
+            "violation: under {} the execution left the recorded schedule, but before it did \
+             it violated {} (certain)",
+            variant.name(),
+            names(&found)
+        )
+    } else if !replayed.faithful {
+        format!(
+            "not judged: under {} the execution left the recorded schedule; run {check_instead}",
             variant.name()
+        )
+    } else if replayed.cut_off {
+        format!(
+            "not judged: under {} the step bound ({}) cut the execution off",
+            variant.name(),
+            input.steps_max
         )
     } else if found.is_empty() {
         format!(
-            "did not reproduce: under {} the recorded schedule runs without a violation",
+            "did not reproduce: under {} the recorded schedule runs to its end without a violation",
             variant.name()
         )
     } else if found == expected {
@@ -342,13 +550,24 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
             names(&expected)
         )
     };
-    report.repro = Some(format!("mapihang replay {}", path.display()));
-    match args.output.format {
-        Format::Text => println!("{line}"),
-        Format::Json => {}
+    report.repro = Some(format!(
+        "{prog} replay {}{}",
+        shell(path),
+        args.variant
+            .as_ref()
+            .map_or(String::new(), |v| format!(" --variant {v}"))
+    ));
+    if !replayed.faithful && failing == 0 {
+        // The trace of an execution that left its schedule shows nothing that was judged.
+        report.trace.clear();
+        report.stacks.clear();
+        report.schedule = None;
+    }
+    if args.output.format == Format::Text {
+        outln(&line)?;
     }
     emit(&report, &args.output)?;
-    Ok(exit_code(report.verdict))
+    Ok(report.verdict.exit_code())
 }
 
 fn names(invariants: &[mapihang_core::monitor::Invariant]) -> String {
@@ -378,24 +597,21 @@ fn list_variants(variants: &Variants, args: &VariantsArgs) -> Result<u8, CliErro
         })
         .collect();
     match args.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&infos).expect("serialisable")
-        ),
+        Format::Json => outln(&serde_json::to_string_pretty(&infos).expect("serialisable"))?,
         Format::Text => {
-            let mut out = String::new();
+            let mut text = String::new();
             for info in &infos {
-                let _ = writeln!(out, "{}\n  {}", info.name, info.description);
+                let _ = writeln!(text, "{}\n  {}", info.name, info.description);
                 for (family, expectation) in &info.expected {
                     let _ = writeln!(
-                        out,
+                        text,
                         "    {family:<16} {}",
                         describe_expectation(expectation)
                     );
                 }
-                out.push('\n');
+                text.push('\n');
             }
-            print!("{out}");
+            out(&text)?;
         }
     }
     Ok(0)

@@ -7,14 +7,15 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use mapihang_core::corpus::{CorpusEntry, Mismatch};
 use mapihang_core::monitor::Invariant;
 use mapihang_core::scenario::Scenario;
 
 use crate::cli::{CorpusAddArgs, CorpusArgs, CorpusCheckArgs, CorpusCommand, Format};
-use crate::commands::{load_scenario, write, CliError, Variants};
+use crate::commands::{load_scenario, shell, CliError, Variants};
+use crate::io::{self, out, outln, program};
 
 /// The `schema` field of `corpus add --format json`.
 const ADD_SCHEMA: &str = "mapihang.corpus-add/1";
@@ -28,29 +29,37 @@ pub(crate) fn corpus(variants: &Variants, args: &CorpusArgs) -> Result<u8, CliEr
     }
 }
 
-/// The scenario of a report (`check`/`hunt --out`) or of a plain scenario file.
-#[derive(Deserialize)]
-struct WithScenario {
-    scenario: Scenario,
+/// The scenario of a report (`check`/`hunt --out`), of a corpus entry (to re-record it, keeping
+/// its note), or of a plain scenario file.
+fn scenario_of(path: &Path) -> Result<(Scenario, Option<String>), CliError> {
+    let text = io::read_text(path)?;
+    if let Ok(serde_json::Value::Object(object)) = serde_json::from_str(&text) {
+        if object.contains_key("expect") && !object.contains_key("schema") {
+            let entry = read_entry_text(path, &text)?;
+            return Ok((entry.scenario, entry.note));
+        }
+    }
+    Ok((load_scenario(path)?, None))
 }
 
-fn scenario_of(path: &Path) -> Result<Scenario, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+/// A corpus file, parsed and validated; errors say "corpus entry FILE".
+fn read_entry_text(path: &Path, text: &str) -> Result<CorpusEntry, CliError> {
+    CorpusEntry::from_json(text).map_err(|source| CliError::Corpus {
         path: path.to_path_buf(),
-        source,
-    })?;
-    match serde_json::from_str::<WithScenario>(&text) {
-        Ok(report) => {
-            report
-                .scenario
-                .validate()
-                .map_err(|source| CliError::Scenario {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
-            Ok(report.scenario)
-        }
-        Err(_) => load_scenario(path),
+        reason: source.to_string(),
+    })
+}
+
+/// The corpus folder must exist: a mistyped `--dir` is an error, not a new empty corpus.
+fn corpus_dir(dir: &Path) -> Result<(), CliError> {
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!(
+            "corpus folder {} does not exist (create it first: mkdir -p {})",
+            dir.display(),
+            shell(dir)
+        )))
     }
 }
 
@@ -85,20 +94,18 @@ impl CorpusAdd {
 }
 
 fn corpus_add(variants: &Variants, args: &CorpusAddArgs) -> Result<u8, CliError> {
-    let scenario = scenario_of(&args.file)?;
+    corpus_dir(&args.dir)?;
+    let (scenario, kept_note) = scenario_of(&args.file)?;
     let note = args
         .note
         .clone()
+        .or(kept_note)
         .or_else(|| Some(format!("added from {}", args.file.display())));
     let entry = CorpusEntry::record(scenario, variants.all(), note);
-    std::fs::create_dir_all(&args.dir).map_err(|source| CliError::Write {
-        path: args.dir.clone(),
-        source,
-    })?;
     let file = entry.file_name();
     let path = args.dir.join(&file);
     let replaced = path.exists();
-    write(&path, &(entry.to_json() + "\n"))?;
+    io::write_file(&path, entry.to_json() + "\n")?;
     let added = CorpusAdd {
         schema: ADD_SCHEMA,
         path: path.display().to_string(),
@@ -106,7 +113,7 @@ fn corpus_add(variants: &Variants, args: &CorpusAddArgs) -> Result<u8, CliError>
         replaced,
         entry,
     };
-    print(args.format, &added, CorpusAdd::to_text);
+    print(args.format, &added, CorpusAdd::to_text)?;
     Ok(0)
 }
 
@@ -143,12 +150,26 @@ struct CheckedEntry {
     verdict: &'static str,
     /// The variants whose verdict moved (empty on a pass).
     mismatches: Vec<Mismatch>,
+    /// Built-in variants the entry records no verdict for (a variant added since): each is a
+    /// mismatch until the entry is re-recorded.
+    missing: Vec<String>,
 }
 
 impl CorpusCheck {
     fn to_text(&self) -> String {
         let mut out = String::new();
+        let prog = program();
         for entry in &self.entries {
+            if !entry.missing.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "{}: no recorded verdict for {} (re-record it: {prog} corpus add {} --dir {})",
+                    entry.path,
+                    entry.missing.join(", "),
+                    shell(Path::new(&entry.path)),
+                    shell(Path::new(&self.dir)),
+                );
+            }
             for mismatch in &entry.mismatches {
                 let _ = writeln!(
                     out,
@@ -178,6 +199,8 @@ fn verdict(mismatches: usize) -> &'static str {
 }
 
 fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliError> {
+    corpus_dir(&args.dir)?;
+    let builtin = mapihang_core::variant::builtin();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&args.dir)
         .map_err(|source| CliError::Read {
             path: args.dir.clone(),
@@ -187,17 +210,38 @@ fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliEr
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    let mut entries = Vec::with_capacity(files.len());
+    if files.is_empty() {
+        return Err(CliError::Usage(format!(
+            "no corpus entries (*.json) in {}: an empty corpus checks nothing",
+            args.dir.display()
+        )));
+    }
+    // Every file is read and validated before any is checked: a bad one fails fast.
+    let mut parsed = Vec::with_capacity(files.len());
     for path in &files {
-        let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let entry = CorpusEntry::from_json(&text).map_err(|source| CliError::Scenario {
-            path: path.clone(),
-            source,
-        })?;
+        let entry = read_entry_text(path, &io::read_text(path)?)?;
+        let unknown = entry.unknown_variants(variants.all());
+        if !unknown.is_empty() {
+            return Err(CliError::Corpus {
+                path: path.clone(),
+                reason: format!(
+                    "unknown variant(s) {} (known: {})",
+                    unknown.join(", "),
+                    variants
+                        .all()
+                        .iter()
+                        .map(|v| v.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+        parsed.push(entry);
+    }
+    let mut entries = Vec::with_capacity(files.len());
+    for (path, entry) in files.iter().zip(parsed) {
         let mismatches = entry.verify(variants.all());
+        let missing = entry.missing_variants(&builtin);
         entries.push(CheckedEntry {
             file: path
                 .file_name()
@@ -207,11 +251,15 @@ fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliEr
             schedules: entry.schedules,
             seed: entry.seed,
             variants: entry.expect.len(),
-            verdict: verdict(mismatches.len()),
+            verdict: verdict(mismatches.len() + missing.len()),
             mismatches,
+            missing,
         });
     }
-    let bad: usize = entries.iter().map(|e| e.mismatches.len()).sum();
+    let bad: usize = entries
+        .iter()
+        .map(|e| e.mismatches.len() + e.missing.len())
+        .sum();
     let checked = CorpusCheck {
         schema: CHECK_SCHEMA,
         dir: args.dir.display().to_string(),
@@ -220,17 +268,20 @@ fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliEr
         mismatches: bad,
         entries,
     };
-    print(args.format, &checked, CorpusCheck::to_text);
+    print(args.format, &checked, CorpusCheck::to_text)?;
     Ok(u8::from(bad > 0))
 }
 
 /// Print `value` as text or as one JSON object.
-fn print<T: Serialize>(format: Format, value: &T, text: impl Fn(&T) -> String) {
+fn print<T: Serialize>(
+    format: Format,
+    value: &T,
+    text: impl Fn(&T) -> String,
+) -> Result<(), CliError> {
     match format {
-        Format::Text => print!("{}", text(value)),
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(value).expect("a corpus result serialises")
+        Format::Text => out(&text(value)),
+        Format::Json => outln(
+            &serde_json::to_string_pretty(value).expect("a corpus result serialises"),
         ),
     }
 }

@@ -15,7 +15,8 @@ use mapihang_core::monitor::Invariant;
 use mapihang_core::report::Report;
 
 use crate::cli::Format;
-use crate::commands::{write, CliError, Variants};
+use crate::commands::{shell, CliError, Variants};
+use crate::io::{self, out, outln, program};
 
 #[derive(Args, Debug)]
 pub(crate) struct ExhaustiveArgs {
@@ -123,6 +124,10 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
     bound
         .validate()
         .map_err(|e| CliError::Usage(e.to_string()))?;
+    in_range_steps(args.steps_max)?;
+    if let Some(path) = &args.out {
+        io::check_output(path, &[])?;
+    }
     let variant = variants.get(&args.variant)?;
     let config = ExhaustiveConfig {
         bound,
@@ -156,23 +161,46 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
             &found.check,
             result.elapsed_ms,
         );
+        let prog = program();
         report.repro = Some(match &args.out {
-            Some(out) => format!("mapihang replay {}", out.display()),
+            Some(path) => format!("{prog} replay {}", shell(path)),
             None => format!(
-                "{} --out REPORT.json && mapihang replay REPORT.json",
+                "{} --out REPORT.json && {prog} replay REPORT.json",
                 command_line(args)
             ),
         });
         report
     });
-    if let (Some(path), Some(report)) = (&args.out, &report) {
-        write(path, &(report.to_json() + "\n"))?;
+    match (&args.out, &report) {
+        (Some(path), Some(report)) => {
+            io::write_file(path, report.to_json() + "\n").map_err(|source| {
+                CliError::NotWritten {
+                    source: Box::new(source),
+                    verdict: report.verdict,
+                }
+            })?
+        }
+        // --out is the counterexample's report: with none, say so rather than nothing (and
+        // leave no stale report of an earlier run that could be taken for this one's).
+        (Some(path), None) => {
+            if path.is_file() {
+                std::fs::remove_file(path).map_err(|source| CliError::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+            }
+            io::errln(&format!(
+                "mapihang: no counterexample, so no report was written to {}",
+                path.display()
+            ));
+        }
+        (None, _) => {}
     }
     match args.format {
         Format::Text => {
-            print!("{}", text(&config, &result));
+            out(&text(&config, &result))?;
             if let Some(report) = &report {
-                print!("\n{}", report.to_text());
+                out(&format!("\n{}", report.to_text()))?;
             }
         }
         Format::Json => {
@@ -206,20 +234,25 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
                 counterexample: report.as_ref(),
                 elapsed_ms: result.elapsed_ms,
             };
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&json).expect("serialisable")
-            );
+            outln(&serde_json::to_string_pretty(&json).expect("serialisable"))?;
         }
     }
     Ok(u8::from(result.counterexample.is_some()))
 }
 
+fn in_range_steps(steps_max: usize) -> Result<(), CliError> {
+    crate::commands::in_range("steps-max", steps_max, crate::commands::STEPS_MAX_MAX)
+}
+
 /// The command line that re-runs this check (what matters for the result; not --jobs).
 fn command_line(args: &ExhaustiveArgs) -> String {
     let mut line = format!(
-        "mapihang exhaustive --variant {} --threads {} --users {} --ops {}",
-        args.variant, args.threads, args.users, args.ops
+        "{} exhaustive --variant {} --threads {} --users {} --ops {}",
+        program(),
+        args.variant,
+        args.threads,
+        args.users,
+        args.ops
     );
     if args.collide {
         line.push_str(" --collide");
@@ -234,6 +267,12 @@ fn command_line(args: &ExhaustiveArgs) -> String {
     }
     if args.schedules != SCHEDULES_PER_SCENARIO_DEFAULT {
         let _ = write!(line, " --schedules {}", args.schedules);
+    }
+    if args.steps_max != mapihang_core::engine::STEPS_MAX_DEFAULT {
+        let _ = write!(line, " --steps-max {}", args.steps_max);
+    }
+    if args.all {
+        line.push_str(" --all");
     }
     for (flag, on) in [
         ("--no-symmetry", args.no_symmetry),

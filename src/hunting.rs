@@ -10,30 +10,38 @@ use mapihang_core::report::{HuntSummary, Report, SCHEMA};
 use mapihang_core::variant::Variant;
 
 use crate::cli::{Format, HuntArgs, ScenarioArgs};
-use crate::commands::{emit, CliError, Variants};
+use crate::commands::{check_outputs, emit, in_range, CliError, Variants};
+use crate::io::{out, outln, program};
 
 pub(crate) fn scenario(args: &ScenarioArgs) -> Result<u8, CliError> {
-    println!("{}", gen::generate(args.family, args.seed).to_json());
+    // The scenario format is JSON: `--format text` and `--format json` print the same.
+    let _ = args.format;
+    outln(&gen::generate(args.family, args.seed).to_json())?;
     Ok(0)
 }
+
+/// The most cases and schedules per case of one hunt.
+const HUNT_MAX: usize = 1_000_000;
 
 /// The JSON `hunt --format json` prints when nothing was found.
 #[derive(Serialize)]
 struct HuntPass<'a> {
     schema: &'static str,
     variant: &'a str,
-    verdict: &'static str,
+    verdict: mapihang_core::verdict::Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inconclusive: Option<mapihang_core::report::Inconclusive>,
     violations: [(); 0],
     hunt: HuntSummary,
     elapsed_ms: u64,
 }
 
 pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError> {
-    if args.cases == 0 || args.schedules == 0 || args.jobs == 0 {
-        return Err(CliError::Usage(
-            "--cases, --schedules and --jobs must be at least 1".into(),
-        ));
-    }
+    in_range("cases", args.cases, HUNT_MAX)?;
+    in_range("schedules", args.schedules, HUNT_MAX)?;
+    in_range("jobs", args.jobs, 256)?;
+    in_range("steps-max", args.steps_max, crate::commands::STEPS_MAX_MAX)?;
+    check_outputs(&args.output, &[])?;
     let variant = variants.get(&args.variant)?;
     let config = HuntConfig {
         family: args.family,
@@ -63,8 +71,27 @@ pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError>
         let what = args
             .invariant
             .map_or("any invariant".to_string(), |i| i.to_string());
+        let verdict = mapihang_core::verdict::Verdict::of(0, summary.cut_off);
+        let inconclusive = (summary.cut_off > 0).then(|| mapihang_core::report::Inconclusive {
+            reason: mapihang_core::report::InconclusiveReason::StepBound,
+            executions: summary.cut_off,
+            message: format!(
+                "{} of {} execution(s) were cut off by the step bound ({} steps) before they \
+                 ended, with no violation certain",
+                summary.cut_off, summary.schedules_run, args.steps_max
+            ),
+            hint: Some("raise --steps-max".into()),
+        });
         match args.output.format {
-            Format::Text => println!(
+            Format::Text if verdict != mapihang_core::verdict::Verdict::Pass => outln(&format!(
+                "INCONCLUSIVE: no violation of {what} found, but {}: variant {}, family {}, {} cases (seed {}); raise --steps-max",
+                inconclusive.as_ref().map_or("", |i| i.message.as_str()),
+                variant.name(),
+                config.family,
+                summary.cases_tried,
+                config.seed
+            ))?,
+            Format::Text => outln(&format!(
                 "no violation of {what} found: variant {}, family {}, {} cases, {} schedules, {} ms (seed {})",
                 variant.name(),
                 config.family,
@@ -72,20 +99,21 @@ pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError>
                 summary.schedules_run,
                 summary.total_ms,
                 config.seed
-            ),
+            ))?,
             Format::Json => {
                 let pass = HuntPass {
                     schema: SCHEMA,
                     variant: variant.name(),
-                    verdict: "pass",
+                    verdict,
+                    inconclusive,
                     violations: [],
                     elapsed_ms: summary.total_ms,
                     hunt: summary,
                 };
-                println!("{}", serde_json::to_string_pretty(&pass).expect("serialisable"));
+                outln(&serde_json::to_string_pretty(&pass).expect("serialisable"))?;
             }
         }
-        return Ok(0);
+        return Ok(verdict.exit_code());
     };
     let mut report = Report::from_check(
         variant.name(),
@@ -95,20 +123,26 @@ pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError>
         result.total_ms,
     );
     report.hunt = Some(summary);
+    let prog = program();
     report.repro = Some(match &args.output.out {
-        Some(out) => format!("mapihang replay {}", out.display()),
+        Some(path) => format!("{prog} replay {}", crate::commands::shell(path)),
         None => format!(
-            "mapihang hunt --variant {} --family {} --seed {} --cases {} --schedules {}{} --out REPORT.json && mapihang replay REPORT.json",
+            "{prog} hunt --variant {} --family {} --seed {} --cases {} --schedules {}{}{} --out REPORT.json && {prog} replay REPORT.json",
             variant.name(),
             config.family,
             config.seed,
             config.cases,
             config.schedules,
-            args.invariant.map_or(String::new(), |i| format!(" --invariant {i}"))
+            args.invariant.map_or(String::new(), |i| format!(" --invariant {i}")),
+            if args.steps_max == mapihang_core::engine::STEPS_MAX_DEFAULT {
+                String::new()
+            } else {
+                format!(" --steps-max {}", args.steps_max)
+            }
         ),
     });
     if args.output.format == Format::Text {
-        print!("{}", headline(variant.as_ref(), found.invariant, &report));
+        out(&headline(variant.as_ref(), found.invariant, &report))?;
     }
     emit(&report, &args.output)?;
     Ok(1)
@@ -123,6 +157,7 @@ fn summary(config: &HuntConfig, result: &HuntResult) -> HuntSummary {
         cases_tried: result.stats.cases_tried,
         schedules_per_case: config.schedules,
         schedules_run: result.stats.schedules_run,
+        cut_off: result.stats.cut_off,
         shrink_steps: result.stats.shrink_steps,
         shrink_accepted: result.stats.shrink_accepted,
         shrink_schedules: result.stats.shrink_schedules,

@@ -18,7 +18,8 @@ use mapihang_core::fuzz::{self, Parsed, Target};
 use mapihang_core::scenario::Scenario;
 
 use crate::cli::{Format, OutputArgs};
-use crate::commands::{emit, write, CliError, Variants};
+use crate::commands::{check_outputs, emit, shell, CliError, Variants};
+use crate::io::{self, outln, program};
 
 /// Re-run `artifact` as fuzz target `target` did; print the result as `format`, write its JSON to
 /// `out`, and add its scenario to the corpus directory `corpus`. Returns the exit code.
@@ -33,25 +34,35 @@ pub(crate) fn import_fuzz(
     let target: Target = target
         .parse()
         .map_err(|e: fuzz::UnknownTarget| CliError::Usage(e.to_string()))?;
-    let data = std::fs::read(artifact).map_err(|source| CliError::Read {
-        path: artifact.to_path_buf(),
-        source,
-    })?;
     let output = OutputArgs {
         format,
         out: out.map(Path::to_path_buf),
         explain: None,
     };
+    check_outputs(&output, &[artifact])?;
+    if let Some(dir) = corpus {
+        if !dir.is_dir() {
+            return Err(CliError::Usage(format!(
+                "corpus folder {} does not exist (create it first: mkdir -p {})",
+                dir.display(),
+                shell(dir)
+            )));
+        }
+    }
+    let data = io::read_bytes(artifact)?;
+    let prog = program();
+    let mut unjudged = false;
     let (crashed, scenario, note) = match target.variant() {
         Some(name) => {
             let execution = fuzz::run_bytes(variants.get(name)?, &data);
             let mut report = execution.report();
             let crashed = execution.failed();
+            unjudged = execution.cut_off;
             report.repro = match out {
-                Some(out) => Some(format!("mapihang replay {}", out.display())),
+                Some(path) => Some(format!("{prog} replay {}", shell(path))),
                 None if crashed => Some(format!(
-                    "mapihang import-fuzz {} --target {target} --out REPORT.json && mapihang replay REPORT.json",
-                    artifact.display()
+                    "{prog} import-fuzz {} --target {target} --out REPORT.json && {prog} replay REPORT.json",
+                    shell(artifact)
                 )),
                 None => None,
             };
@@ -72,12 +83,12 @@ pub(crate) fn import_fuzz(
             let parsed = fuzz::parse(&data);
             let summary = ParseSummary::new(&parsed);
             let json = serde_json::to_string_pretty(&summary).expect("a summary serialises");
-            if let Some(out) = out {
-                write(out, &(json.clone() + "\n"))?;
+            if let Some(path) = out {
+                io::write_file(path, json.clone() + "\n")?;
             }
             match format {
-                Format::Text => print!("{}", summary.to_text()),
-                Format::Json => println!("{json}"),
+                Format::Text => io::out(&summary.to_text())?,
+                Format::Json => outln(&json)?,
             }
             let note = format!("fuzz {target} artifact {}", file_name(artifact));
             (!parsed.lost.is_empty(), parsed.scenario.ok(), note)
@@ -86,10 +97,10 @@ pub(crate) fn import_fuzz(
     if let (Some(dir), Some(scenario)) = (corpus, scenario) {
         let path = add_to_corpus(variants, dir, scenario, note)?;
         if format == Format::Text {
-            println!("corpus entry: {}", path.display());
+            outln(&format!("corpus entry: {}", path.display()))?;
         }
     }
-    Ok(u8::from(crashed))
+    Ok(mapihang_core::verdict::Verdict::of(usize::from(crashed), usize::from(unjudged)).exit_code())
 }
 
 fn file_name(path: &Path) -> String {
@@ -108,12 +119,8 @@ fn add_to_corpus(
     note: String,
 ) -> Result<std::path::PathBuf, CliError> {
     let entry = CorpusEntry::record(scenario, variants.all(), Some(note));
-    std::fs::create_dir_all(dir).map_err(|source| CliError::Write {
-        path: dir.to_path_buf(),
-        source,
-    })?;
     let path = dir.join(entry.file_name());
-    write(&path, &(entry.to_json() + "\n"))?;
+    io::write_file(&path, entry.to_json() + "\n")?;
     Ok(path)
 }
 

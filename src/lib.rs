@@ -2,8 +2,10 @@
 //! candidate fix written in another crate gets every command (`check`, `hunt`, `matrix`, ...)
 //! by calling it from its own `main`.
 //!
-//! Exit codes: 0 no violation found, 1 a violation was found, 2 bad usage or bad input (one
-//! line on stderr, never a panic).
+//! Exit codes: 0 no violation and everything judged, 1 a violation was found, 2 bad usage or bad
+//! input (one line on stderr, never a panic), 3 inconclusive (nothing violated, but something
+//! could not be judged: an execution cut off by the step bound, a replay that left its
+//! schedule, a real-thread watchdog that fired while a thread still ran).
 
 mod cli;
 mod commands;
@@ -11,6 +13,7 @@ mod corpus_cmd;
 mod exhaustive_cmd;
 mod hunting;
 mod import_fuzz;
+mod io;
 mod matrix_cmd;
 mod stress_cmd;
 
@@ -33,7 +36,7 @@ pub fn run(
         Ok(command) => match commands::execute(command, extra) {
             Ok(code) => ExitCode::from(code),
             Err(err) => {
-                eprintln!("mapihang: {err}");
+                io::errln(&format!("mapihang: {err}"));
                 ExitCode::from(2)
             }
         },

@@ -12,6 +12,7 @@ use mapihang_core::monitor::Invariant;
 use mapihang_core::variant::Expectation;
 
 use crate::commands::{CliError, Variants};
+use crate::io::{out, outln, program};
 
 /// How the matrix is printed.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -71,6 +72,9 @@ pub(crate) fn matrix(variants: &Variants, args: &MatrixArgs) -> Result<u8, CliEr
             "--cases, --schedules and --jobs must be at least 1".into(),
         ));
     }
+    crate::commands::in_range("cases", args.cases, 1_000_000)?;
+    crate::commands::in_range("schedules", args.schedules, 1_000_000)?;
+    crate::commands::in_range("steps-max", args.steps_max, crate::commands::STEPS_MAX_MAX)?;
     let selected = if args.variant.is_empty() {
         variants.all().to_vec()
     } else {
@@ -101,8 +105,8 @@ pub(crate) fn matrix(variants: &Variants, args: &MatrixArgs) -> Result<u8, CliEr
     bar.finish_and_clear();
     let mismatches = result.mismatches().count();
     match args.format {
-        MatrixFormat::Text => print!("{}", text(&result)),
-        MatrixFormat::Markdown => print!("{}", markdown(&result)),
+        MatrixFormat::Text => out(&text(&result))?,
+        MatrixFormat::Markdown => out(&markdown(&result))?,
         MatrixFormat::Json => {
             let json = MatrixJson {
                 schema: MATRIX_SCHEMA,
@@ -110,10 +114,7 @@ pub(crate) fn matrix(variants: &Variants, args: &MatrixArgs) -> Result<u8, CliEr
                 mismatches,
                 matrix: &result,
             };
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&json).expect("serialisable")
-            );
+            outln(&serde_json::to_string_pretty(&json).expect("serialisable"))?;
         }
     }
     Ok(u8::from(mismatches > 0))
@@ -160,13 +161,19 @@ fn diagnosis(matrix: &Matrix, cell: &Cell) -> String {
     for invariant in &cell.unexpected {
         let seen = &cell.seen[invariant];
         parts.push(format!(
-            "not declared: {invariant}, first in case {}: mapihang hunt --variant {} --family {} --seed {} --schedules {} --cases {} --invariant {invariant}",
+            "not declared: {invariant}, first in case {}: {} hunt --variant {} --family {} --seed {} --schedules {} --cases {} --invariant {invariant}{}",
             seen.first_case,
+            program(),
             cell.variant,
             cell.family,
             matrix.config.seed,
             matrix.config.schedules,
             seen.first_case + 1,
+            if matrix.config.steps_max == mapihang_core::engine::STEPS_MAX_DEFAULT {
+                String::new()
+            } else {
+                format!(" --steps-max {}", matrix.config.steps_max)
+            }
         ));
     }
     parts.join("\n      ")

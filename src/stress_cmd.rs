@@ -14,7 +14,8 @@ use mapihang_core::report::Report;
 use mapihang_core::stress::{self, StressConfig, StressResult, Tally};
 
 use crate::cli::{Format, OutputArgs};
-use crate::commands::{load_scenario, write_out, CliError, Variants};
+use crate::commands::{check_outputs, in_range, load_scenario, write_out, CliError, Variants};
+use crate::io::{out, outln};
 
 #[derive(Args, Debug)]
 pub(crate) struct StressArgs {
@@ -23,15 +24,16 @@ pub(crate) struct StressArgs {
     /// The variant under test (see `mapihang variants`).
     #[arg(long, default_value = "original")]
     pub variant: String,
-    /// Executions on real threads.
+    /// Executions on real threads (1 to 1,000,000).
     #[arg(long, default_value_t = 100)]
     pub runs: usize,
-    /// The watchdog: a wait that lasts this many milliseconds is a hang (each hung run costs
-    /// this much). A timed wait (variant fix-timeout) lasts a quarter of it.
+    /// The watchdog, 1 to 60,000 ms: a wait that lasts this long while no thread runs is a
+    /// hang (each hung run costs this much); if a thread still runs when it fires, the run is
+    /// inconclusive. A timed wait (variant wrong-wait-timeout) lasts a quarter of it.
     #[arg(long, default_value_t = 50)]
     pub timeout_ms: u64,
     /// Executions under the controlled scheduler for the comparison (default: as many as --runs;
-    /// 0: no comparison).
+    /// 0: no comparison; at most 10,000,000).
     #[arg(long)]
     pub schedules: Option<usize>,
     /// The controlled scheduler's seed.
@@ -48,12 +50,17 @@ const SCHEMA: &str = "mapihang.stress/1";
 struct StressJson<'a> {
     schema: &'static str,
     variant: &'a str,
-    /// `pass` or `violation` (of the real-thread executions).
-    verdict: &'static str,
+    /// `pass`, `violation` or `inconclusive` (of the real-thread executions).
+    verdict: mapihang_core::verdict::Verdict,
+    /// Why it is inconclusive (only then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inconclusive: Option<&'a mapihang_core::report::Inconclusive>,
     timeout_ms: u64,
     real_threads: TallyJson<'a>,
     watchdog_fired: usize,
     watchdog_all_blocked: usize,
+    /// Real runs in which the watchdog fired while some thread still ran (not judged).
+    watchdog_inconclusive: usize,
     controlled: TallyJson<'a>,
     controlled_seed: u64,
     /// The report of the first hung real-thread execution, else the first failing one (no
@@ -66,6 +73,7 @@ struct TallyJson<'a> {
     executions: usize,
     hung: usize,
     failing: usize,
+    inconclusive: usize,
     per_invariant: &'a BTreeMap<Invariant, usize>,
     first_hang: Option<usize>,
     first_hang_ms: Option<f64>,
@@ -80,6 +88,7 @@ impl<'a> TallyJson<'a> {
             executions: tally.executions,
             hung: tally.hung,
             failing: tally.failing,
+            inconclusive: tally.inconclusive,
             per_invariant: &tally.per_invariant,
             first_hang: tally.first_hang,
             first_hang_ms: tally.first_hang_after.map(ms),
@@ -99,11 +108,17 @@ fn round(value: f64) -> f64 {
 }
 
 pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliError> {
-    if args.runs == 0 || args.timeout_ms == 0 {
-        return Err(CliError::Usage(
-            "--runs and --timeout-ms must be at least 1".into(),
-        ));
+    in_range("runs", args.runs, 1_000_000)?;
+    in_range("timeout-ms", args.timeout_ms as usize, 60_000)?;
+    if let Some(schedules) = args.schedules {
+        if schedules > crate::commands::SCHEDULES_MAX {
+            return Err(CliError::Usage(format!(
+                "--schedules must be from 0 to {}, not {schedules}",
+                crate::commands::SCHEDULES_MAX
+            )));
+        }
     }
+    check_outputs(&args.output, &[&args.scenario])?;
     let scenario = load_scenario(&args.scenario)?;
     let variant = variants.get(&args.variant)?;
     let config = StressConfig {
@@ -126,50 +141,41 @@ pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliEr
     write_out(&report, &args.output)?;
     match args.output.format {
         Format::Text => {
-            print!("{}", text(variant.name(), args, &result));
+            out(&text(variant.name(), args, &result))?;
             if let Some(failure) = &result.first_failure {
                 let which = if result.real.first_hang == Some(failure.execution) {
                     "first hung run"
                 } else {
                     "first failing run"
                 };
-                print!("\n{which} on real threads:\n{}", report.to_text());
+                out(&format!("\n{which} on real threads:\n{}", report.to_text()))?;
             }
         }
         Format::Json => {
             let json = StressJson {
                 schema: SCHEMA,
                 variant: variant.name(),
-                verdict: if result.real.failing > 0 {
-                    "violation"
-                } else {
-                    "pass"
-                },
+                verdict: result.verdict(),
+                inconclusive: report.inconclusive.as_ref(),
                 timeout_ms: args.timeout_ms,
                 real_threads: TallyJson::new(&result.real),
                 watchdog_fired: result.watchdog_fired,
                 watchdog_all_blocked: result.watchdog_all_blocked,
+                watchdog_inconclusive: result.real.inconclusive,
                 controlled: TallyJson::new(&result.controlled),
                 controlled_seed: args.seed,
                 first_failure: result.first_failure.as_ref().map(|_| &report),
             };
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&json).expect("plain data serialises")
-            );
+            outln(&serde_json::to_string_pretty(&json).expect("plain data serialises"))?;
         }
     }
-    Ok(u8::from(result.real.failing > 0))
+    Ok(result.verdict().exit_code())
 }
 
 /// The two backends side by side.
 fn text(variant: &str, args: &StressArgs, result: &StressResult) -> String {
     let mut out = String::new();
-    let verdict = if result.real.failing > 0 {
-        "VIOLATION"
-    } else {
-        "PASS"
-    };
+    let verdict = result.verdict().headline();
     let _ = writeln!(
         out,
         "{verdict}: variant {variant} on {}, real OS threads with a {} ms watchdog vs the controlled scheduler (random, seed {})",
@@ -211,6 +217,13 @@ fn text(variant: &str, args: &StressArgs, result: &StressResult) -> String {
             out,
             "the watchdog fired in {} real run(s); in {} of them no thread was running (a deadlock, not a slow thread).",
             result.watchdog_fired, result.watchdog_all_blocked
+        );
+    }
+    if result.real.inconclusive > 0 {
+        let _ = writeln!(
+            out,
+            "not judged: in {} real run(s) the watchdog fired while some thread still ran (a slow thread is no hang); raise --timeout-ms (now {}).",
+            result.real.inconclusive, args.timeout_ms
         );
     }
     for (name, tally) in [

@@ -17,6 +17,8 @@ use crate::variant::Variant;
 
 /// Random schedules per variant when an entry does not say.
 pub const SCHEDULES_DEFAULT: usize = 1000;
+/// The most schedules an entry may ask for (per variant).
+pub const SCHEDULES_MAX: usize = 1_000_000;
 
 fn schedules_default() -> usize {
     SCHEDULES_DEFAULT
@@ -98,11 +100,39 @@ impl CorpusEntry {
         }
     }
 
-    /// Parse and validate an entry.
+    /// Parse and validate an entry: its scenario, and `schedules` from 1 to
+    /// [`SCHEDULES_MAX`] (an entry checked on no schedule would pass whatever it records).
     pub fn from_json(text: &str) -> Result<CorpusEntry, ScenarioError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let entry: CorpusEntry = serde_json::from_str(text)?;
         entry.scenario.validate()?;
+        if entry.schedules == 0 || entry.schedules > SCHEDULES_MAX {
+            return Err(ScenarioError::Invalid(format!(
+                "schedules is {}, it must be from 1 to {SCHEDULES_MAX}",
+                entry.schedules
+            )));
+        }
         Ok(entry)
+    }
+
+    /// The variant names the entry records that are not among `variants` (an error: a typo
+    /// or a variant that is gone would otherwise be compared as empty).
+    pub fn unknown_variants(&self, variants: &[Arc<dyn Variant>]) -> Vec<String> {
+        self.expect
+            .keys()
+            .filter(|name| !variants.iter().any(|v| v.name() == name.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    /// The names among `required` (the built-in variants) that the entry records no verdict for.
+    pub fn missing_variants(&self, required: &[Arc<dyn Variant>]) -> Vec<String> {
+        required
+            .iter()
+            .map(|v| v.name())
+            .filter(|name| !self.expect.contains_key(*name))
+            .map(str::to_string)
+            .collect()
     }
 
     /// The entry as pretty JSON.
@@ -110,18 +140,16 @@ impl CorpusEntry {
         serde_json::to_string_pretty(self).expect("an entry always serialises")
     }
 
-    /// Re-check every variant the entry names (looked up in `variants`); unknown names are
-    /// reported as a mismatch with nothing observed.
+    /// Re-check every variant the entry names that is among `variants` (callers reject the
+    /// others first: [`CorpusEntry::unknown_variants`]).
     pub fn verify(&self, variants: &[Arc<dyn Variant>]) -> Vec<Mismatch> {
         let mut mismatches = Vec::new();
         for (name, expected) in &self.expect {
-            let observed = match variants.iter().find(|v| v.name() == name) {
-                Some(variant) => {
-                    observe(variant.clone(), &self.scenario, self.schedules, self.seed)
-                }
-                None => Vec::new(),
+            let Some(variant) = variants.iter().find(|v| v.name() == name) else {
+                continue;
             };
-            if observed != *expected || !variants.iter().any(|v| v.name() == name) {
+            let observed = observe(variant.clone(), &self.scenario, self.schedules, self.seed);
+            if observed != *expected {
                 mismatches.push(Mismatch {
                     variant: name.clone(),
                     expected: expected.clone(),

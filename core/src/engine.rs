@@ -8,13 +8,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::mapi::{Mapi, Session};
-use crate::monitor::{invariants_of, judge, Finding, Invariant};
+use crate::monitor::{invariants_of, judge, settle, Certainty, Finding, Invariant};
 use crate::scenario::{Op, Scenario};
 use crate::sim::runner::{self, Next, SimSlot};
 use crate::sim::short::Short;
 use crate::sim::{Aborted, Ctx, Sim, SimOutcome, UserId};
 use crate::trace::{Event, ListId, OpKind, SessionId, StoreId};
-use crate::variant::Variant;
+use crate::variant::{OnDeadPoller, Variant};
+use crate::verdict::Verdict;
 
 pub use crate::sim::runner::{Schedule, ScheduleError, Strategy};
 
@@ -31,7 +32,8 @@ pub struct CheckConfig {
     pub schedules: usize,
     /// The scheduler's seed (random and PCT).
     pub seed: u64,
-    /// The step bound of one execution; an execution cut off by it is judged as it stands.
+    /// The step bound of one execution (at least 1); an execution cut off by it keeps only
+    /// its certain findings (`monitor::settle`), else it counts as cut off.
     pub steps_max: usize,
     /// Stop at the first failing execution (hunting), rather than counting them all (checking).
     pub stop_on_first: bool,
@@ -78,8 +80,11 @@ impl Failure {
 pub struct CheckResult {
     /// Executions run.
     pub executions: usize,
-    /// Executions with at least one violation.
+    /// Executions with at least one (certain) violation.
     pub failing: usize,
+    /// Executions cut off by the step bound with nothing certain to report: not judged, so
+    /// the verdict cannot be a pass.
+    pub cut_off: usize,
     /// Per invariant, the executions that violated it.
     pub per_invariant: BTreeMap<Invariant, usize>,
     /// The scheduler ran out of schedules within the budget (DFS: exploration is complete).
@@ -92,6 +97,11 @@ impl CheckResult {
     /// Whether some execution violated an invariant.
     pub fn failed(&self) -> bool {
         self.failing > 0
+    }
+
+    /// Violation when some execution failed, else inconclusive when some was cut off, else pass.
+    pub fn verdict(&self) -> Verdict {
+        Verdict::of(self.failing, self.cut_off)
     }
 }
 
@@ -112,6 +122,22 @@ pub(crate) struct Compiled {
     pub(crate) users: Arc<Vec<crate::sim::Sid>>,
     threads: Vec<Vec<Step>>,
     polls_max: usize,
+    /// Per thread, its `logon` ops (what `monitor::settle` needs to know about the future).
+    logon_ops: Vec<usize>,
+}
+
+impl Compiled {
+    fn certainty(&self, variant: &dyn Variant) -> Certainty {
+        Certainty {
+            restarts_dead_pollers: variant.on_dead_poller() != OnDeadPoller::Wait,
+            logon_ops: self.logon_ops.clone(),
+        }
+    }
+}
+
+/// Judge one execution and settle what a cut-off leaves uncertain: (findings, cut off).
+fn judge_settled(sim: &Sim, certainty: &Certainty) -> (Vec<Finding>, bool) {
+    sim.with_outcome(|outcome| settle(outcome, judge(outcome), certainty))
 }
 
 pub(crate) fn compile(scenario: &Scenario) -> Compiled {
@@ -145,19 +171,27 @@ pub(crate) fn compile(scenario: &Scenario) -> Compiled {
     // Every table change wakes every poller once; a scenario makes at most two changes per op
     // (counting the implicit cleanup), so this bound is never what ends a correct poller.
     let polls_max = 4 * scenario.ops_total() + 16;
+    let logon_ops = scenario
+        .threads
+        .iter()
+        .map(|t| t.ops.iter().filter(|op| matches!(op, Op::Logon)).count())
+        .collect();
     Compiled {
         users: Arc::new(users),
         threads,
         polls_max,
+        logon_ops,
     }
 }
 
 /// Run `variant` on `scenario` under `config`; judge every execution.
 pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfig) -> CheckResult {
     let compiled = Arc::new(compile(scenario));
+    let certainty = compiled.certainty(variant.as_ref());
     let mut result = CheckResult {
         executions: 0,
         failing: 0,
+        cut_off: 0,
         per_invariant: BTreeMap::new(),
         exhausted: false,
         first_failure: None,
@@ -166,6 +200,7 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
     let counts = Arc::new(std::sync::Mutex::new((
         0usize,
         BTreeMap::<Invariant, usize>::new(),
+        0usize,
     )));
     let (sink, tally) = (shared.clone(), counts.clone());
     let (stop_on_first, target) = (config.stop_on_first, config.target);
@@ -178,10 +213,13 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
         execution_body(variant, compiled),
         move |sim, schedule| {
             // Judged on the world as it stands; copied into a `SimOutcome` only when kept.
-            let findings = sim.with_outcome(judge);
+            let (findings, cut_off) = judge_settled(&sim, &certainty);
             let index = execution;
             execution += 1;
             if findings.is_empty() {
+                if cut_off {
+                    tally.lock().unwrap_or_else(|p| p.into_inner()).2 += 1;
+                }
                 return Next::Continue;
             }
             let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
@@ -208,25 +246,27 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
             }
         },
     );
-    let (failing, per_invariant) =
+    let (failing, per_invariant, cut_off) =
         std::mem::take(&mut *counts.lock().unwrap_or_else(|p| p.into_inner()));
     result.executions = stats.executions;
     result.exhausted = stats.exhausted;
     result.failing = failing;
+    result.cut_off = cut_off;
     result.per_invariant = per_invariant;
     result.first_failure = shared.lock().unwrap_or_else(|p| p.into_inner()).pop();
     result
 }
 
 /// Run `compiled` under `config` (its strategy, seed, budget and step bound) and hand every
-/// execution's findings to `on_findings`, in order (for callers that tally executions their own
-/// way, such as `stress`).
+/// execution's settled findings and whether it was cut off to `on_findings`, in order (for
+/// callers that tally executions their own way, such as `stress`).
 pub(crate) fn for_each_execution(
     variant: Arc<dyn Variant>,
     compiled: &Arc<Compiled>,
     config: &CheckConfig,
-    mut on_findings: impl FnMut(&[Finding]) + 'static,
+    mut on_findings: impl FnMut(&[Finding], bool) + 'static,
 ) {
+    let certainty = compiled.certainty(variant.as_ref());
     runner::run(
         &config.strategy,
         config.seed,
@@ -234,7 +274,8 @@ pub(crate) fn for_each_execution(
         config.steps_max,
         execution_body(variant, compiled.clone()),
         move |sim, _schedule| {
-            on_findings(&sim.with_outcome(judge));
+            let (findings, cut_off) = judge_settled(&sim, &certainty);
+            on_findings(&findings, cut_off);
             Next::Continue
         },
     );
@@ -245,8 +286,10 @@ pub(crate) fn for_each_execution(
 pub struct ReplayResult {
     /// The execution followed the schedule to its end, step for step.
     pub faithful: bool,
-    /// The replayed execution's findings (empty: it passed).
+    /// The replayed execution's findings (empty: it passed, or was cut off).
     pub findings: Vec<Finding>,
+    /// The step bound cut the execution off with nothing certain to report.
+    pub cut_off: bool,
     /// The replayed execution's log.
     pub outcome: SimOutcome,
     /// The schedule the replay actually took.
@@ -280,6 +323,7 @@ pub fn run_once(
     config: &CheckConfig,
 ) -> ReplayResult {
     let compiled = Arc::new(compile(scenario));
+    let certainty = compiled.certainty(variant.as_ref());
     let out = Arc::new(std::sync::Mutex::new(None));
     let sink = out.clone();
     runner::run(
@@ -289,14 +333,14 @@ pub fn run_once(
         config.steps_max,
         execution_body(variant, compiled),
         move |sim, schedule| {
-            let findings = sim.with_outcome(judge);
+            let (findings, cut_off) = judge_settled(&sim, &certainty);
             let outcome = sim.outcome();
             *sink.lock().unwrap_or_else(|p| p.into_inner()) =
-                Some((findings, outcome, schedule.clone()));
+                Some((findings, cut_off, outcome, schedule.clone()));
             Next::Stop
         },
     );
-    let (findings, outcome, schedule) = out
+    let (findings, cut_off, outcome, schedule) = out
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .take()
@@ -304,6 +348,7 @@ pub fn run_once(
     ReplayResult {
         faithful: true,
         findings,
+        cut_off,
         outcome,
         schedule,
     }

@@ -118,8 +118,10 @@ pub struct Execution {
     pub scenario: Scenario,
     /// The bytes that drove the scheduler.
     pub schedule_bytes: Vec<u8>,
-    /// The violations found (empty: it passed).
+    /// The violations found (empty: it passed, or was cut off).
     pub findings: Vec<Finding>,
+    /// The step bound cut it off with nothing certain to report (see `monitor::settle`).
+    pub cut_off: bool,
     /// The schedule the execution took: replays it with [`engine::replay`] and `mapihang replay`.
     pub schedule: Schedule,
     /// The step bound it ran under ([`STEPS_MAX`]).
@@ -156,6 +158,7 @@ impl Execution {
         let result = CheckResult {
             executions: 1,
             failing: usize::from(failed),
+            cut_off: usize::from(self.cut_off),
             per_invariant: self.invariants().into_iter().map(|i| (i, 1)).collect(),
             exhausted: false,
             first_failure: failed.then(|| Failure {
@@ -310,6 +313,7 @@ pub fn execute(variant: Arc<dyn Variant>, scenario: &Scenario, schedule_bytes: &
         scenario: scenario.clone(),
         schedule_bytes: schedule_bytes.to_vec(),
         findings: run.findings,
+        cut_off: run.cut_off,
         schedule: run.schedule,
         steps_max: STEPS_MAX,
         outcome: run.outcome,

@@ -68,6 +68,9 @@ pub struct HuntStats {
     pub cases_tried: usize,
     /// Executions run on those scenarios.
     pub schedules_run: usize,
+    /// Of those, executions the step bound cut off with nothing certain seen (not judged: a
+    /// hunt that found nothing but cut some off is inconclusive, not a pass).
+    pub cut_off: usize,
     /// Candidate scenarios tried while shrinking.
     pub shrink_steps: usize,
     /// Candidates that still failed (each one a step down).
@@ -227,6 +230,7 @@ pub fn hunt(
     let mut stats = HuntStats {
         cases_tried: search.cases_tried,
         schedules_run: search.schedules_run,
+        cut_off: search.cut_off,
         ..HuntStats::default()
     };
     let found = search
@@ -243,6 +247,7 @@ pub fn hunt(
 struct Search {
     cases_tried: usize,
     schedules_run: usize,
+    cut_off: usize,
     failing: Option<(usize, Invariant)>,
 }
 
@@ -266,7 +271,7 @@ fn search(
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let best: Mutex<Option<(usize, Invariant)>> = Mutex::new(None);
-    let executions: Mutex<BTreeMap<usize, usize>> = Mutex::new(BTreeMap::new());
+    let executions: Mutex<BTreeMap<usize, (usize, usize)>> = Mutex::new(BTreeMap::new());
     let worker = || loop {
         let index = next.fetch_add(1, Ordering::Relaxed);
         let beaten = best
@@ -281,7 +286,7 @@ fn search(
         executions
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(index, result.executions);
+            .insert(index, (result.executions, result.cut_off));
         if let Some(invariant) = violated(&result, config.target) {
             let mut best = best.lock().unwrap_or_else(|p| p.into_inner());
             if best.is_none_or(|(b, _)| index < b) {
@@ -300,7 +305,8 @@ fn search(
     let executions = executions.into_inner().unwrap_or_else(|p| p.into_inner());
     Search {
         cases_tried: last,
-        schedules_run: executions.range(..last).map(|(_, n)| n).sum(),
+        schedules_run: executions.range(..last).map(|(_, n)| n.0).sum(),
+        cut_off: executions.range(..last).map(|(_, n)| n.1).sum(),
         failing,
     }
 }

@@ -55,5 +55,7 @@ pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod stress;
+pub mod text;
 pub mod trace;
 pub mod variant;
+pub mod verdict;

@@ -90,7 +90,8 @@ pub enum PollerEnd {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Finding {
     /// `thread` waits forever in a store release for `poller`'s signal. `cut_off` when the step
-    /// bound ended the execution while pollers still ran, rather than every thread blocking.
+    /// bound ended the execution rather than every thread blocking (kept only when certain:
+    /// see [`settle`]).
     Hang {
         thread: u8,
         store: StoreId,
@@ -180,6 +181,88 @@ pub(crate) fn judge(outcome: &OutcomeRef<'_>) -> Vec<Finding> {
     judge_work(log, &mut findings);
     findings.sort_by_key(|f| Invariant::ALL.iter().position(|&i| i == f.invariant()));
     findings
+}
+
+/// What, beyond the log, decides whether a cut-off execution's hang is certain.
+#[derive(Clone, Debug)]
+pub(crate) struct Certainty {
+    /// The variant starts a new poller for a list whose poller exited
+    /// (`on_dead_poller() == Respawn`): a wait for a dead poller may still be served.
+    pub(crate) restarts_dead_pollers: bool,
+    /// Per application thread, the `logon` ops in its script (a thread that has not made them
+    /// all may still create a list and a poller).
+    pub(crate) logon_ops: Vec<usize>,
+}
+
+/// Whether the step bound cut the execution off: it neither ran to its end, nor stalled (every
+/// thread blocked), nor was aborted by a model panic.
+pub(crate) fn is_cut_off(outcome: &OutcomeRef<'_>) -> bool {
+    !outcome.completed && outcome.stall.is_none() && outcome.panic.is_none()
+}
+
+/// Settle an execution's findings: an execution that ran to its end (or stalled, or panicked)
+/// keeps them all. A cut-off one keeps only what is already certain, and when nothing is, it is
+/// *cut off* (`true`): neither a pass nor a violation.
+///
+/// Certain in a cut-off execution: every safety finding (`poller-owns-list`, `list-isolation`,
+/// `work-done`: they happened in the prefix and nothing later undoes them), and a hang only
+/// when nothing that may still run can end it: the waited-for poller has exited, the variant
+/// does not restart dead pollers, every poller created so far has exited (a live one may still
+/// take the list, as the original's one-list shortcut does), and no unfinished application
+/// thread has a `logon` left to make (which could start a new poller). `no-leak` is never
+/// judged on a cut-off execution: its threads did not finish.
+pub(crate) fn settle(
+    outcome: &OutcomeRef<'_>,
+    findings: Vec<Finding>,
+    certainty: &Certainty,
+) -> (Vec<Finding>, bool) {
+    if !is_cut_off(outcome) {
+        return (findings, false);
+    }
+    let hang_certain = !certainty.restarts_dead_pollers
+        && every_poller_exited(outcome.log)
+        && no_logon_to_come(outcome.log, &certainty.logon_ops);
+    let kept: Vec<Finding> = findings
+        .into_iter()
+        .filter(|finding| match finding {
+            Finding::Hang { end, .. } => {
+                hang_certain && !matches!(end, PollerEnd::Alive { .. })
+            }
+            Finding::Leak { .. } => false,
+            _ => true,
+        })
+        .collect();
+    let cut_off = kept.is_empty();
+    (kept, cut_off)
+}
+
+fn every_poller_exited(log: &[Entry]) -> bool {
+    let (mut created, mut exited) = (0usize, 0usize);
+    for entry in log {
+        match entry.event {
+            Event::PollerCreated { .. } | Event::PollerRespawned { .. } => created += 1,
+            Event::PollerQuit { .. } | Event::PollerStopped { .. } | Event::PollerExhausted { .. } => {
+                exited += 1
+            }
+            _ => {}
+        }
+    }
+    created == exited
+}
+
+fn no_logon_to_come(log: &[Entry], logon_ops: &[usize]) -> bool {
+    logon_ops.iter().enumerate().all(|(index, &ops)| {
+        let me = Actor::Thread(index as u8);
+        let mut logons = 0usize;
+        for entry in log.iter().filter(|e| e.actor == me) {
+            match entry.event {
+                Event::ThreadDone => return true,
+                Event::Logon { .. } if !entry.implicit => logons += 1,
+                _ => {}
+            }
+        }
+        logons >= ops
+    })
 }
 
 /// `poller-signals` and `no-leak`: who was left waiting, or left over, when the execution ended.

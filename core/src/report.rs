@@ -18,14 +18,34 @@ pub const SCHEMA: &str = "mapihang.report/1";
 /// The `scheduler` of a report of executions on real OS threads (`mapihang stress`).
 pub const REAL_THREADS: &str = "real-threads";
 
-/// `"pass"` or `"violation"`.
+pub use crate::verdict::Verdict;
+
+/// Why a verdict is inconclusive: what could not be judged, how often, and what to do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inconclusive {
+    /// `step-bound` (executions cut off by `--steps-max`), `left-schedule` (a replay under
+    /// another variant left the recorded schedule) or `watchdog` (on real threads, the watchdog
+    /// fired while some thread still ran).
+    pub reason: InconclusiveReason,
+    /// The executions (or runs) that could not be judged.
+    pub executions: usize,
+    /// One line saying what happened.
+    pub message: String,
+    /// A command (or option) that can settle it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+/// What made a verdict inconclusive (stable kebab-case names).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    /// No execution violated an invariant.
-    Pass,
-    /// Some execution violated an invariant.
-    Violation,
+pub enum InconclusiveReason {
+    /// The step bound cut executions off before anything certain was seen.
+    StepBound,
+    /// A replay under another variant left the recorded schedule.
+    LeftSchedule,
+    /// On real threads, the watchdog fired while some thread still ran.
+    Watchdog,
 }
 
 /// One violation, in words and with who was involved.
@@ -114,8 +134,11 @@ pub struct Report {
     pub schema: String,
     /// The variant's name.
     pub variant: String,
-    /// `pass` or `violation`.
+    /// `pass`, `violation` or `inconclusive`.
     pub verdict: Verdict,
+    /// Why the verdict is inconclusive (only then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inconclusive: Option<Inconclusive>,
     /// The violations of the reported execution.
     pub violations: Vec<ViolationReport>,
     /// The scenario run.
@@ -132,6 +155,9 @@ pub struct Report {
     pub executions: usize,
     /// Executions that violated an invariant.
     pub failing_executions: usize,
+    /// Executions cut off by the step bound with nothing certain seen: not judged.
+    #[serde(default)]
+    pub cut_off: usize,
     /// Per invariant, the executions that violated it.
     pub per_invariant: BTreeMap<Invariant, usize>,
     /// The scheduler explored every schedule (DFS finished within the budget).
@@ -168,6 +194,9 @@ pub struct HuntSummary {
     pub schedules_per_case: usize,
     /// Executions run while searching.
     pub schedules_run: usize,
+    /// Of those, executions the step bound cut off with nothing certain seen.
+    #[serde(default)]
+    pub cut_off: usize,
     /// Candidate scenarios tried while shrinking.
     pub shrink_steps: usize,
     /// Candidates that still failed.
@@ -212,11 +241,8 @@ impl Report {
         let mut report = Report {
             schema: SCHEMA.to_string(),
             variant: variant.to_string(),
-            verdict: if result.failed() {
-                Verdict::Violation
-            } else {
-                Verdict::Pass
-            },
+            verdict: result.verdict(),
+            inconclusive: None,
             violations: Vec::new(),
             scenario: scenario.clone(),
             scheduler: strategy_name(&config.strategy).to_string(),
@@ -225,6 +251,7 @@ impl Report {
             steps_max: config.steps_max,
             executions: result.executions,
             failing_executions: result.failing,
+            cut_off: result.cut_off,
             per_invariant: result.per_invariant.clone(),
             exhaustive: result.exhausted,
             schedule: None,
@@ -236,6 +263,18 @@ impl Report {
         };
         if let Some(failure) = failure {
             report.describe(failure);
+        }
+        if report.verdict == Verdict::Inconclusive {
+            report.inconclusive = Some(Inconclusive {
+                reason: InconclusiveReason::StepBound,
+                executions: result.cut_off,
+                message: format!(
+                    "{} of {} execution(s) were cut off by the step bound ({} steps) before they \
+                     ended, with no violation certain; nothing else failed",
+                    result.cut_off, result.executions, config.steps_max
+                ),
+                hint: Some("raise --steps-max".to_string()),
+            });
         }
         report
     }
@@ -253,11 +292,8 @@ impl Report {
         let mut report = Report {
             schema: SCHEMA.to_string(),
             variant: variant.to_string(),
-            verdict: if real.failing > 0 {
-                Verdict::Violation
-            } else {
-                Verdict::Pass
-            },
+            verdict: result.verdict(),
+            inconclusive: None,
             violations: Vec::new(),
             scenario: scenario.clone(),
             scheduler: REAL_THREADS.to_string(),
@@ -266,6 +302,7 @@ impl Report {
             steps_max: 0,
             executions: real.executions,
             failing_executions: real.failing,
+            cut_off: 0,
             per_invariant: real.per_invariant.clone(),
             exhaustive: false,
             schedule: None,
@@ -278,6 +315,18 @@ impl Report {
         if let Some(failure) = &result.first_failure {
             report.describe(failure);
             report.schedule = None;
+        }
+        if report.verdict == Verdict::Inconclusive {
+            report.inconclusive = Some(Inconclusive {
+                reason: InconclusiveReason::Watchdog,
+                executions: real.inconclusive,
+                message: format!(
+                    "in {} of {} real run(s) the watchdog fired while some thread still ran \
+                     (a slow thread, not a proven hang); nothing else failed",
+                    real.inconclusive, real.executions
+                ),
+                hint: Some("raise --timeout-ms".to_string()),
+            });
         }
         report
     }
@@ -459,7 +508,7 @@ impl<'a> Names<'a> {
                 cut_off,
             } => {
                 let how = if *cut_off {
-                    " (step bound reached while pollers ran)"
+                    " (cut off by the step bound, but certain: every poller has exited, none can be restarted, and no thread has a logon left)"
                 } else {
                     ""
                 };

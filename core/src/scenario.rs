@@ -58,8 +58,10 @@ pub struct ThreadSpec {
 }
 
 /// What the application does: the process user and its threads.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Deserialising one (from a scenario file, a report or a corpus entry) goes through
+/// [`Scenario::from_value`], whose errors name the thread and op in the scenario's own words.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Scenario {
     /// The user of the process token (default `S-1-5-18`, LocalSystem).
     #[serde(default = "Sid::local_system")]
@@ -68,21 +70,37 @@ pub struct Scenario {
     pub threads: Vec<ThreadSpec>,
 }
 
+/// The longest thread name.
+pub const NAME_MAX: usize = 64;
+
 /// Why a scenario was rejected.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    /// Not JSON, or JSON that does not have the scenario's shape (unknown op, bad SID, ...).
+    /// Not JSON (the parser's message, with line and column).
     #[error("malformed scenario: {0}")]
     Malformed(#[from] serde_json::Error),
+    /// JSON that does not have the scenario's shape, said in the scenario's words: `thread T2,
+    /// op 3: unknown op "dance" (...)`.
+    #[error("malformed scenario: {0}")]
+    Shape(String),
     /// Well-formed, but over a limit or empty.
     #[error("invalid scenario: {0}")]
     Invalid(String),
 }
 
 impl Scenario {
-    /// Parse and validate a scenario from JSON text.
+    /// Parse and validate a scenario from JSON text (a leading UTF-8 byte-order mark is
+    /// accepted).
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario = serde_json::from_str(text)?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let value: serde_json::Value = serde_json::from_str(text)?;
+        Scenario::from_value(value)
+    }
+
+    /// Build and validate a scenario from parsed JSON, with errors that name the field, the
+    /// thread and the op (1-based) and quote at most 80 characters of the input.
+    pub fn from_value(value: serde_json::Value) -> Result<Scenario, ScenarioError> {
+        let scenario = parse::scenario(value).map_err(ScenarioError::Shape)?;
         scenario.validate()?;
         Ok(scenario)
     }
@@ -106,6 +124,11 @@ impl Scenario {
             )));
         }
         for (index, thread) in self.threads.iter().enumerate() {
+            if let Some(name) = &thread.name {
+                check_name(name).map_err(|why| {
+                    ScenarioError::Invalid(format!("thread T{}: name {why}", index + 1))
+                })?;
+            }
             if thread.ops.len() > OPS_PER_THREAD_MAX {
                 return Err(ScenarioError::Invalid(format!(
                     "thread {} has {} ops, at most {OPS_PER_THREAD_MAX} allowed",
@@ -166,6 +189,203 @@ impl Scenario {
     }
 }
 
+/// A thread name is shown in reports: 1 to [`NAME_MAX`] characters, no control characters
+/// (a newline in a name could forge report lines).
+fn check_name(name: &str) -> Result<(), String> {
+    let quoted = crate::text::quote(name);
+    if name.trim().is_empty() {
+        return Err(format!("{quoted} is empty"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(format!("{quoted} contains control characters"));
+    }
+    if name.chars().count() > NAME_MAX {
+        return Err(format!("{quoted} is longer than {NAME_MAX} characters"));
+    }
+    Ok(())
+}
+
+impl<'de> Deserialize<'de> for Scenario {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Scenario, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let scenario = parse::scenario(value).map_err(serde::de::Error::custom)?;
+        Ok(scenario)
+    }
+}
+
+/// The scenario's shape, checked by hand so that every error is in the scenario's own words.
+mod parse {
+    use serde_json::{Map, Value};
+
+    use super::{Op, Scenario, ThreadSpec};
+    use crate::sim::Sid;
+    use crate::text::quote;
+
+    const OPS: &str = "{\"impersonate\": SID}, \"revert\", \"logon\", \"open_store\", \"release_store\", \"logoff\"";
+
+    fn kind(value: &Value) -> &'static str {
+        match value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        }
+    }
+
+    fn unknown_key(map: &Map<String, Value>, known: &[&str]) -> Option<String> {
+        map.keys().find(|k| !known.contains(&k.as_str())).map(|k| {
+            format!(
+                "unknown field {} (expected {})",
+                quote(k),
+                known.join(", ")
+            )
+        })
+    }
+
+    pub(super) fn scenario(value: Value) -> Result<Scenario, String> {
+        let Value::Object(mut map) = value else {
+            return Err(format!(
+                "a scenario is a JSON object with \"threads\", found {}",
+                kind(&value)
+            ));
+        };
+        if let Some(err) = unknown_key(&map, &["process_user", "threads"]) {
+            return Err(err);
+        }
+        let process_user = match map.remove("process_user") {
+            None => Sid::local_system(),
+            Some(Value::String(text)) => {
+                Sid::parse(&text).map_err(|e| format!("process_user: {e}"))?
+            }
+            Some(other) => {
+                return Err(format!(
+                    "process_user: expected a SID string like \"S-1-5-18\", found {}",
+                    kind(&other)
+                ))
+            }
+        };
+        let threads = match map.remove("threads") {
+            Some(Value::Array(threads)) => threads,
+            Some(other) => {
+                return Err(format!(
+                    "threads: expected an array of threads, found {}",
+                    kind(&other)
+                ))
+            }
+            None => return Err("missing field \"threads\"".into()),
+        };
+        let threads = threads
+            .into_iter()
+            .enumerate()
+            .map(|(index, value)| thread(index, value))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Scenario {
+            process_user,
+            threads,
+        })
+    }
+
+    fn thread(index: usize, value: Value) -> Result<ThreadSpec, String> {
+        let mut label = format!("thread T{}", index + 1);
+        let Value::Object(mut map) = value else {
+            return Err(format!(
+                "{label}: expected an object with \"ops\", found {}",
+                kind(&value)
+            ));
+        };
+        if let Some(err) = unknown_key(&map, &["name", "ops"]) {
+            return Err(format!("{label}: {err}"));
+        }
+        let name = match map.remove("name") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(name)) => {
+                super::check_name(&name).map_err(|why| format!("{label}: name {why}"))?;
+                label = format!("thread {}", quote(&name));
+                Some(name)
+            }
+            Some(other) => {
+                return Err(format!(
+                    "{label}: name: expected a string, found {}",
+                    kind(&other)
+                ))
+            }
+        };
+        let ops = match map.remove("ops") {
+            Some(Value::Array(ops)) => ops,
+            Some(other) => {
+                return Err(format!(
+                    "{label}: ops: expected an array of ops, found {}",
+                    kind(&other)
+                ))
+            }
+            None => return Err(format!("{label}: missing field \"ops\"")),
+        };
+        let ops = ops
+            .into_iter()
+            .enumerate()
+            .map(|(n, value)| op(value).map_err(|e| format!("{label}, op {}: {e}", n + 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ThreadSpec { name, ops })
+    }
+
+    fn named(name: &str) -> Option<Op> {
+        Some(match name {
+            "revert" => Op::Revert,
+            "logon" => Op::Logon,
+            "open_store" => Op::OpenStore,
+            "release_store" => Op::ReleaseStore,
+            "logoff" => Op::Logoff,
+            _ => return None,
+        })
+    }
+
+    fn op(value: Value) -> Result<Op, String> {
+        match value {
+            Value::String(name) => named(&name).ok_or_else(|| {
+                if name == "impersonate" {
+                    "impersonate needs a user: write {\"impersonate\": SID}".to_string()
+                } else {
+                    format!("unknown op {} (expected one of {OPS})", quote(&name))
+                }
+            }),
+            Value::Object(map) => {
+                if map.len() != 1 {
+                    let keys: Vec<String> = map.keys().map(|k| quote(k)).collect();
+                    return Err(format!(
+                        "an op object has exactly one key, as in {{\"impersonate\": SID}}; found {}",
+                        if keys.is_empty() { "none".to_string() } else { keys.join(", ") }
+                    ));
+                }
+                let (key, value) = map.into_iter().next().expect("one key");
+                match (key.as_str(), value) {
+                    ("impersonate", Value::String(text)) => {
+                        Sid::parse(&text).map(Op::Impersonate).map_err(|e| e.to_string())
+                    }
+                    ("impersonate", other) => Err(format!(
+                        "impersonate needs a SID string like \"S-1-5-21-7-8-9-1001\", found {}",
+                        kind(&other)
+                    )),
+                    (name, _) if named(name).is_some() => Err(format!(
+                        "{} takes no argument: write {}",
+                        quote(name),
+                        quote(name)
+                    )),
+                    (name, _) => Err(format!(
+                        "unknown op {} (expected one of {OPS})",
+                        quote(name)
+                    )),
+                }
+            }
+            other => Err(format!(
+                "expected an op (one of {OPS}), found {}",
+                kind(&other)
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,8 +426,24 @@ mod tests {
         check_err("{", "malformed scenario");
         check_err(
             r#"{"threads":[{"ops":["dance"]}]}"#,
-            "unknown variant `dance`",
+            "thread T1, op 1: unknown op \"dance\"",
         );
+        check_err(
+            r#"{"threads":[{"ops":["logon"]},{"ops":["logon","logon",{"impersonate":"S-1-5-21-1","extra":1}]}]}"#,
+            "thread T2, op 3: an op object has exactly one key",
+        );
+        check_err(
+            r#"{"threads":[{"ops":[{"logon":"x"}]}]}"#,
+            "thread T1, op 1: \"logon\" takes no argument",
+        );
+        check_err(
+            r#"{"threads":[{"name":"a\nPASS: b","ops":[]}]}"#,
+            "thread T1: name \"a\\nPASS: b\" contains control characters",
+        );
+        let huge = format!(r#"{{"threads":[{{"ops":[{{"impersonate":"S-1-{}"}}]}}]}}"#, "9".repeat(10_000));
+        let err = Scenario::from_json(&huge).unwrap_err().to_string();
+        assert!(err.len() < 300, "{err}");
+        assert!(Scenario::from_json("\u{feff}{\"threads\":[{\"ops\":[\"logon\"]}]}").is_ok());
         check_err(
             r#"{"threads":[{"ops":[{"impersonate":"S-1-x"}]}]}"#,
             "bad SID \"S-1-x\"",
@@ -224,6 +460,9 @@ mod tests {
             [r#""logon""#; 65].join(",")
         );
         check_err(&long, "65 ops, at most 64");
-        check_err(r#"{"threads":[{"ops":[],"extra":1}]}"#, "unknown field");
+        check_err(
+            r#"{"threads":[{"ops":[],"extra":1}]}"#,
+            "thread T1: unknown field \"extra\" (expected name, ops)",
+        );
     }
 }

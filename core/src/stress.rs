@@ -59,6 +59,10 @@ pub struct Tally {
     pub hung: usize,
     /// Executions with at least one violation of any invariant.
     pub failing: usize,
+    /// Executions that could not be judged and violated nothing certain: on real threads, the
+    /// watchdog fired while some thread still ran (a slow thread, not a proven hang); under the
+    /// controlled scheduler, the step bound cut the execution off.
+    pub inconclusive: usize,
     /// Per invariant, the executions that violated it.
     pub per_invariant: BTreeMap<Invariant, usize>,
     /// The first hung execution (0-based), if any.
@@ -75,6 +79,7 @@ impl Tally {
             executions: 0,
             hung: 0,
             failing: 0,
+            inconclusive: 0,
             per_invariant: BTreeMap::new(),
             first_hang: None,
             first_hang_after: None,
@@ -82,10 +87,11 @@ impl Tally {
         }
     }
 
-    fn count(&mut self, findings: &[Finding], started: Instant) {
+    fn count(&mut self, findings: &[Finding], unjudged: bool, started: Instant) {
         let index = self.executions;
         self.executions += 1;
         if findings.is_empty() {
+            self.inconclusive += usize::from(unjudged);
             return;
         }
         self.failing += 1;
@@ -139,13 +145,22 @@ pub struct StressResult {
     /// Real executions in which the watchdog fired.
     pub watchdog_fired: usize,
     /// Of those, the ones in which no thread was running when it fired (every live thread
-    /// waited: a deadlock beyond doubt, not a slow thread).
+    /// waited: a deadlock beyond doubt, not a slow thread). The others are inconclusive runs
+    /// ([`Tally::inconclusive`]) unless they violated a safety invariant.
     pub watchdog_all_blocked: usize,
     /// The first real execution that hung, or when none did, the first that failed otherwise,
     /// with its log (its schedule is empty: the OS chose it, nothing can replay it).
     pub first_failure: Option<Failure>,
     /// The same scenario under the controlled scheduler (random walk), judged the same way.
     pub controlled: Tally,
+}
+
+impl StressResult {
+    /// The verdict of the real-thread runs: a violation if one violated an invariant, else
+    /// inconclusive if the watchdog fired while a thread still ran, else a pass.
+    pub fn verdict(&self) -> crate::verdict::Verdict {
+        crate::verdict::Verdict::of(self.real.failing, self.real.inconclusive)
+    }
 }
 
 /// Run `scenario` under `variant` on real threads `config.runs` times, then on the controlled
@@ -180,8 +195,14 @@ pub fn stress_with_progress(
         let run = real::run(&sim, config.timeout, body);
         fired += usize::from(run.hung);
         all_blocked += usize::from(run.hung && run.all_blocked);
-        let findings = sim.with_outcome(judge);
-        real_tally.count(&findings, started);
+        let mut findings = sim.with_outcome(judge);
+        // A watchdog that fired while a thread still ran proves no hang: what it left waiting
+        // (and the lists and pollers left behind) is not judged; safety findings stand.
+        let unjudged = run.hung && !run.all_blocked;
+        if unjudged {
+            findings.retain(|f| !matches!(f, Finding::Hang { .. } | Finding::Leak { .. }));
+        }
+        real_tally.count(&findings, unjudged, started);
         on_run(index + 1, real_tally.hung);
         // Keep the first failing run, replaced by the first hung one when that comes later.
         let first_hang_now = real_tally.first_hang == Some(index);
@@ -207,9 +228,12 @@ pub fn stress_with_progress(
         let started = Instant::now();
         let tally = Rc::new(RefCell::new(controlled));
         let sink = tally.clone();
-        engine::for_each_execution(variant, &compiled, &check_config, move |findings| {
-            sink.borrow_mut().count(findings, started)
-        });
+        engine::for_each_execution(
+            variant,
+            &compiled,
+            &check_config,
+            move |findings, cut_off| sink.borrow_mut().count(findings, cut_off, started),
+        );
         controlled = tally.take();
         controlled.elapsed = started.elapsed();
     }

@@ -69,7 +69,9 @@ pub(crate) fn render(model: &Model<'_>) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>",
         esc(&title)
     );
-    let (badge, class) = if model.is_pass() {
+    let (badge, class) = if report.verdict == crate::verdict::Verdict::Inconclusive {
+        ("INCONCLUSIVE", "violation")
+    } else if model.is_pass() {
         ("PASS", "pass")
     } else {
         ("VIOLATION", "violation")

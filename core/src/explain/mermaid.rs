@@ -127,10 +127,10 @@ fn pass_note(model: &Model<'_>, ids: &Ids, out: &mut String) {
     let _ = writeln!(
         out,
         "    Note over {first},SHM: {}",
-        escape(&format!(
-            "PASS - no violation in {} executions",
-            model.report.executions
-        ))
+        escape(&match &model.report.inconclusive {
+            Some(inconclusive) => format!("INCONCLUSIVE - {}", inconclusive.message),
+            None => format!("PASS - no violation in {} executions", model.report.executions),
+        })
     );
 }
 

@@ -311,8 +311,9 @@ impl<'a> Model<'a> {
         &self.report.trace
     }
 
+    /// No failing execution to show: a pass, or an inconclusive run (nothing violated).
     pub fn is_pass(&self) -> bool {
-        self.report.verdict == Verdict::Pass
+        self.report.verdict != Verdict::Violation
     }
 
     /// The distinct invariants violated, in the report's order.
@@ -322,6 +323,9 @@ impl<'a> Model<'a> {
 
     /// `PASS` or `VIOLATION: poller-signals, work-done`.
     pub fn verdict_line(&self) -> String {
+        if self.report.verdict == Verdict::Inconclusive {
+            return "INCONCLUSIVE: not everything was judged".into();
+        }
         if self.is_pass() {
             return "PASS".into();
         }

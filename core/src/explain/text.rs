@@ -14,6 +14,13 @@ pub(crate) fn render(model: &Model<'_>) -> String {
     for (invariant, count) in &report.per_invariant {
         let _ = writeln!(out, "  {invariant}: {count} execution(s)");
     }
+    if let Some(inconclusive) = &report.inconclusive {
+        let _ = writeln!(out, "\nnot judged: {}", inconclusive.message);
+        if let Some(hint) = &inconclusive.hint {
+            let _ = writeln!(out, "to settle it: {hint}");
+        }
+        return out;
+    }
     if model.is_pass() {
         let _ = writeln!(
             out,

@@ -271,7 +271,11 @@ impl Sim {
             .min();
         match oldest {
             Some(start) if now.saturating_duration_since(start) >= timeout => {
-                let all_blocked = !world.tasks.iter().any(|t| t.status == Status::Running);
+                // A thread in a timed wait will return by itself: not a deadlock either.
+                let all_blocked = !world
+                    .tasks
+                    .iter()
+                    .any(|t| t.status == Status::Running || (t.timed && matches!(t.status, Status::Blocked(_))));
                 let blocked = world.waiting();
                 world.stall = Some(Stall {
                     step: world.log.len() as u32,
@@ -647,6 +651,7 @@ impl Ctx {
                     };
                     // No global view on real threads: nothing else to decide here.
                     task.status = Status::Blocked(event);
+                    task.timed = timed;
                     park
                 } else {
                     task.status = Status::Blocked(event);

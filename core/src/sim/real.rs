@@ -17,7 +17,9 @@ use super::{backend, runner, Sim, Watch};
 pub(crate) struct RealRun {
     /// The watchdog fired: some wait outlived the timeout.
     pub hung: bool,
-    /// When it fired, no thread was running: every live thread waited (a deadlock beyond doubt).
+    /// When it fired, no thread was running and none was in a timed wait: every live thread
+    /// waited for an event only another could set (a deadlock beyond doubt). When the watchdog
+    /// fired without it, the run is inconclusive: a slow thread is no hang.
     pub all_blocked: bool,
 }
 

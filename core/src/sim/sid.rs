@@ -23,9 +23,9 @@ pub struct Sid {
 
 /// Why a SID string did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("bad SID {text:?}: {reason}")]
+#[error("bad SID {}: {reason}", crate::text::quote(text))]
 pub struct SidError {
-    /// The text that was given.
+    /// The text that was given (messages quote at most its first 80 characters).
     pub text: String,
     /// What is wrong with it.
     pub reason: &'static str,
