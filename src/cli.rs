@@ -166,7 +166,9 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command,
             let _ = crate::io::out(&err.render().to_string());
             Err(ExitCode::SUCCESS)
         }
-        Err(err) if err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        Err(err)
+            if err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
             // `mapihang` alone: the help, on stderr (it is a usage error: exit code 2).
             crate::io::errln(err.render().to_string().trim_end());
             Err(ExitCode::from(2))

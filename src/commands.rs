@@ -12,9 +12,9 @@ use mapihang_core::engine::{self, CheckConfig, Failure, Schedule, ScheduleError,
 use mapihang_core::explain;
 use mapihang_core::family::Family;
 use mapihang_core::report::{Inconclusive, InconclusiveReason, Report, SCHEMA};
-use mapihang_core::verdict::Verdict;
 use mapihang_core::scenario::{Scenario, ScenarioError};
 use mapihang_core::variant::{self, Expectation, UnknownVariant, Variant};
+use mapihang_core::verdict::Verdict;
 
 use crate::cli::{
     CheckArgs, Command, ExplainArgs, ExploreArgs, Format, OutputArgs, ReplayArgs, SchedulerArg,
@@ -48,7 +48,7 @@ pub(crate) enum CliError {
         source: Box<CliError>,
         verdict: Verdict,
     },
-    #[error("{path}: corpus entry: {reason}")]
+    #[error("corpus entry {path}: {reason}")]
     Corpus { path: PathBuf, reason: String },
     #[error("{path}: {source}")]
     Scenario {
@@ -138,10 +138,13 @@ pub(crate) fn load_scenario(path: &Path) -> Result<Scenario, CliError> {
     if let serde_json::Value::Object(object) = &value {
         if object.contains_key("schema") {
             check_schema(path, &value)?;
-            let scenario = object.get("scenario").cloned().ok_or_else(|| CliError::Report {
-                path: path.to_path_buf(),
-                reason: "it has no scenario".into(),
-            })?;
+            let scenario = object
+                .get("scenario")
+                .cloned()
+                .ok_or_else(|| CliError::Report {
+                    path: path.to_path_buf(),
+                    reason: "it has no scenario".into(),
+                })?;
             return Scenario::from_value(scenario).map_err(|source| CliError::Scenario {
                 path: path.to_path_buf(),
                 source,
@@ -162,11 +165,16 @@ pub(crate) fn check_schema(path: &Path, value: &serde_json::Value) -> Result<(),
         reason,
     };
     match value.get("schema") {
-        None => Err(bad(format!("it has no \"schema\" field (expected {SCHEMA:?})"))),
+        None => Err(bad(format!(
+            "it has no \"schema\" field (expected {SCHEMA:?})"
+        ))),
         Some(serde_json::Value::String(schema)) if schema == SCHEMA => Ok(()),
         Some(other) => Err(bad(format!(
             "schema {}, but this mapihang reads {SCHEMA:?}",
-            io::quote(&other.to_string())
+            match other {
+                serde_json::Value::String(text) => io::quote(text),
+                _ => other.to_string(),
+            }
         ))),
     }
 }
@@ -174,11 +182,10 @@ pub(crate) fn check_schema(path: &Path, value: &serde_json::Value) -> Result<(),
 /// Read a JSON report: capped, schema checked, then its fields as `T`.
 pub(crate) fn read_report<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CliError> {
     let text = io::read_text(path)?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| CliError::Report {
-            path: path.to_path_buf(),
-            reason: format!("not JSON: {e}"),
-        })?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| CliError::Report {
+        path: path.to_path_buf(),
+        reason: format!("not JSON: {e}"),
+    })?;
     if !value.is_object() {
         return Err(CliError::Report {
             path: path.to_path_buf(),
@@ -309,7 +316,12 @@ fn explain(variants: &Variants, args: &ExplainArgs) -> Result<u8, CliError> {
             source,
         })?;
         let variant = variants.get(&report.variant)?;
-        let replayed = engine::replay(variant, &report.scenario, &schedule, report.steps_max.max(1));
+        let replayed = engine::replay(
+            variant,
+            &report.scenario,
+            &schedule,
+            report.steps_max.max(1),
+        );
         if !replayed.faithful {
             return Err(corrupt(path, &report.variant));
         }

@@ -280,9 +280,9 @@ fn print<T: Serialize>(
 ) -> Result<(), CliError> {
     match format {
         Format::Text => out(&text(value)),
-        Format::Json => outln(
-            &serde_json::to_string_pretty(value).expect("a corpus result serialises"),
-        ),
+        Format::Json => {
+            outln(&serde_json::to_string_pretty(value).expect("a corpus result serialises"))
+        }
     }
 }
 

@@ -100,7 +100,10 @@ pub(crate) fn import_fuzz(
             outln(&format!("corpus entry: {}", path.display()))?;
         }
     }
-    Ok(mapihang_core::verdict::Verdict::of(usize::from(crashed), usize::from(unjudged)).exit_code())
+    Ok(
+        mapihang_core::verdict::Verdict::of(usize::from(crashed), usize::from(unjudged))
+            .exit_code(),
+    )
 }
 
 fn file_name(path: &Path) -> String {

@@ -67,7 +67,10 @@ pub(crate) fn out(text: &str) -> Result<(), CliError> {
         return Ok(());
     }
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == ErrorKind::BrokenPipe => {
             STDOUT_CLOSED.store(true, Ordering::Relaxed);
@@ -232,7 +235,10 @@ pub(crate) fn program() -> String {
             }
         }
     }
-    let profile = exe.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
+    let profile = exe
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned());
     let in_target = exe
         .parent()
         .and_then(Path::parent)

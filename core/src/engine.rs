@@ -14,7 +14,7 @@ use crate::sim::runner::{self, Next, SimSlot};
 use crate::sim::short::Short;
 use crate::sim::{Aborted, Ctx, Sim, SimOutcome, UserId};
 use crate::trace::{Event, ListId, OpKind, SessionId, StoreId};
-use crate::variant::{OnDeadPoller, Variant};
+use crate::variant::{OnDeadPoller, ReleaseWait, Variant};
 use crate::verdict::Verdict;
 
 pub use crate::sim::runner::{Schedule, ScheduleError, Strategy};
@@ -130,6 +130,7 @@ impl Compiled {
     fn certainty(&self, variant: &dyn Variant) -> Certainty {
         Certainty {
             restarts_dead_pollers: variant.on_dead_poller() != OnDeadPoller::Wait,
+            timed_release_waits: variant.release_wait() != ReleaseWait::Infinite,
             logon_ops: self.logon_ops.clone(),
         }
     }

@@ -578,11 +578,35 @@ mod tests {
 
         #[test]
         fn scenario_json_runs_any_input() {
-            for data in inputs(300) {
-                let outcome = run_input(Target::ScenarioJson, &data);
-                assert!(outcome.findings().is_empty());
-                assert_eq!(outcome.crash_message(), None);
+            // Random bytes, then inputs each parser accepts: each error is one clean line of
+            // bounded length (what the CLI prints), each acceptance survives its round trip.
+            let scenario = crate::scenario::Scenario::seed_repro().to_json();
+            let mut all = inputs(300);
+            all.push(scenario.clone().into_bytes());
+            all.push(format!("\u{feff}{scenario}").into_bytes());
+            all.push(b"mh1:0.1*3.2".to_vec());
+            let (mut scenarios, mut schedules) = (0, 0);
+            for data in all {
+                let FuzzOutcome::Parsed(parsed) = run_input(Target::ScenarioJson, &data) else {
+                    panic!("scenario_json parses, it runs nothing");
+                };
+                for error in [
+                    parsed.scenario.as_ref().err(),
+                    parsed.schedule.as_ref().err(),
+                    parsed.report.as_ref().err(),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    assert!(!error.contains('\n'), "one line: {error:?}");
+                    assert!(error.len() < 400, "bounded: {error}");
+                }
+                scenarios += usize::from(parsed.scenario.is_ok());
+                schedules += usize::from(parsed.schedule.is_ok());
+                assert!(parsed.lost.is_empty(), "{:?}", parsed.lost);
             }
+            assert_eq!(scenarios, 2, "the scenario and its BOM form parse");
+            assert!(schedules >= 1, "the schedule parses");
         }
     }
 }

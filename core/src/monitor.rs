@@ -189,6 +189,9 @@ pub(crate) struct Certainty {
     /// The variant starts a new poller for a list whose poller exited
     /// (`on_dead_poller() == Respawn`): a wait for a dead poller may still be served.
     pub(crate) restarts_dead_pollers: bool,
+    /// A store release waits with a timeout (`release_wait() == Timeout`): a wait that the cut
+    /// interrupted would have returned by itself.
+    pub(crate) timed_release_waits: bool,
     /// Per application thread, the `logon` ops in its script (a thread that has not made them
     /// all may still create a list and a poller).
     pub(crate) logon_ops: Vec<usize>,
@@ -207,7 +210,7 @@ pub(crate) fn is_cut_off(outcome: &OutcomeRef<'_>) -> bool {
 /// Certain in a cut-off execution: every safety finding (`poller-owns-list`, `list-isolation`,
 /// `work-done`: they happened in the prefix and nothing later undoes them), and a hang only
 /// when nothing that may still run can end it: the waited-for poller has exited, the variant
-/// does not restart dead pollers, every poller created so far has exited (a live one may still
+/// does not restart dead pollers and waits without a timeout, every poller created so far has exited (a live one may still
 /// take the list, as the original's one-list shortcut does), and no unfinished application
 /// thread has a `logon` left to make (which could start a new poller). `no-leak` is never
 /// judged on a cut-off execution: its threads did not finish.
@@ -220,14 +223,13 @@ pub(crate) fn settle(
         return (findings, false);
     }
     let hang_certain = !certainty.restarts_dead_pollers
+        && !certainty.timed_release_waits
         && every_poller_exited(outcome.log)
         && no_logon_to_come(outcome.log, &certainty.logon_ops);
     let kept: Vec<Finding> = findings
         .into_iter()
         .filter(|finding| match finding {
-            Finding::Hang { end, .. } => {
-                hang_certain && !matches!(end, PollerEnd::Alive { .. })
-            }
+            Finding::Hang { end, .. } => hang_certain && !matches!(end, PollerEnd::Alive { .. }),
             Finding::Leak { .. } => false,
             _ => true,
         })
@@ -241,9 +243,9 @@ fn every_poller_exited(log: &[Entry]) -> bool {
     for entry in log {
         match entry.event {
             Event::PollerCreated { .. } | Event::PollerRespawned { .. } => created += 1,
-            Event::PollerQuit { .. } | Event::PollerStopped { .. } | Event::PollerExhausted { .. } => {
-                exited += 1
-            }
+            Event::PollerQuit { .. }
+            | Event::PollerStopped { .. }
+            | Event::PollerExhausted { .. } => exited += 1,
             _ => {}
         }
     }

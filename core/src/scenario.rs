@@ -235,13 +235,9 @@ mod parse {
     }
 
     fn unknown_key(map: &Map<String, Value>, known: &[&str]) -> Option<String> {
-        map.keys().find(|k| !known.contains(&k.as_str())).map(|k| {
-            format!(
-                "unknown field {} (expected {})",
-                quote(k),
-                known.join(", ")
-            )
-        })
+        map.keys()
+            .find(|k| !known.contains(&k.as_str()))
+            .map(|k| format!("unknown field {} (expected {})", quote(k), known.join(", ")))
     }
 
     pub(super) fn scenario(value: Value) -> Result<Scenario, String> {
@@ -360,9 +356,9 @@ mod parse {
                 }
                 let (key, value) = map.into_iter().next().expect("one key");
                 match (key.as_str(), value) {
-                    ("impersonate", Value::String(text)) => {
-                        Sid::parse(&text).map(Op::Impersonate).map_err(|e| e.to_string())
-                    }
+                    ("impersonate", Value::String(text)) => Sid::parse(&text)
+                        .map(Op::Impersonate)
+                        .map_err(|e| e.to_string()),
                     ("impersonate", other) => Err(format!(
                         "impersonate needs a SID string like \"S-1-5-21-7-8-9-1001\", found {}",
                         kind(&other)
@@ -440,7 +436,10 @@ mod tests {
             r#"{"threads":[{"name":"a\nPASS: b","ops":[]}]}"#,
             "thread T1: name \"a\\nPASS: b\" contains control characters",
         );
-        let huge = format!(r#"{{"threads":[{{"ops":[{{"impersonate":"S-1-{}"}}]}}]}}"#, "9".repeat(10_000));
+        let huge = format!(
+            r#"{{"threads":[{{"ops":[{{"impersonate":"S-1-{}"}}]}}]}}"#,
+            "9".repeat(10_000)
+        );
         let err = Scenario::from_json(&huge).unwrap_err().to_string();
         assert!(err.len() < 300, "{err}");
         assert!(Scenario::from_json("\u{feff}{\"threads\":[{\"ops\":[\"logon\"]}]}").is_ok());

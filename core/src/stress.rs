@@ -297,9 +297,14 @@ mod tests {
         let result = stress(by_name("fixed").unwrap(), &Scenario::seed_repro(), &config);
         assert_eq!(result.real.executions, 300);
         assert_eq!(result.real.failing, 0, "{:?}", result.first_failure);
+        assert_eq!(result.real.inconclusive, 0, "every real run judged");
         assert_eq!(result.watchdog_fired, 0);
         assert_eq!(result.controlled.executions, 2000);
         assert_eq!(result.controlled.failing, 0);
+        assert_eq!(
+            result.controlled.inconclusive, 0,
+            "every execution judged to its end"
+        );
     }
 
     #[test]

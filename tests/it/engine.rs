@@ -56,6 +56,10 @@ fn check_safe(name: &str) {
     let result = engine::check(original.clone(), &scenario, &random(10_000, 1));
     assert_eq!(result.executions, 10_000);
     assert_eq!(result.failing, 0, "{name}: {:?}", result.first_failure);
+    assert_eq!(
+        result.cut_off, 0,
+        "{name}: every execution judged to its end"
+    );
 
     // Every schedule with at most one preemption of the three-thread example, exhaustively.
     let result = engine::check(original, &scenario, &dfs(Some(1)));
@@ -65,6 +69,10 @@ fn check_safe(name: &str) {
         result.executions
     );
     assert_eq!(result.failing, 0, "{name}: {:?}", result.first_failure);
+    assert_eq!(
+        result.cut_off, 0,
+        "{name}: every execution judged to its end"
+    );
 }
 
 #[test]
@@ -106,6 +114,7 @@ fn small_instances_exhaustively() {
             result.executions
         );
         assert_eq!(result.failing, 0, "{:?}", result.first_failure);
+        assert_eq!(result.cut_off, 0, "every execution judged to its end");
     }
     // The same bound contains the hang once two users log on: one preemption is enough.
     let seed = load("seed-repro.json");

@@ -1,6 +1,7 @@
 //! mapihang's integration tests: one binary, one module per area (see STYLE.md).
 
 mod cli;
+mod contract;
 mod corpus;
 mod custom_variant;
 mod engine;

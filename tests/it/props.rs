@@ -40,9 +40,15 @@ pub fn violates(
         target: Some(invariant),
         ..CheckConfig::default()
     };
-    engine::check(by_name(variant).unwrap(), scenario, &config)
-        .first_failure
-        .is_some()
+    let result = engine::check(by_name(variant).unwrap(), scenario, &config);
+    // A kept invariant must have been judged: an execution the step bound cut off says nothing.
+    assert_eq!(
+        result.cut_off,
+        0,
+        "{variant}: executions cut off, not judged, on {}",
+        scenario.to_json()
+    );
+    result.first_failure.is_some()
 }
 
 /// `keeps!(test_name, "variant", Family, Invariant, cases)`: a proptest property that `variant`
@@ -145,6 +151,12 @@ fn hunting_is_deterministic_whatever_the_jobs() {
         &HuntConfig { jobs: 2, ..config },
         &|_| {},
     );
+    // Equal because both found the same thing, not because both found nothing.
+    let found = one
+        .found
+        .as_ref()
+        .expect("family any, seed 9: the hunt finds a violation");
+    assert!(found.check.first_failure.is_some());
     assert_eq!(one.found, two.found);
     assert_eq!(one.stats, two.stats);
 }

@@ -130,7 +130,7 @@ fn json_puts_both_rates_side_by_side() {
 fn stress_bad_input_is_one_line_and_exit_2() {
     check_bad(
         &["stress", &seed(), "--runs", "0"],
-        "--runs and --timeout-ms",
+        "--runs must be from 1 to 1000000, not 0",
     );
     check_bad(
         &["stress", &seed(), "--variant", "nonesuch"],

@@ -272,10 +272,10 @@ impl Sim {
         match oldest {
             Some(start) if now.saturating_duration_since(start) >= timeout => {
                 // A thread in a timed wait will return by itself: not a deadlock either.
-                let all_blocked = !world
-                    .tasks
-                    .iter()
-                    .any(|t| t.status == Status::Running || (t.timed && matches!(t.status, Status::Blocked(_))));
+                let all_blocked = !world.tasks.iter().any(|t| {
+                    t.status == Status::Running
+                        || (t.timed && matches!(t.status, Status::Blocked(_)))
+                });
                 let blocked = world.waiting();
                 world.stall = Some(Stall {
                     step: world.log.len() as u32,
