@@ -90,7 +90,7 @@ fn bad_input_is_one_line_and_exit_2() {
         "not a mapihang report",
     );
     let corrupt = format!(
-        r#"{{"variant":"original","scenario":{},"schedule":"mh1:0.x.2"}}"#,
+        r#"{{"schema":"mapihang.report/1","variant":"original","scenario":{},"schedule":"mh1:0.x.2"}}"#,
         std::fs::read_to_string(example("seed-repro.json")).unwrap()
     );
     check_bad(

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use mapihang_core::corpus::CorpusEntry;
+use mapihang_core::monitor::Invariant;
 
 use crate::cli::mapihang;
 use crate::{corpus_dir, example, fresh_dir};
@@ -67,7 +68,7 @@ fn reports_match_the_documented_schema() {
     let seed = example("seed-repro.json").to_string_lossy().into_owned();
     let report = json(&["check", &seed, "--schedules", "50", "--format", "json"]);
     assert_eq!(report["schema"], "mapihang.report/1");
-    check(&report, "Report (", &["hunt"]);
+    check(&report, "Report (", &["hunt", "inconclusive"]);
     check(
         &report["violations"][0],
         "Violation",
@@ -99,10 +100,10 @@ fn reports_match_the_documented_schema() {
         "--format",
         "json",
     ]);
-    check(&pass, "Report (", &["hunt", "schedule", "repro"]);
+    check(&pass, "Report (", &["hunt", "schedule", "repro", "inconclusive"]);
 
     let hunt = json(&["hunt", "--family", "multi-user", "--format", "json"]);
-    check(&hunt, "Report (", &[]);
+    check(&hunt, "Report (", &["inconclusive"]);
     check(&hunt["hunt"], "HuntSummary", &[]);
 
     let nothing = json(&[
@@ -114,7 +115,7 @@ fn reports_match_the_documented_schema() {
         "--format",
         "json",
     ]);
-    check(&nothing, "Hunt pass", &[]);
+    check(&nothing, "Hunt pass", &["inconclusive"]);
     check(&nothing["hunt"], "HuntSummary", &[]);
 
     let variants = json(&["variants", "--format", "json"]);
@@ -157,7 +158,9 @@ fn corpus_outputs_match_the_documented_schema() {
     // A folder with one moved verdict, for the Mismatch shape.
     let dir = fresh_dir("schema-corpus");
     let mut moved = CorpusEntry::from_json(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
-    moved.expect.insert("nonesuch".into(), Vec::new());
+    moved
+        .expect
+        .insert("fixed".into(), vec![Invariant::PollerSignals]);
     std::fs::write(dir.join("moved.json"), moved.to_json()).unwrap();
     let mismatch = json(&[
         "corpus",
@@ -172,6 +175,7 @@ fn corpus_outputs_match_the_documented_schema() {
     check(&mismatch["entries"][0], "CheckedEntry", &["note"]);
     check(&mismatch["entries"][0]["mismatches"][0], "Mismatch", &[]);
 
+    std::fs::create_dir_all(dir.join("added")).unwrap();
     let add = json(&[
         "corpus",
         "add",
@@ -263,7 +267,7 @@ fn exhaustive_json_matches_the_documented_schema() {
     let report = &found["counterexample"];
     assert_eq!(report["schema"], "mapihang.report/1");
     assert_eq!(report["scheduler"], "dfs");
-    check(report, "Report (", &["hunt"]);
+    check(report, "Report (", &["hunt", "inconclusive"]);
     check(&report["stacks"][0], "StackLine", &[]);
 }
 
@@ -284,7 +288,7 @@ fn stress(variant: &str, runs: &str) -> serde_json::Value {
         "json",
     ]);
     assert_eq!(stress["schema"], "mapihang.stress/1");
-    check(&stress, "Stress (", &[]);
+    check(&stress, "Stress (", &["inconclusive"]);
     check(&stress["real_threads"], "Tally", &[]);
     check(&stress["controlled"], "Tally", &[]);
     stress
@@ -297,7 +301,7 @@ fn check_real_thread_report(report: &serde_json::Value) {
     assert_eq!(report["seed"], 0);
     assert_eq!(report["steps_max"], 0);
     assert!(report.get("schedule").is_none(), "{report}");
-    check(report, "Report (", &["hunt", "schedule", "repro"]);
+    check(report, "Report (", &["hunt", "schedule", "repro", "inconclusive"]);
     check(
         &report["violations"][0],
         "Violation",
@@ -359,5 +363,24 @@ fn import_fuzz_json_matches_the_documented_schema() {
         "json",
     ]);
     assert_eq!(crash["scheduler"], "bytes");
-    check(&crash, "Report (", &["hunt"]);
+    check(&crash, "Report (", &["hunt", "inconclusive"]);
+}
+
+#[test]
+fn inconclusive_reports_match_the_documented_schema() {
+    // Cut off after one step: exit code 3, `cut_off` counted, an `inconclusive` object says why.
+    let seed = example("seed-repro.json").to_string_lossy().into_owned();
+    let out = mapihang(&["check", &seed, "--steps-max", "1", "--schedules", "20", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    check(&report, "Report (", &["hunt", "schedule", "repro"]);
+    check(&report["inconclusive"], "Inconclusive", &[]);
+    assert_eq!(report["verdict"], "inconclusive");
+    assert_eq!(report["cut_off"], 20);
+    let out = mapihang(&["hunt", "--steps-max", "1", "--cases", "3", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let pass: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    check(&pass, "Hunt pass", &[]);
+    check(&pass["inconclusive"], "Inconclusive", &[]);
+    assert!(pass["hunt"]["cut_off"].as_u64() > Some(0));
 }
