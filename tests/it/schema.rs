@@ -100,7 +100,11 @@ fn reports_match_the_documented_schema() {
         "--format",
         "json",
     ]);
-    check(&pass, "Report (", &["hunt", "schedule", "repro", "inconclusive"]);
+    check(
+        &pass,
+        "Report (",
+        &["hunt", "schedule", "repro", "inconclusive"],
+    );
 
     let hunt = json(&["hunt", "--family", "multi-user", "--format", "json"]);
     check(&hunt, "Report (", &["inconclusive"]);
@@ -301,7 +305,11 @@ fn check_real_thread_report(report: &serde_json::Value) {
     assert_eq!(report["seed"], 0);
     assert_eq!(report["steps_max"], 0);
     assert!(report.get("schedule").is_none(), "{report}");
-    check(report, "Report (", &["hunt", "schedule", "repro", "inconclusive"]);
+    check(
+        report,
+        "Report (",
+        &["hunt", "schedule", "repro", "inconclusive"],
+    );
     check(
         &report["violations"][0],
         "Violation",
@@ -370,14 +378,31 @@ fn import_fuzz_json_matches_the_documented_schema() {
 fn inconclusive_reports_match_the_documented_schema() {
     // Cut off after one step: exit code 3, `cut_off` counted, an `inconclusive` object says why.
     let seed = example("seed-repro.json").to_string_lossy().into_owned();
-    let out = mapihang(&["check", &seed, "--steps-max", "1", "--schedules", "20", "--format", "json"]);
+    let out = mapihang(&[
+        "check",
+        &seed,
+        "--steps-max",
+        "1",
+        "--schedules",
+        "20",
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(3));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     check(&report, "Report (", &["hunt", "schedule", "repro"]);
     check(&report["inconclusive"], "Inconclusive", &[]);
     assert_eq!(report["verdict"], "inconclusive");
     assert_eq!(report["cut_off"], 20);
-    let out = mapihang(&["hunt", "--steps-max", "1", "--cases", "3", "--format", "json"]);
+    let out = mapihang(&[
+        "hunt",
+        "--steps-max",
+        "1",
+        "--cases",
+        "3",
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(3));
     let pass: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     check(&pass, "Hunt pass", &[]);

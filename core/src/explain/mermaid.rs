@@ -129,7 +129,10 @@ fn pass_note(model: &Model<'_>, ids: &Ids, out: &mut String) {
         "    Note over {first},SHM: {}",
         escape(&match &model.report.inconclusive {
             Some(inconclusive) => format!("INCONCLUSIVE - {}", inconclusive.message),
-            None => format!("PASS - no violation in {} executions", model.report.executions),
+            None => format!(
+                "PASS - no violation in {} executions",
+                model.report.executions
+            ),
         })
     );
 }

@@ -341,8 +341,13 @@ impl<'a> Model<'a> {
     pub fn run_line(&self) -> String {
         let r = self.report;
         let threads = r.scenario.threads.len();
+        let cut = if r.cut_off > 0 {
+            format!(", {} cut off by the step bound (not judged)", r.cut_off)
+        } else {
+            String::new()
+        };
         let failed = if self.is_pass() {
-            format!("no violation in {} executions", r.executions)
+            format!("no violation in {} executions{cut}", r.executions)
         } else {
             format!(
                 "{} of {} executions failed",
