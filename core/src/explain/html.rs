@@ -57,8 +57,35 @@ details pre { margin-top: 8px; }
 "#;
 
 pub(crate) fn render(model: &Model<'_>) -> String {
-    let report = model.report;
     let mut out = String::new();
+    head(model, &mut out);
+    let _ = writeln!(
+        out,
+        "<section class=\"card figure\">\n{}</section>",
+        svg::render(model, false)
+    );
+    if model.is_pass() {
+        pass_note(model, &mut out);
+    } else {
+        let _ = writeln!(out, "<div class=\"cols\">");
+        violations(model, &mut out);
+        stacks(model, &mut out);
+        let _ = writeln!(out, "</div>");
+        timeline(model, &mut out);
+        replay(model, &mut out);
+        let _ = writeln!(
+            out,
+            "<section class=\"card\"><details><summary>The report as text</summary><pre>{}</pre></details></section>",
+            esc(&super::text::render(model))
+        );
+    }
+    let _ = writeln!(out, "</main>\n</body>\n</html>");
+    out
+}
+
+/// The document head (title, the stylesheet) and the page header with the verdict badge.
+fn head(model: &Model<'_>, out: &mut String) {
+    let report = model.report;
     let title = format!(
         "mapihang: variant {}, {}",
         report.variant,
@@ -86,34 +113,28 @@ pub(crate) fn render(model: &Model<'_>) -> String {
             report.schema
         ))
     );
+}
+
+fn pass_note(model: &Model<'_>, out: &mut String) {
+    let report = model.report;
     let _ = writeln!(
         out,
-        "<section class=\"card figure\">\n{}</section>",
-        svg::render(model, false)
+        r#"<section class="card"><p class="pass-note">No execution violated an invariant in {} executions{}: there is no failing execution to show.</p></section>"#,
+        report.executions,
+        if report.exhaustive {
+            " (every schedule was explored)"
+        } else {
+            ""
+        }
     );
+}
 
-    if model.is_pass() {
-        let _ = writeln!(
-            out,
-            r#"<section class="card"><p class="pass-note">No execution violated an invariant in {} executions{}: there is no failing execution to show.</p></section>"#,
-            report.executions,
-            if report.exhaustive {
-                " (every schedule was explored)"
-            } else {
-                ""
-            }
-        );
-        let _ = writeln!(out, "</main>\n</body>\n</html>");
-        return out;
-    }
-
-    let _ = writeln!(out, "<div class=\"cols\">");
-    // Violations.
+fn violations(model: &Model<'_>, out: &mut String) {
     let _ = writeln!(
         out,
         "<section class=\"card\"><h2>Violations</h2><table><thead><tr><th>invariant</th><th>step</th><th>who</th><th>what went wrong</th></tr></thead><tbody>"
     );
-    for v in &report.violations {
+    for v in &model.report.violations {
         let who: Vec<&str> = [v.thread.as_deref(), v.poller.as_deref()]
             .into_iter()
             .flatten()
@@ -128,8 +149,9 @@ pub(crate) fn render(model: &Model<'_>) -> String {
         );
     }
     let _ = writeln!(out, "</tbody></table></section>");
+}
 
-    // Stacks.
+fn stacks(model: &Model<'_>, out: &mut String) {
     let at = match model.hang_step() {
         Some(step) => format!("at the hang (step {step})"),
         None => "at the end".into(),
@@ -161,10 +183,10 @@ pub(crate) fn render(model: &Model<'_>) -> String {
         let _ = writeln!(out, "</td></tr>");
     }
     let _ = writeln!(out, "</tbody></table></section>");
-    let _ = writeln!(out, "</div>");
+}
 
-    timeline(model, &mut out);
-
+fn replay(model: &Model<'_>, out: &mut String) {
+    let report = model.report;
     let _ = writeln!(out, "<section class=\"card\"><h2>Replay</h2><pre>");
     if let Some(schedule) = &report.schedule {
         let _ = writeln!(out, "schedule: {}", esc(schedule));
@@ -181,13 +203,6 @@ pub(crate) fn render(model: &Model<'_>) -> String {
         report.steps_max
     );
     let _ = writeln!(out, "</pre></section>");
-    let _ = writeln!(
-        out,
-        "<section class=\"card\"><details><summary>The report as text</summary><pre>{}</pre></details></section>",
-        esc(&super::text::render(model))
-    );
-    let _ = writeln!(out, "</main>\n</body>\n</html>");
-    out
 }
 
 fn timeline(model: &Model<'_>, out: &mut String) {
