@@ -25,20 +25,24 @@ pub(crate) fn key_label(key: &KeyText, user: &str) -> String {
     }
 }
 
-/// What the lists of a table are keyed by, from the keys they were filed under.
-pub(crate) fn keyed_by<'k>(keys: impl IntoIterator<Item = Option<&'k KeyText>>) -> &'static str {
-    let (mut crc, mut sid, mut unknown) = (false, false, false);
-    for key in keys {
+/// What the lists of a table are keyed by, from the key each was filed under and the user
+/// whose logon built it.
+pub(crate) fn keyed_by<'k>(
+    lists: impl IntoIterator<Item = (Option<&'k KeyText>, &'k str)>,
+) -> &'static str {
+    let (mut crc, mut own_sid, mut other, mut unknown) = (false, false, false, false);
+    for (key, user) in lists {
         match key {
             Some(KeyText::Crc32(_)) => crc = true,
-            Some(KeyText::Sid(_)) => sid = true,
+            Some(KeyText::Sid(sid)) if sid == user => own_sid = true,
+            Some(KeyText::Sid(_)) => other = true,
             None => unknown = true,
         }
     }
-    match (crc, sid, unknown) {
-        (true, false, false) => "keyed by the CRC32 of the SID",
-        (false, true, false) => "keyed by the full SID",
-        (false, false, _) => "keys not recorded",
+    match (crc, own_sid, other, unknown) {
+        (true, false, false, false) => "one per user context, keyed by the CRC32 of the SID",
+        (false, true, false, false) => "one per user context, keyed by the full SID",
+        (false, false, false, true) => "keys not recorded",
         _ => "keyed as the variant filed each one",
     }
 }

@@ -6,18 +6,26 @@ use super::{render, ExplainFormat};
 use crate::engine::{check, CheckConfig};
 use crate::report::Report;
 use crate::scenario::Scenario;
-use crate::variant::by_name;
+use std::sync::Arc;
+
+use crate::sim::Sid;
+use crate::variant::{by_name, ListKey, Variant};
 
 /// The report of `variant` on `scenario`, with a fixed seed and no wall time.
 fn report_of(variant: &str, scenario: &Scenario) -> Report {
+    report_with(by_name(variant).unwrap(), scenario)
+}
+
+fn report_with(variant: Arc<dyn Variant>, scenario: &Scenario) -> Report {
     let config = CheckConfig {
         schedules: 200,
         seed: 7,
         stop_on_first: true,
         ..CheckConfig::default()
     };
-    let result = check(by_name(variant).unwrap(), scenario, &config);
-    Report::from_check(variant, scenario, &config, &result, 0)
+    let name = variant.name().to_string();
+    let result = check(variant, scenario, &config);
+    Report::from_check(&name, scenario, &config, &result, 0)
 }
 
 fn crc_collision() -> Scenario {
@@ -171,4 +179,43 @@ fn lists_filed_by_full_sid_are_never_said_to_be_keyed_by_crc() {
             "{format}"
         );
     }
+}
+
+/// A candidate fix gone wrong: every list is filed under one and the same SID (the process
+/// user's), so every user shares one list.
+struct OneKey;
+
+impl Variant for OneKey {
+    fn name(&self) -> &str {
+        "test-one-key"
+    }
+
+    fn description(&self) -> &str {
+        "Files every connection list under the SID S-1-5-18."
+    }
+
+    fn list_key(&self, _user: &Sid) -> ListKey {
+        ListKey::Sid(Sid::parse("S-1-5-18").expect("a SID"))
+    }
+}
+
+#[test]
+fn a_shared_list_is_explained_by_the_key_it_was_filed_under_not_by_a_crc() {
+    let report = report_with(Arc::new(OneKey), &Scenario::seed_repro());
+    let shared = report
+        .violations
+        .iter()
+        .find(|v| v.invariant == crate::monitor::Invariant::ListIsolation)
+        .expect("two users share the one list");
+    assert!(
+        shared.message.ends_with("(filed under sid S-1-5-18)"),
+        "{}",
+        shared.message
+    );
+    for format in ExplainFormat::ALL {
+        let shown = shown(&report, format);
+        assert!(!shown.to_lowercase().contains("crc"), "{format}:\n{shown}");
+        assert!(shown.contains("key sid S-1-5-18"), "{format}:\n{shown}");
+    }
+    snapshot("one-key-seed", &report, WORDS);
 }

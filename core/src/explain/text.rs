@@ -53,11 +53,8 @@ fn lists(model: &Model<'_>, out: &mut String) {
     if model.lists.is_empty() {
         return;
     }
-    let keyed = phrase::keyed_by(model.lists.iter().map(|l| l.key.as_ref()));
-    let _ = writeln!(
-        out,
-        "\nConnection lists (shared memory, one per user context, {keyed}):"
-    );
+    let keyed = phrase::keyed_by(model.lists.iter().map(|l| (l.key.as_ref(), &*l.user)));
+    let _ = writeln!(out, "\nConnection lists (shared memory, {keyed}):");
     let width = model.lists.iter().map(|l| l.user.len()).max().unwrap_or(0);
     for list in &model.lists {
         let key = list

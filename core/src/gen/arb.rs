@@ -7,7 +7,7 @@ use arbitrary::{Result, Unstructured};
 
 use crate::family::Family;
 
-use super::plan::{other_slot, Ctx, Group, Noise, Plan, Segment, Spec, CONCRETE};
+use super::plan::{other_slot, Group, Noise, Plan, Segment, Spec, UserContext, CONCRETE};
 use super::{FORGE_TEMPLATES, USER_POOL};
 
 /// `true` with probability `num / den`; `false` once the bytes run out.
@@ -71,7 +71,7 @@ fn group(u: &mut Unstructured<'_>, spec: Spec) -> Result<Group> {
     })
 }
 
-fn segment(u: &mut Unstructured<'_>, spec: Spec, ctx: Ctx) -> Result<Segment> {
+fn segment(u: &mut Unstructured<'_>, spec: Spec, ctx: UserContext) -> Result<Segment> {
     let mut groups = vec![group(u, spec)?];
     if chance(u, 3, 20)? {
         groups.push(group(u, spec)?);
@@ -86,10 +86,10 @@ fn segment(u: &mut Unstructured<'_>, spec: Spec, ctx: Ctx) -> Result<Segment> {
 
 fn extra_segment(u: &mut Unstructured<'_>, spec: Spec) -> Result<Segment> {
     let ctx = match weighted(u, &spec.extra_weights)? {
-        0 => Ctx::Process,
-        1 => Ctx::Pool(pool_slot(u)?),
-        2 => Ctx::Forged,
-        _ => Ctx::Req(0),
+        0 => UserContext::Process,
+        1 => UserContext::Pool(pool_slot(u)?),
+        2 => UserContext::Forged,
+        _ => UserContext::Req(0),
     };
     segment(u, spec, ctx)
 }
@@ -111,17 +111,17 @@ fn anchored(u: &mut Unstructured<'_>, spec: Spec, required: Vec<Segment>) -> Res
 fn threads(u: &mut Unstructured<'_>, spec: Spec) -> Result<Vec<Vec<Segment>>> {
     let mut threads = Vec::new();
     if spec.required == 1 {
-        let required = segment(u, spec, Ctx::Req(0))?;
+        let required = segment(u, spec, UserContext::Req(0))?;
         threads.push(anchored(u, spec, vec![required])?);
     } else if !chance(u, 1, 4)? {
         for k in 0..2 {
-            let required = segment(u, spec, Ctx::Req(k))?;
+            let required = segment(u, spec, UserContext::Req(k))?;
             threads.push(anchored(u, spec, vec![required])?);
         }
     } else {
         let required = vec![
-            segment(u, spec, Ctx::Req(0))?,
-            segment(u, spec, Ctx::Req(1))?,
+            segment(u, spec, UserContext::Req(0))?,
+            segment(u, spec, UserContext::Req(1))?,
         ];
         threads.push(anchored(u, spec, required)?);
     }
@@ -144,22 +144,28 @@ fn threads(u: &mut Unstructured<'_>, spec: Spec) -> Result<Vec<Vec<Segment>>> {
 fn plan(u: &mut Unstructured<'_>, family: Family) -> Result<Plan> {
     let process_user = u8::from(chance(u, 1, 5)?);
     let (required, forge) = match family {
-        Family::ServiceAccount => (vec![Ctx::Process], None),
-        Family::SameUser => (vec![Ctx::Pool(pool_slot(u)?)], None),
+        Family::ServiceAccount => (vec![UserContext::Process], None),
+        Family::SameUser => (vec![UserContext::Pool(pool_slot(u)?)], None),
         Family::MultiUser => {
             let a = pool_slot(u)?;
             let d = u.int_in_range(0..=USER_POOL.len() as u8 - 2)?;
-            (vec![Ctx::Pool(a), Ctx::Pool(other_slot(a, d))], None)
+            (
+                vec![UserContext::Pool(a), UserContext::Pool(other_slot(a, d))],
+                None,
+            )
         }
-        Family::Mixed => (vec![Ctx::Pool(pool_slot(u)?), Ctx::Process], None),
+        Family::Mixed => (
+            vec![UserContext::Pool(pool_slot(u)?), UserContext::Process],
+            None,
+        ),
         Family::CrcCollision => {
             let template = u.int_in_range(0..=FORGE_TEMPLATES.len() as u8 - 1)?;
             let target = if chance(u, 1, 4)? {
-                Ctx::Process
+                UserContext::Process
             } else {
-                Ctx::Pool(pool_slot(u)?)
+                UserContext::Pool(pool_slot(u)?)
             };
-            (vec![Ctx::Forged, target], Some((template, target)))
+            (vec![UserContext::Forged, target], Some((template, target)))
         }
         Family::Any => unreachable!("any is resolved to a concrete family first"),
     };

@@ -11,9 +11,9 @@ use crate::sim::Sid;
 
 use super::{FORGE_TEMPLATES, PROCESS_USERS, USER_POOL};
 
-/// Whose context a segment's logons run in.
+/// The user context a segment's logons run in (DESIGN.md's word; not `sim::Ctx`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Ctx {
+pub(crate) enum UserContext {
     /// Not impersonating: the process user.
     Process,
     /// Impersonating `USER_POOL[i]`.
@@ -51,7 +51,7 @@ pub(crate) struct Group {
 /// A run of sessions in one context: `impersonate U` (or nothing), groups, maybe `revert`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Segment {
-    pub ctx: Ctx,
+    pub ctx: UserContext,
     pub groups: Vec<Group>,
     /// Revert at the end (impersonated segments only).
     pub revert: bool,
@@ -62,10 +62,10 @@ pub(crate) struct Segment {
 pub(crate) struct Plan {
     /// Index into `PROCESS_USERS`.
     pub process_user: u8,
-    /// For `Ctx::Forged`: index into `FORGE_TEMPLATES` and the context whose SID it collides with.
-    pub forge: Option<(u8, Ctx)>,
-    /// The contexts of the required slots (`Ctx::Req(k)`); never `Req` themselves.
-    pub required: Vec<Ctx>,
+    /// For `UserContext::Forged`: index into `FORGE_TEMPLATES` and the context whose SID it collides with.
+    pub forge: Option<(u8, UserContext)>,
+    /// The contexts of the required slots (`UserContext::Req(k)`); never `Req` themselves.
+    pub required: Vec<UserContext>,
     /// Per thread, its segments.
     pub threads: Vec<Vec<Segment>>,
 }
@@ -140,16 +140,16 @@ impl Plan {
     }
 
     /// The SID a context impersonates (`None`: not impersonating).
-    fn resolve(&self, ctx: Ctx, forged: Option<&Sid>) -> Option<Sid> {
+    fn resolve(&self, ctx: UserContext, forged: Option<&Sid>) -> Option<Sid> {
         match ctx {
-            Ctx::Process => None,
-            Ctx::Pool(i) => Some(sid(USER_POOL[i as usize % USER_POOL.len()])),
-            Ctx::Forged => Some(
+            UserContext::Process => None,
+            UserContext::Pool(i) => Some(sid(USER_POOL[i as usize % USER_POOL.len()])),
+            UserContext::Forged => Some(
                 forged
-                    .expect("a plan that uses Ctx::Forged has a forge")
+                    .expect("a plan that uses UserContext::Forged has a forge")
                     .clone(),
             ),
-            Ctx::Req(k) => self.resolve(self.required[k as usize], forged),
+            UserContext::Req(k) => self.resolve(self.required[k as usize], forged),
         }
     }
 

@@ -13,7 +13,7 @@ use proptest::strategy::{BoxedStrategy, Just, Union};
 use crate::family::Family;
 use crate::scenario::Scenario;
 
-use super::plan::{other_slot, Ctx, Group, Noise, Plan, Segment, Spec, CONCRETE};
+use super::plan::{other_slot, Group, Noise, Plan, Segment, Spec, UserContext, CONCRETE};
 use super::{FORGE_TEMPLATES, USER_POOL};
 
 fn noise(revert: bool) -> BoxedStrategy<Noise> {
@@ -50,7 +50,7 @@ fn group(revert: bool) -> BoxedStrategy<Group> {
         .boxed()
 }
 
-fn segment(ctx: BoxedStrategy<Ctx>, revert_noise: bool) -> BoxedStrategy<Segment> {
+fn segment(ctx: BoxedStrategy<UserContext>, revert_noise: bool) -> BoxedStrategy<Segment> {
     (
         option::weighted(0.15, group(revert_noise)),
         prop::bool::weighted(0.6),
@@ -70,13 +70,13 @@ fn pool_slot() -> BoxedStrategy<u8> {
 }
 
 /// The contexts of non-required segments, by the spec's weights.
-fn extra_ctx(spec: Spec) -> BoxedStrategy<Ctx> {
+fn extra_ctx(spec: Spec) -> BoxedStrategy<UserContext> {
     let [process, pool, forged, req] = spec.extra_weights;
-    let choices: Vec<(u32, BoxedStrategy<Ctx>)> = vec![
-        (process, Just(Ctx::Process).boxed()),
-        (pool, pool_slot().prop_map(Ctx::Pool).boxed()),
-        (forged, Just(Ctx::Forged).boxed()),
-        (req, Just(Ctx::Req(0)).boxed()),
+    let choices: Vec<(u32, BoxedStrategy<UserContext>)> = vec![
+        (process, Just(UserContext::Process).boxed()),
+        (pool, pool_slot().prop_map(UserContext::Pool).boxed()),
+        (forged, Just(UserContext::Forged).boxed()),
+        (req, Just(UserContext::Req(0)).boxed()),
     ];
     Union::new_weighted(choices.into_iter().filter(|(w, _)| *w > 0).collect()).boxed()
 }
@@ -100,7 +100,7 @@ fn anchored(
 }
 
 fn threads(spec: Spec) -> BoxedStrategy<Vec<Vec<Segment>>> {
-    let req = |k: u8| segment(Just(Ctx::Req(k)).boxed(), spec.noise_revert);
+    let req = |k: u8| segment(Just(UserContext::Req(k)).boxed(), spec.noise_revert);
     let extra = segment(extra_ctx(spec), spec.noise_revert);
     let main: BoxedStrategy<Vec<Vec<Segment>>> = if spec.required == 1 {
         anchored(req(0), extra.clone())
@@ -146,24 +146,31 @@ fn threads(spec: Spec) -> BoxedStrategy<Vec<Vec<Segment>>> {
 }
 
 /// A plan's required contexts and its forge (template index and target), if any.
-type Required = (Vec<Ctx>, Option<(u8, Ctx)>);
+type Required = (Vec<UserContext>, Option<(u8, UserContext)>);
 
 /// The required contexts of `family` and its forge, if any.
 fn required(family: Family) -> BoxedStrategy<Required> {
     match family {
-        Family::ServiceAccount => Just((vec![Ctx::Process], None)).boxed(),
-        Family::SameUser => pool_slot().prop_map(|a| (vec![Ctx::Pool(a)], None)).boxed(),
+        Family::ServiceAccount => Just((vec![UserContext::Process], None)).boxed(),
+        Family::SameUser => pool_slot()
+            .prop_map(|a| (vec![UserContext::Pool(a)], None))
+            .boxed(),
         Family::MultiUser => (pool_slot(), 0..USER_POOL.len() as u8 - 1)
-            .prop_map(|(a, d)| (vec![Ctx::Pool(a), Ctx::Pool(other_slot(a, d))], None))
+            .prop_map(|(a, d)| {
+                (
+                    vec![UserContext::Pool(a), UserContext::Pool(other_slot(a, d))],
+                    None,
+                )
+            })
             .boxed(),
         Family::Mixed => pool_slot()
-            .prop_map(|a| (vec![Ctx::Pool(a), Ctx::Process], None))
+            .prop_map(|a| (vec![UserContext::Pool(a), UserContext::Process], None))
             .boxed(),
         Family::CrcCollision => {
-            let target = prop_oneof![3 => pool_slot().prop_map(Ctx::Pool), 1 => Just(Ctx::Process)];
+            let target = prop_oneof![3 => pool_slot().prop_map(UserContext::Pool), 1 => Just(UserContext::Process)];
             (0..FORGE_TEMPLATES.len() as u8, target)
                 .prop_map(|(template, target)| {
-                    (vec![Ctx::Forged, target], Some((template, target)))
+                    (vec![UserContext::Forged, target], Some((template, target)))
                 })
                 .boxed()
         }

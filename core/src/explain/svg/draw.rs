@@ -136,8 +136,11 @@ pub(super) fn lists(model: &Model<'_>, layout: &Layout<'_>, svg: &mut Svg) {
         &format!(r#"fill="{LIST}""#),
     ));
     svg.put(&text(left, top + 22.0, r#"class="lane""#, "Shared memory"));
-    let keyed = phrase::keyed_by(model.lists.iter().map(|l| l.key.as_ref()));
-    let note = esc(&format!("connection lists, {keyed}"));
+    let keyed = phrase::keyed_by(model.lists.iter().map(|l| (l.key.as_ref(), &*l.user)));
+    let note = esc(&format!(
+        "connection lists, {}",
+        keyed.trim_start_matches("one per user context, ")
+    ));
     svg.put(&text(left, top + 37.0, r#"class="note""#, &note));
     for (index, list) in model.lists.iter().enumerate() {
         let bar_y = layout.list_bar(index);
