@@ -5,8 +5,7 @@
 //! stable; the renderers' labels are short forms of the same facts.
 
 use crate::ids::UserId;
-use crate::report::{KeyText, TraceLine};
-use crate::trace::{Event, EventKind, OpKind};
+use crate::trace::{Event, EventKind, KeyText, OpKind, TraceLine};
 
 /// How a list's key reads: `crc32 1a2b3c4d`, `sid S-1-5-21-...`.
 pub(crate) fn key(key: &KeyText) -> String {

@@ -10,7 +10,8 @@ use crate::monitor::{Finding, Invariant, PollerEnd};
 use crate::phrase;
 use crate::scenario::Scenario;
 use crate::sim::{Actor, SimOutcome, UserId};
-use crate::trace::{Entry, Event, EventKind, FiledKey, ListId};
+use crate::trace::{Entry, Event, FiledKey, ListId};
+pub use crate::trace::{KeyText, TraceLine};
 
 /// The `schema` field of every JSON report this version writes.
 pub const SCHEMA: &str = "mapihang.report/1";
@@ -64,56 +65,6 @@ pub struct ViolationReport {
     /// The log step where it shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<u32>,
-}
-
-/// One line of the timeline.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TraceLine {
-    /// Position in the log.
-    pub step: u32,
-    /// `T1`, `P2`, ...
-    pub actor: String,
-    /// The actor's effective user at that moment.
-    pub user: String,
-    /// What happened, in words.
-    pub event: String,
-    /// What happened, as a stable kebab-case name (`logon`, `release-wait`, `poller-quit`, ...).
-    pub kind: EventKind,
-    /// The poller the entry is about (`P2`), if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub poller: Option<String>,
-    /// The connection list the entry is about (`L1`), if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub list: Option<String>,
-    /// The message store the entry is about (`M1`), if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub store: Option<String>,
-    /// For `list-created`: the key the variant filed the list under.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<KeyText>,
-    /// For `release-wait`: the release waits with a timeout (absent: `INFINITE`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub timed: bool,
-    /// For `release-done`: the wait timed out instead of being signalled.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub timed_out: bool,
-    /// For `poller-found` and `poller-quit`: how many lists the poller saw in the table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lists_seen: Option<u16>,
-    /// Part of a thread's implicit cleanup at its end.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub implicit: bool,
-}
-
-/// The key a connection list was filed under, as JSON: `{"crc32": "1a2b3c4d"}` or
-/// `{"sid": "S-1-5-21-..."}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum KeyText {
-    /// The CRC32 of the user's binary SID, as 8 hex digits (MAPICDO's key).
-    Crc32(String),
-    /// The full SID, in string form.
-    Sid(String),
 }
 
 /// Where one thread was when the execution ended.
@@ -347,12 +298,6 @@ impl Report {
     /// The report as pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a report always serialises")
-    }
-
-    /// The report as text: the same text as `explain --format text` (verdict, counts,
-    /// violations, connection lists, timeline, stacks, wait-for chain, the replay line).
-    pub fn to_text(&self) -> String {
-        crate::explain::render(self, crate::explain::ExplainFormat::Text)
     }
 }
 

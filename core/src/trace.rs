@@ -1,7 +1,8 @@
 //! The ordered event log of one execution: who did what, at which step.
 //!
 //! Entries are small `Copy` records (ids, no strings), so logging costs a push; they are turned
-//! into text only when a report is written (see `report`).
+//! into text only when a report is written (see `report`), as [`TraceLine`]s: the same event
+//! kind and typed facts, with names for the ids and the event in words.
 
 use serde::{Deserialize, Serialize};
 
@@ -343,4 +344,54 @@ pub struct Entry {
     pub implicit: bool,
     /// What happened.
     pub event: Event,
+}
+
+/// One line of the timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceLine {
+    /// Position in the log.
+    pub step: u32,
+    /// `T1`, `P2`, ...
+    pub actor: String,
+    /// The actor's effective user at that moment.
+    pub user: String,
+    /// What happened, in words.
+    pub event: String,
+    /// What happened, as a stable kebab-case name (`logon`, `release-wait`, `poller-quit`, ...).
+    pub kind: EventKind,
+    /// The poller the entry is about (`P2`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poller: Option<String>,
+    /// The connection list the entry is about (`L1`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<String>,
+    /// The message store the entry is about (`M1`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+    /// For `list-created`: the key the variant filed the list under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeyText>,
+    /// For `release-wait`: the release waits with a timeout (absent: `INFINITE`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub timed: bool,
+    /// For `release-done`: the wait timed out instead of being signalled.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub timed_out: bool,
+    /// For `poller-found` and `poller-quit`: how many lists the poller saw in the table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lists_seen: Option<u16>,
+    /// Part of a thread's implicit cleanup at its end.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub implicit: bool,
+}
+
+/// The key a connection list was filed under, as JSON: `{"crc32": "1a2b3c4d"}` or
+/// `{"sid": "S-1-5-21-..."}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyText {
+    /// The CRC32 of the user's binary SID, as 8 hex digits (MAPICDO's key).
+    Crc32(String),
+    /// The full SID, in string form.
+    Sid(String),
 }

@@ -102,6 +102,15 @@ impl FromStr for ExplainFormat {
     }
 }
 
+impl Report {
+    /// The report as text: the same text as `explain --format text` (verdict, counts,
+    /// violations, connection lists, timeline, stacks, wait-for chain, the replay line).
+    /// (Defined here, beside the renderers, so that `report` does not import `explain`.)
+    pub fn to_text(&self) -> String {
+        render(self, ExplainFormat::Text)
+    }
+}
+
 /// Render `report` in `format`. Deterministic: the same report gives the same bytes.
 pub fn render(report: &Report, format: ExplainFormat) -> String {
     let model = model::Model::new(report);
