@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
-use serde::Serialize;
 
 use mapihang_core::exhaustive::{
     self, Bound, ExhaustiveConfig, ExhaustiveResult, Reduction, PREEMPTIONS_DEFAULT,
@@ -13,6 +12,7 @@ use mapihang_core::exhaustive::{
 };
 use mapihang_core::monitor::Invariant;
 use mapihang_core::report::Report;
+use mapihang_core::schema;
 
 use crate::cli::Format;
 use crate::commands::{shell, CliError, Variants};
@@ -72,41 +72,6 @@ pub(crate) struct ExhaustiveArgs {
     /// Write the first counterexample's report (JSON) to this file, for `mapihang replay`.
     #[arg(long)]
     pub out: Option<PathBuf>,
-}
-
-/// The `schema` field of `exhaustive --format json`.
-const SCHEMA: &str = "mapihang.exhaustive/1";
-
-#[derive(Serialize)]
-struct ExhaustiveJson<'a> {
-    schema: &'static str,
-    variant: &'a str,
-    /// `pass` or `violation`.
-    verdict: &'static str,
-    /// Every scenario checked and every passing DFS exhausted.
-    complete: bool,
-    /// The violations of the first counterexample (empty on a pass).
-    violations: &'a [mapihang_core::report::ViolationReport],
-    bound: &'a Bound,
-    /// `null`: unbounded.
-    preemptions: Option<usize>,
-    schedules_per_scenario: usize,
-    reduction: Reduction,
-    scenarios_in_bound: String,
-    thread_sequences: usize,
-    thread_sequences_normalized: usize,
-    scenarios: usize,
-    scenarios_checked: usize,
-    schedules_run: usize,
-    schedules_max_per_scenario: usize,
-    heaviest_scenario: Option<&'a mapihang_core::scenario::Scenario>,
-    target: Option<Invariant>,
-    incomplete_scenarios: usize,
-    violating_scenarios: usize,
-    per_invariant: &'a std::collections::BTreeMap<Invariant, usize>,
-    counterexample_index: Option<usize>,
-    counterexample: Option<&'a Report>,
-    elapsed_ms: u64,
 }
 
 pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u8, CliError> {
@@ -204,37 +169,9 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
             }
         }
         Format::Json => {
-            let json = ExhaustiveJson {
-                schema: SCHEMA,
-                variant: variant.name(),
-                verdict: if report.is_some() {
-                    "violation"
-                } else {
-                    "pass"
-                },
-                complete: result.complete,
-                violations: report.as_ref().map_or(&[], |r| &r.violations),
-                bound: &config.bound,
-                preemptions: config.preemptions,
-                schedules_per_scenario: config.schedules_per_scenario,
-                reduction: config.reduction,
-                scenarios_in_bound: result.scenarios_in_bound.to_string(),
-                thread_sequences: result.thread_sequences.0,
-                thread_sequences_normalized: result.thread_sequences.1,
-                scenarios: result.scenarios,
-                scenarios_checked: result.scenarios_checked,
-                schedules_run: result.schedules_run,
-                schedules_max_per_scenario: result.schedules_max_per_scenario,
-                heaviest_scenario: result.heaviest.as_ref(),
-                target: config.target,
-                incomplete_scenarios: result.incomplete,
-                violating_scenarios: result.violating,
-                per_invariant: &result.per_invariant,
-                counterexample_index: result.counterexample.as_ref().map(|c| c.index),
-                counterexample: report.as_ref(),
-                elapsed_ms: result.elapsed_ms,
-            };
-            outln(&serde_json::to_string_pretty(&json).expect("serialisable"))?;
+            let json =
+                schema::ExhaustiveJson::of(variant.name(), &config, &result, report.as_ref());
+            outln(&schema::to_json(&json))?;
         }
     }
     Ok(u8::from(result.counterexample.is_some()))

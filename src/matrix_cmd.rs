@@ -4,11 +4,11 @@
 use std::fmt::Write as _;
 
 use clap::{Args, ValueEnum};
-use serde::Serialize;
 
 use mapihang_core::family::Family;
 use mapihang_core::matrix::{self, Cell, Matrix, MatrixConfig};
 use mapihang_core::monitor::Invariant;
+use mapihang_core::schema;
 use mapihang_core::variant::Expectation;
 
 use crate::commands::{CliError, Variants};
@@ -54,18 +54,6 @@ pub(crate) struct MatrixArgs {
     pub format: MatrixFormat,
 }
 
-/// The `schema` field of `matrix --format json`.
-pub(crate) const MATRIX_SCHEMA: &str = "mapihang.matrix/1";
-
-#[derive(Serialize)]
-struct MatrixJson<'a> {
-    schema: &'static str,
-    verdict: &'static str,
-    mismatches: usize,
-    #[serde(flatten)]
-    matrix: &'a Matrix,
-}
-
 pub(crate) fn matrix(variants: &Variants, args: &MatrixArgs) -> Result<u8, CliError> {
     if args.cases == 0 || args.schedules == 0 || args.jobs == Some(0) {
         return Err(CliError::Usage(
@@ -108,13 +96,7 @@ pub(crate) fn matrix(variants: &Variants, args: &MatrixArgs) -> Result<u8, CliEr
         MatrixFormat::Text => out(&text(&result))?,
         MatrixFormat::Markdown => out(&markdown(&result))?,
         MatrixFormat::Json => {
-            let json = MatrixJson {
-                schema: MATRIX_SCHEMA,
-                verdict: if mismatches == 0 { "pass" } else { "mismatch" },
-                mismatches,
-                matrix: &result,
-            };
-            outln(&serde_json::to_string_pretty(&json).expect("serialisable"))?;
+            outln(&schema::to_json(&schema::MatrixJson::of(&result)))?;
         }
     }
     Ok(u8::from(mismatches > 0))

@@ -1,17 +1,16 @@
 //! `mapihang stress`: the scenario on real OS threads under a watchdog, beside the controlled
 //! scheduler on as many executions.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use serde::Serialize;
 
 use mapihang_core::monitor::Invariant;
 use mapihang_core::report::Report;
-use mapihang_core::stress::{self, StressConfig, StressResult, Tally};
+use mapihang_core::schema;
+use mapihang_core::stress::{self, StressConfig, StressResult};
 
 use crate::cli::{Format, OutputArgs};
 use crate::commands::{check_outputs, in_range, load_scenario, write_out, CliError, Variants};
@@ -41,70 +40,6 @@ pub(crate) struct StressArgs {
     pub seed: u64,
     #[command(flatten)]
     pub output: OutputArgs,
-}
-
-/// The `schema` field of `stress --format json`.
-const SCHEMA: &str = "mapihang.stress/1";
-
-#[derive(Serialize)]
-struct StressJson<'a> {
-    schema: &'static str,
-    variant: &'a str,
-    /// `pass`, `violation` or `inconclusive` (of the real-thread executions).
-    verdict: mapihang_core::verdict::Verdict,
-    /// Why it is inconclusive (only then).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    inconclusive: Option<&'a mapihang_core::report::Inconclusive>,
-    timeout_ms: u64,
-    real_threads: TallyJson<'a>,
-    watchdog_fired: usize,
-    watchdog_all_blocked: usize,
-    /// Real runs in which the watchdog fired while some thread still ran (not judged).
-    watchdog_inconclusive: usize,
-    controlled: TallyJson<'a>,
-    controlled_seed: u64,
-    /// The report of the first hung real-thread execution, else the first failing one (no
-    /// schedule).
-    first_failure: Option<&'a Report>,
-}
-
-#[derive(Serialize)]
-struct TallyJson<'a> {
-    executions: usize,
-    hung: usize,
-    failing: usize,
-    inconclusive: usize,
-    per_invariant: &'a BTreeMap<Invariant, usize>,
-    first_hang: Option<usize>,
-    first_hang_ms: Option<f64>,
-    elapsed_ms: f64,
-    executions_per_s: f64,
-    hangs_per_s: f64,
-}
-
-impl<'a> TallyJson<'a> {
-    fn new(tally: &'a Tally) -> TallyJson<'a> {
-        TallyJson {
-            executions: tally.executions,
-            hung: tally.hung,
-            failing: tally.failing,
-            inconclusive: tally.inconclusive,
-            per_invariant: &tally.per_invariant,
-            first_hang: tally.first_hang,
-            first_hang_ms: tally.first_hang_after.map(ms),
-            elapsed_ms: ms(tally.elapsed),
-            executions_per_s: round(tally.executions_per_second()),
-            hangs_per_s: round(tally.hangs_per_second()),
-        }
-    }
-}
-
-fn ms(duration: Duration) -> f64 {
-    round(duration.as_secs_f64() * 1000.0)
-}
-
-fn round(value: f64) -> f64 {
-    (value * 1000.0).round() / 1000.0
 }
 
 pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliError> {
@@ -152,21 +87,14 @@ pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliEr
             }
         }
         Format::Json => {
-            let json = StressJson {
-                schema: SCHEMA,
-                variant: variant.name(),
-                verdict: result.verdict(),
-                inconclusive: report.inconclusive.as_ref(),
-                timeout_ms: args.timeout_ms,
-                real_threads: TallyJson::new(&result.real),
-                watchdog_fired: result.watchdog_fired,
-                watchdog_all_blocked: result.watchdog_all_blocked,
-                watchdog_inconclusive: result.real.inconclusive,
-                controlled: TallyJson::new(&result.controlled),
-                controlled_seed: args.seed,
-                first_failure: result.first_failure.as_ref().map(|_| &report),
-            };
-            outln(&serde_json::to_string_pretty(&json).expect("plain data serialises"))?;
+            let json = schema::StressJson::of(
+                variant.name(),
+                &result,
+                &report,
+                args.timeout_ms,
+                args.seed,
+            );
+            outln(&schema::to_json(&json))?;
         }
     }
     Ok(result.verdict().exit_code())

@@ -53,6 +53,7 @@ pub mod monitor;
 mod phrase;
 pub mod report;
 pub mod scenario;
+pub mod schema;
 pub mod sim;
 pub mod stress;
 pub mod text;

@@ -1,0 +1,217 @@
+//! The JSON objects the commands print besides `mapihang.report/1` ([`crate::report`]): one
+//! versioned schema each (`schema` field), documented field by field in
+//! `docs/report-schema.md`. Core owns them; the CLI builds one from a command's result and
+//! prints [`to_json`].
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::exhaustive::{Bound, ExhaustiveConfig, ExhaustiveResult, Reduction};
+use crate::matrix::Matrix;
+use crate::monitor::Invariant;
+use crate::report::{Inconclusive, Report, ViolationReport};
+use crate::scenario::Scenario;
+use crate::stress::{StressResult, Tally};
+use crate::verdict::Verdict;
+
+/// The `schema` of `matrix --format json`.
+pub const MATRIX: &str = "mapihang.matrix/1";
+/// The `schema` of `stress --format json`.
+pub const STRESS: &str = "mapihang.stress/1";
+/// The `schema` of `exhaustive --format json`.
+pub const EXHAUSTIVE: &str = "mapihang.exhaustive/1";
+
+/// `value` as pretty JSON.
+pub fn to_json(value: &impl Serialize) -> String {
+    serde_json::to_string_pretty(value).expect("plain data serialises")
+}
+
+/// `mapihang.matrix/1`: the fix-guard matrix and whether it matched every expectation.
+#[derive(Serialize)]
+pub struct MatrixJson<'a> {
+    schema: &'static str,
+    /// `pass` (every cell as declared) or `mismatch`.
+    verdict: &'static str,
+    mismatches: usize,
+    #[serde(flatten)]
+    matrix: &'a Matrix,
+}
+
+impl<'a> MatrixJson<'a> {
+    /// The JSON of `matrix`.
+    pub fn of(matrix: &'a Matrix) -> MatrixJson<'a> {
+        let mismatches = matrix.mismatches().count();
+        MatrixJson {
+            schema: MATRIX,
+            verdict: if mismatches == 0 { "pass" } else { "mismatch" },
+            mismatches,
+            matrix,
+        }
+    }
+}
+
+/// `mapihang.stress/1`: the real-thread runs beside the controlled scheduler's.
+#[derive(Serialize)]
+pub struct StressJson<'a> {
+    schema: &'static str,
+    variant: &'a str,
+    /// `pass`, `violation` or `inconclusive` (of the real-thread executions).
+    verdict: Verdict,
+    /// Why it is inconclusive (only then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inconclusive: Option<&'a Inconclusive>,
+    timeout_ms: u64,
+    real_threads: TallyJson<'a>,
+    watchdog_fired: usize,
+    watchdog_all_blocked: usize,
+    /// Real runs in which the watchdog fired while some thread still ran (not judged).
+    watchdog_inconclusive: usize,
+    controlled: TallyJson<'a>,
+    controlled_seed: u64,
+    /// The report of the first hung real-thread execution, else the first failing one (no
+    /// schedule).
+    first_failure: Option<&'a Report>,
+}
+
+impl<'a> StressJson<'a> {
+    /// The JSON of a stress run of `variant`: `report` is [`Report::from_stress`] of `result`;
+    /// the watchdog was `timeout_ms`, the controlled scheduler's seed `controlled_seed`.
+    pub fn of(
+        variant: &'a str,
+        result: &'a StressResult,
+        report: &'a Report,
+        timeout_ms: u64,
+        controlled_seed: u64,
+    ) -> StressJson<'a> {
+        StressJson {
+            schema: STRESS,
+            variant,
+            verdict: result.verdict(),
+            inconclusive: report.inconclusive.as_ref(),
+            timeout_ms,
+            real_threads: TallyJson::new(&result.real),
+            watchdog_fired: result.watchdog_fired,
+            watchdog_all_blocked: result.watchdog_all_blocked,
+            watchdog_inconclusive: result.real.inconclusive,
+            controlled: TallyJson::new(&result.controlled),
+            controlled_seed,
+            first_failure: result.first_failure.as_ref().map(|_| report),
+        }
+    }
+}
+
+/// One backend's tally, times in milliseconds and rates per second (3 decimals).
+#[derive(Serialize)]
+struct TallyJson<'a> {
+    executions: usize,
+    hung: usize,
+    failing: usize,
+    inconclusive: usize,
+    per_invariant: &'a BTreeMap<Invariant, usize>,
+    first_hang: Option<usize>,
+    first_hang_ms: Option<f64>,
+    elapsed_ms: f64,
+    executions_per_s: f64,
+    hangs_per_s: f64,
+}
+
+impl<'a> TallyJson<'a> {
+    fn new(tally: &'a Tally) -> TallyJson<'a> {
+        TallyJson {
+            executions: tally.executions,
+            hung: tally.hung,
+            failing: tally.failing,
+            inconclusive: tally.inconclusive,
+            per_invariant: &tally.per_invariant,
+            first_hang: tally.first_hang,
+            first_hang_ms: tally.first_hang_after.map(ms),
+            elapsed_ms: ms(tally.elapsed),
+            executions_per_s: round(tally.executions_per_second()),
+            hangs_per_s: round(tally.hangs_per_second()),
+        }
+    }
+}
+
+fn ms(duration: Duration) -> f64 {
+    round(duration.as_secs_f64() * 1000.0)
+}
+
+fn round(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+/// `mapihang.exhaustive/1`: every scenario in a bound, and the first counterexample.
+#[derive(Serialize)]
+pub struct ExhaustiveJson<'a> {
+    schema: &'static str,
+    variant: &'a str,
+    /// `pass` or `violation`.
+    verdict: &'static str,
+    /// Every scenario checked and every passing DFS exhausted.
+    complete: bool,
+    /// The violations of the first counterexample (empty on a pass).
+    violations: &'a [ViolationReport],
+    bound: &'a Bound,
+    /// `null`: unbounded.
+    preemptions: Option<usize>,
+    schedules_per_scenario: usize,
+    reduction: Reduction,
+    scenarios_in_bound: String,
+    thread_sequences: usize,
+    thread_sequences_normalized: usize,
+    scenarios: usize,
+    scenarios_checked: usize,
+    schedules_run: usize,
+    schedules_max_per_scenario: usize,
+    heaviest_scenario: Option<&'a Scenario>,
+    target: Option<Invariant>,
+    incomplete_scenarios: usize,
+    violating_scenarios: usize,
+    per_invariant: &'a BTreeMap<Invariant, usize>,
+    counterexample_index: Option<usize>,
+    counterexample: Option<&'a Report>,
+    elapsed_ms: u64,
+}
+
+impl<'a> ExhaustiveJson<'a> {
+    /// The JSON of an exhaustive run of `variant`; `report`: the counterexample's, if any.
+    pub fn of(
+        variant: &'a str,
+        config: &'a ExhaustiveConfig,
+        result: &'a ExhaustiveResult,
+        report: Option<&'a Report>,
+    ) -> ExhaustiveJson<'a> {
+        ExhaustiveJson {
+            schema: EXHAUSTIVE,
+            variant,
+            verdict: if report.is_some() {
+                "violation"
+            } else {
+                "pass"
+            },
+            complete: result.complete,
+            violations: report.map_or(&[], |r| &r.violations),
+            bound: &config.bound,
+            preemptions: config.preemptions,
+            schedules_per_scenario: config.schedules_per_scenario,
+            reduction: config.reduction,
+            scenarios_in_bound: result.scenarios_in_bound.to_string(),
+            thread_sequences: result.thread_sequences.0,
+            thread_sequences_normalized: result.thread_sequences.1,
+            scenarios: result.scenarios,
+            scenarios_checked: result.scenarios_checked,
+            schedules_run: result.schedules_run,
+            schedules_max_per_scenario: result.schedules_max_per_scenario,
+            heaviest_scenario: result.heaviest.as_ref(),
+            target: config.target,
+            incomplete_scenarios: result.incomplete,
+            violating_scenarios: result.violating,
+            per_invariant: &result.per_invariant,
+            counterexample_index: result.counterexample.as_ref().map(|c| c.index),
+            counterexample: report,
+            elapsed_ms: result.elapsed_ms,
+        }
+    }
+}
