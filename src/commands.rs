@@ -8,10 +8,11 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use mapihang_core::engine::{self, CheckConfig, Failure, Schedule, ScheduleError, Strategy};
+use mapihang_core::engine::{self, CheckConfig, Schedule, ScheduleError, Strategy};
 use mapihang_core::explain;
 use mapihang_core::family::Family;
-use mapihang_core::report::{Inconclusive, InconclusiveReason, Report, SCHEMA};
+use mapihang_core::replay::{self, ReplayVerdict};
+use mapihang_core::report::{Report, SCHEMA};
 use mapihang_core::scenario::{Scenario, ScenarioError};
 use mapihang_core::variant::{self, Expectation, UnknownVariant, Variant};
 use mapihang_core::verdict::Verdict;
@@ -458,50 +459,19 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
     let own = args.variant.as_deref().is_none_or(|v| v == input.variant);
     let variant = variants.get(args.variant.as_deref().unwrap_or(&input.variant))?;
     let start = Instant::now();
-    let replayed = engine::replay(variant.clone(), &input.scenario, &schedule, input.steps_max);
+    let expected: Vec<_> = input.violations.iter().map(|v| v.invariant).collect();
+    let replayed = replay::replay(
+        variant.clone(),
+        &input.scenario,
+        &schedule,
+        input.steps_max,
+        &expected,
+    );
     if own && !replayed.faithful {
         return Err(corrupt(path, &input.variant));
     }
-    let config = CheckConfig {
-        strategy: Strategy::Replay(schedule.clone()),
-        schedules: 1,
-        seed: 0,
-        steps_max: input.steps_max,
-        stop_on_first: true,
-        target: None,
-    };
-    // Settled findings are certain, even of an execution that left the schedule (what it did
-    // before it left is a real execution's prefix); with none, only a faithful, uncut
-    // execution is judged.
-    let failing = usize::from(!replayed.findings.is_empty());
-    let mut per_invariant = BTreeMap::new();
-    for finding in &replayed.findings {
-        per_invariant.insert(finding.invariant(), failing);
-    }
-    let result = engine::CheckResult {
-        executions: 1,
-        failing,
-        cut_off: usize::from(replayed.faithful && replayed.cut_off),
-        per_invariant: if failing == 1 {
-            per_invariant
-        } else {
-            BTreeMap::new()
-        },
-        exhausted: false,
-        first_failure: (failing == 1).then(|| Failure {
-            execution: 0,
-            findings: replayed.findings.clone(),
-            schedule: replayed.schedule.clone(),
-            outcome: replayed.outcome.clone(),
-        }),
-    };
-    let mut report = Report::from_check(
-        variant.name(),
-        &input.scenario,
-        &config,
-        &result,
-        start.elapsed().as_millis() as u64,
-    );
+    let mut report = replayed.report;
+    report.elapsed_ms = start.elapsed().as_millis() as u64;
     let prog = program();
     let check_instead = format!(
         "{prog} check {} --variant {}{}",
@@ -513,54 +483,39 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
             format!(" --steps-max {}", input.steps_max)
         }
     );
-    if !replayed.faithful && failing == 0 {
-        report.verdict = Verdict::Inconclusive;
-        report.inconclusive = Some(Inconclusive {
-            reason: InconclusiveReason::LeftSchedule,
-            executions: 1,
-            message: format!(
-                "under {} the execution left the recorded schedule (the variant took other \
-                 steps), so the schedule says nothing about it",
-                variant.name()
-            ),
-            hint: Some(format!("{check_instead} (every schedule, not this one)")),
+    if let Some(inconclusive) = &mut report.inconclusive {
+        inconclusive.hint = Some(match replayed.verdict {
+            ReplayVerdict::LeftSchedule => {
+                format!("{check_instead} (every schedule, not this one)")
+            }
+            _ => check_instead.clone(),
         });
-    } else if let Some(inconclusive) = &mut report.inconclusive {
-        inconclusive.hint = Some(check_instead.clone());
     }
-    let expected: Vec<_> = input.violations.iter().map(|v| v.invariant).collect();
-    let found: Vec<_> = report.violations.iter().map(|v| v.invariant).collect();
-    let line = if !replayed.faithful && failing == 1 {
-        format!(
-            "violation: under {} the execution left the recorded schedule, but before it did \
+    let name = variant.name();
+    let line = match &replayed.verdict {
+        ReplayVerdict::LeftButViolated { found } => format!(
+            "violation: under {name} the execution left the recorded schedule, but before it did \
              it violated {} (certain)",
-            variant.name(),
-            names(&found)
-        )
-    } else if !replayed.faithful {
-        format!(
-            "not judged: under {} the execution left the recorded schedule; run {check_instead}",
-            variant.name()
-        )
-    } else if replayed.cut_off {
-        format!(
-            "not judged: under {} the step bound ({}) cut the execution off",
-            variant.name(),
+            names(found)
+        ),
+        ReplayVerdict::LeftSchedule => format!(
+            "not judged: under {name} the execution left the recorded schedule; run {check_instead}"
+        ),
+        ReplayVerdict::CutOff => format!(
+            "not judged: under {name} the step bound ({}) cut the execution off",
             input.steps_max
-        )
-    } else if found.is_empty() {
-        format!(
-            "did not reproduce: under {} the recorded schedule runs to its end without a violation",
-            variant.name()
-        )
-    } else if found == expected {
-        format!("reproduced: the same violation ({})", names(&found))
-    } else {
-        format!(
+        ),
+        ReplayVerdict::NotReproduced => format!(
+            "did not reproduce: under {name} the recorded schedule runs to its end without a violation"
+        ),
+        ReplayVerdict::Reproduced { found } => {
+            format!("reproduced: the same violation ({})", names(found))
+        }
+        ReplayVerdict::Different { found, expected } => format!(
             "reproduced a different violation: {} (the report had {})",
-            names(&found),
-            names(&expected)
-        )
+            names(found),
+            names(expected)
+        ),
     };
     report.repro = Some(format!(
         "{prog} replay {}{}",
@@ -569,12 +524,6 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
             .as_ref()
             .map_or(String::new(), |v| format!(" --variant {v}"))
     ));
-    if !replayed.faithful && failing == 0 {
-        // The trace of an execution that left its schedule shows nothing that was judged.
-        report.trace.clear();
-        report.stacks.clear();
-        report.schedule = None;
-    }
     if args.output.format == Format::Text {
         outln(&line)?;
     }

@@ -51,6 +51,7 @@ mod mapi;
 pub mod matrix;
 pub mod monitor;
 mod phrase;
+pub mod replay;
 pub mod report;
 pub mod scenario;
 pub mod schema;
