@@ -9,18 +9,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use mapihang_core::corpus::{CorpusEntry, Mismatch};
+use mapihang_core::corpus::CorpusEntry;
 use mapihang_core::monitor::Invariant;
 use mapihang_core::scenario::Scenario;
+use mapihang_core::schema::{pass_or_mismatch, CheckedEntry, CorpusAddJson, CorpusCheckJson};
 
 use crate::cli::{CorpusAddArgs, CorpusArgs, CorpusCheckArgs, CorpusCommand, Format};
 use crate::commands::{load_scenario, shell, CliError, Variants};
 use crate::io::{self, out, outln, program};
-
-/// The `schema` field of `corpus add --format json`.
-const ADD_SCHEMA: &str = "mapihang.corpus-add/1";
-/// The `schema` field of `corpus check --format json`.
-const CHECK_SCHEMA: &str = "mapihang.corpus-check/1";
 
 pub(crate) fn corpus(variants: &Variants, args: &CorpusArgs) -> Result<u8, CliError> {
     match &args.command {
@@ -63,34 +59,19 @@ fn corpus_dir(dir: &Path) -> Result<(), CliError> {
     }
 }
 
-/// What `corpus add` did: the file it wrote and the entry in it.
-#[derive(Serialize)]
-struct CorpusAdd {
-    schema: &'static str,
-    /// The corpus file written (the corpus folder joined with `file`).
-    path: String,
-    /// Its name: the scenario's hash.
-    file: String,
-    /// A file of that name (the same scenario) was there already and was overwritten.
-    replaced: bool,
-    /// The entry as written to the file.
-    entry: CorpusEntry,
-}
-
-impl CorpusAdd {
-    fn to_text(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "{}", self.path);
-        for (variant, invariants) in &self.entry.expect {
-            let verdict = if invariants.is_empty() {
-                "keeps every invariant".to_string()
-            } else {
-                names(invariants)
-            };
-            let _ = writeln!(out, "  {variant:<22} {verdict}");
-        }
-        out
+/// `corpus add` in words: the file written and each variant's recorded verdict.
+fn add_text(added: &CorpusAddJson) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", added.path);
+    for (variant, invariants) in &added.entry.expect {
+        let verdict = if invariants.is_empty() {
+            "keeps every invariant".to_string()
+        } else {
+            names(invariants)
+        };
+        let _ = writeln!(out, "  {variant:<22} {verdict}");
     }
+    out
 }
 
 fn corpus_add(variants: &Variants, args: &CorpusAddArgs) -> Result<u8, CliError> {
@@ -106,96 +87,43 @@ fn corpus_add(variants: &Variants, args: &CorpusAddArgs) -> Result<u8, CliError>
     let path = args.dir.join(&file);
     let replaced = path.exists();
     io::write_file(&path, entry.to_json() + "\n")?;
-    let added = CorpusAdd {
-        schema: ADD_SCHEMA,
-        path: path.display().to_string(),
-        file,
-        replaced,
-        entry,
-    };
-    print(args.format, &added, CorpusAdd::to_text)?;
+    let added = CorpusAddJson::new(path.display().to_string(), file, replaced, entry);
+    print(args.format, &added, add_text)?;
     Ok(0)
 }
 
-/// What `corpus check` found: every corpus file, re-checked.
-#[derive(Serialize)]
-struct CorpusCheck {
-    schema: &'static str,
-    /// The corpus folder.
-    dir: String,
-    /// `pass` when every entry keeps its recorded verdicts, else `mismatch`.
-    verdict: &'static str,
-    /// Corpus files checked.
-    files: usize,
-    /// Mismatching (entry, variant) pairs over all files.
-    mismatches: usize,
-    /// One per file, in file-name order.
-    entries: Vec<CheckedEntry>,
-}
-
-/// One corpus file, re-checked.
-#[derive(Serialize)]
-struct CheckedEntry {
-    /// The file's name.
-    file: String,
-    /// The corpus folder joined with `file`.
-    path: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<String>,
-    schedules: usize,
-    seed: u64,
-    /// Variant verdicts the entry records (each re-checked).
-    variants: usize,
-    /// `pass` or `mismatch`.
-    verdict: &'static str,
-    /// The variants whose verdict moved (empty on a pass).
-    mismatches: Vec<Mismatch>,
-    /// Built-in variants the entry records no verdict for (a variant added since): each is a
-    /// mismatch until the entry is re-recorded.
-    missing: Vec<String>,
-}
-
-impl CorpusCheck {
-    fn to_text(&self) -> String {
-        let mut out = String::new();
-        let prog = program();
-        for entry in &self.entries {
-            if !entry.missing.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "{}: no recorded verdict for {} (re-record it: {prog} corpus add {} --dir {})",
-                    entry.path,
-                    entry.missing.join(", "),
-                    shell(Path::new(&entry.path)),
-                    shell(Path::new(&self.dir)),
-                );
-            }
-            for mismatch in &entry.mismatches {
-                let _ = writeln!(
-                    out,
-                    "{}: {} expected [{}], observed [{}]",
-                    entry.path,
-                    mismatch.variant,
-                    names(&mismatch.expected),
-                    names(&mismatch.observed)
-                );
-            }
+/// `corpus check` in words: each mismatch and missing verdict, then the totals.
+fn check_text(checked: &CorpusCheckJson) -> String {
+    let mut out = String::new();
+    let prog = program();
+    for entry in &checked.entries {
+        if !entry.missing.is_empty() {
+            let _ = writeln!(
+                out,
+                "{}: no recorded verdict for {} (re-record it: {prog} corpus add {} --dir {})",
+                entry.path,
+                entry.missing.join(", "),
+                shell(Path::new(&entry.path)),
+                shell(Path::new(&checked.dir)),
+            );
         }
-        let _ = writeln!(
-            out,
-            "{} corpus file(s), {} mismatch(es)",
-            self.files, self.mismatches
-        );
-        out
+        for mismatch in &entry.mismatches {
+            let _ = writeln!(
+                out,
+                "{}: {} expected [{}], observed [{}]",
+                entry.path,
+                mismatch.variant,
+                names(&mismatch.expected),
+                names(&mismatch.observed)
+            );
+        }
     }
-}
-
-fn verdict(mismatches: usize) -> &'static str {
-    if mismatches == 0 {
-        "pass"
-    } else {
-        "mismatch"
-    }
+    let _ = writeln!(
+        out,
+        "{} corpus file(s), {} mismatch(es)",
+        checked.files, checked.mismatches
+    );
+    out
 }
 
 fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliError> {
@@ -251,24 +179,14 @@ fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliEr
             schedules: entry.schedules,
             seed: entry.seed,
             variants: entry.expect.len(),
-            verdict: verdict(mismatches.len() + missing.len()),
+            verdict: pass_or_mismatch(mismatches.len() + missing.len()),
             mismatches,
             missing,
         });
     }
-    let bad: usize = entries
-        .iter()
-        .map(|e| e.mismatches.len() + e.missing.len())
-        .sum();
-    let checked = CorpusCheck {
-        schema: CHECK_SCHEMA,
-        dir: args.dir.display().to_string(),
-        verdict: verdict(bad),
-        files: entries.len(),
-        mismatches: bad,
-        entries,
-    };
-    print(args.format, &checked, CorpusCheck::to_text)?;
+    let checked = CorpusCheckJson::new(args.dir.display().to_string(), entries);
+    let bad = checked.mismatches;
+    print(args.format, &checked, check_text)?;
     Ok(u8::from(bad > 0))
 }
 

@@ -11,11 +11,10 @@
 
 use std::path::Path;
 
-use serde::Serialize;
-
 use mapihang_core::corpus::CorpusEntry;
-use mapihang_core::fuzz::{self, Parsed, Target};
+use mapihang_core::fuzz::{self, Target};
 use mapihang_core::scenario::Scenario;
+use mapihang_core::schema::FuzzParseJson;
 
 use crate::cli::{Format, OutputArgs};
 use crate::commands::{check_outputs, emit, shell, CliError, Variants};
@@ -81,13 +80,13 @@ pub(crate) fn import_fuzz(
         }
         None => {
             let parsed = fuzz::parse(&data);
-            let summary = ParseSummary::new(&parsed);
+            let summary = FuzzParseJson::of(&parsed);
             let json = serde_json::to_string_pretty(&summary).expect("a summary serialises");
             if let Some(path) = out {
                 io::write_file(path, json.clone() + "\n")?;
             }
             match format {
-                Format::Text => io::out(&summary.to_text())?,
+                Format::Text => io::out(&parse_text(&summary))?,
                 Format::Json => outln(&json)?,
             }
             let note = format!("fuzz {target} artifact {}", file_name(artifact));
@@ -127,53 +126,19 @@ fn add_to_corpus(
     Ok(path)
 }
 
-/// The `schema` field of what `import-fuzz --target scenario_json` prints and writes.
-const PARSE_SCHEMA: &str = "mapihang.fuzz-parse/1";
-
-/// What `scenario_json` made of an artifact, as printed and written by `import-fuzz`.
-#[derive(Serialize)]
-struct ParseSummary {
-    schema: &'static str,
-    target: &'static str,
-    /// `"ok"` or the parser's one-line error, per parser.
-    scenario: String,
-    schedule: String,
-    report: String,
-    /// Round trips that lost something: the crash, if any.
-    lost: Vec<String>,
-}
-
-impl ParseSummary {
-    fn new(parsed: &Parsed) -> ParseSummary {
-        fn verdict<T, E: ToString>(result: &Result<T, E>) -> String {
-            match result {
-                Ok(_) => "ok".into(),
-                Err(e) => e.to_string(),
-            }
-        }
-        ParseSummary {
-            schema: PARSE_SCHEMA,
-            target: Target::ScenarioJson.name(),
-            scenario: verdict(&parsed.scenario),
-            schedule: verdict(&parsed.schedule),
-            report: verdict(&parsed.report),
-            lost: parsed.lost.clone(),
-        }
+/// What `scenario_json` made of an artifact, in words.
+fn parse_text(summary: &FuzzParseJson) -> String {
+    let mut out = String::new();
+    if summary.lost.is_empty() {
+        out.push_str("PASS: scenario_json: every parser returned, no round trip lost\n");
+    } else {
+        out.push_str("CRASH: scenario_json: a round trip lost something\n");
     }
-
-    fn to_text(&self) -> String {
-        let mut out = String::new();
-        if self.lost.is_empty() {
-            out.push_str("PASS: scenario_json: every parser returned, no round trip lost\n");
-        } else {
-            out.push_str("CRASH: scenario_json: a round trip lost something\n");
-        }
-        out.push_str(&format!("  scenario: {}\n", self.scenario));
-        out.push_str(&format!("  schedule: {}\n", self.schedule));
-        out.push_str(&format!("  report:   {}\n", self.report));
-        for lost in &self.lost {
-            out.push_str(&format!("  lost:     {lost}\n"));
-        }
-        out
+    out.push_str(&format!("  scenario: {}\n", summary.scenario));
+    out.push_str(&format!("  schedule: {}\n", summary.schedule));
+    out.push_str(&format!("  report:   {}\n", summary.report));
+    for lost in &summary.lost {
+        out.push_str(&format!("  lost:     {lost}\n"));
     }
+    out
 }

@@ -1,5 +1,5 @@
-//! The JSON objects the commands print besides `mapihang.report/1` ([`crate::report`]): one
-//! versioned schema each (`schema` field), documented field by field in
+//! The JSON objects the commands print besides `mapihang.report/1` ([`crate::report`]): matrix,
+//! stress, exhaustive, fuzz-parse, corpus-add and corpus-check, one versioned schema each (`schema` field), documented field by field in
 //! `docs/report-schema.md`. Core owns them; the CLI builds one from a command's result and
 //! prints [`to_json`].
 
@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::corpus::{CorpusEntry, Mismatch};
 use crate::exhaustive::{Bound, ExhaustiveConfig, ExhaustiveResult, Reduction};
+use crate::fuzz::{Parsed, Target};
 use crate::matrix::Matrix;
 use crate::monitor::Invariant;
 use crate::report::{Inconclusive, Report, ViolationReport};
@@ -213,5 +215,143 @@ impl<'a> ExhaustiveJson<'a> {
             counterexample: report,
             elapsed_ms: result.elapsed_ms,
         }
+    }
+}
+
+/// The `schema` of what `import-fuzz --target scenario_json` prints and writes.
+pub const FUZZ_PARSE: &str = "mapihang.fuzz-parse/1";
+/// The `schema` of `corpus add --format json`.
+pub const CORPUS_ADD: &str = "mapihang.corpus-add/1";
+/// The `schema` of `corpus check --format json`.
+pub const CORPUS_CHECK: &str = "mapihang.corpus-check/1";
+
+/// `mapihang.fuzz-parse/1`: what the `scenario_json` fuzz target made of an artifact.
+#[derive(Serialize)]
+pub struct FuzzParseJson {
+    schema: &'static str,
+    /// The fuzz target's name.
+    pub target: &'static str,
+    /// `"ok"` or the parser's one-line error, per parser.
+    pub scenario: String,
+    /// `"ok"` or the schedule parser's error.
+    pub schedule: String,
+    /// `"ok"` or the report parser's error.
+    pub report: String,
+    /// Round trips that lost something: the crash, if any.
+    pub lost: Vec<String>,
+}
+
+impl FuzzParseJson {
+    /// The JSON of `parsed`.
+    pub fn of(parsed: &Parsed) -> FuzzParseJson {
+        fn verdict<T, E: ToString>(result: &Result<T, E>) -> String {
+            match result {
+                Ok(_) => "ok".into(),
+                Err(e) => e.to_string(),
+            }
+        }
+        FuzzParseJson {
+            schema: FUZZ_PARSE,
+            target: Target::ScenarioJson.name(),
+            scenario: verdict(&parsed.scenario),
+            schedule: verdict(&parsed.schedule),
+            report: verdict(&parsed.report),
+            lost: parsed.lost.clone(),
+        }
+    }
+}
+
+/// `mapihang.corpus-add/1`: the corpus file `corpus add` wrote and the entry in it.
+#[derive(Serialize)]
+pub struct CorpusAddJson {
+    schema: &'static str,
+    /// The corpus file written (the corpus folder joined with `file`).
+    pub path: String,
+    /// Its name: the scenario's hash.
+    pub file: String,
+    /// A file of that name (the same scenario) was there already and was overwritten.
+    pub replaced: bool,
+    /// The entry as written to the file.
+    pub entry: CorpusEntry,
+}
+
+impl CorpusAddJson {
+    /// `entry`, written to `path` (named `file`), `replaced` when it overwrote one.
+    pub fn new(path: String, file: String, replaced: bool, entry: CorpusEntry) -> CorpusAddJson {
+        CorpusAddJson {
+            schema: CORPUS_ADD,
+            path,
+            file,
+            replaced,
+            entry,
+        }
+    }
+}
+
+/// `mapihang.corpus-check/1`: every corpus file, re-checked.
+#[derive(Serialize)]
+pub struct CorpusCheckJson {
+    schema: &'static str,
+    /// The corpus folder.
+    pub dir: String,
+    /// `pass` when every entry keeps its recorded verdicts, else `mismatch`.
+    pub verdict: &'static str,
+    /// Corpus files checked.
+    pub files: usize,
+    /// Mismatching (entry, variant) pairs over all files.
+    pub mismatches: usize,
+    /// One per file, in file-name order.
+    pub entries: Vec<CheckedEntry>,
+}
+
+impl CorpusCheckJson {
+    /// The re-checked `entries` of the corpus folder `dir`.
+    pub fn new(dir: String, entries: Vec<CheckedEntry>) -> CorpusCheckJson {
+        let mismatches: usize = entries
+            .iter()
+            .map(|e| e.mismatches.len() + e.missing.len())
+            .sum();
+        CorpusCheckJson {
+            schema: CORPUS_CHECK,
+            dir,
+            verdict: pass_or_mismatch(mismatches),
+            files: entries.len(),
+            mismatches,
+            entries,
+        }
+    }
+}
+
+/// One corpus file, re-checked.
+#[derive(Serialize)]
+pub struct CheckedEntry {
+    /// The file's name.
+    pub file: String,
+    /// The corpus folder joined with `file`.
+    pub path: String,
+    /// The entry's note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Random schedules per variant.
+    pub schedules: usize,
+    /// Their seed.
+    pub seed: u64,
+    /// Variant verdicts the entry records (each re-checked).
+    pub variants: usize,
+    /// `pass` or `mismatch`.
+    pub verdict: &'static str,
+    /// The variants whose verdict moved (empty on a pass).
+    pub mismatches: Vec<Mismatch>,
+    /// Built-in variants the entry records no verdict for (a variant added since): each is a
+    /// mismatch until the entry is re-recorded.
+    pub missing: Vec<String>,
+}
+
+/// `pass` when nothing mismatched, else `mismatch`.
+pub fn pass_or_mismatch(mismatches: usize) -> &'static str {
+    if mismatches == 0 {
+        "pass"
+    } else {
+        "mismatch"
     }
 }
