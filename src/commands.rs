@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use mapihang_core::engine::{self, CheckConfig, Schedule, ScheduleError, Strategy};
 use mapihang_core::explain;
 use mapihang_core::family::Family;
+use mapihang_core::monitor::names;
 use mapihang_core::replay::{self, ReplayVerdict};
 use mapihang_core::report::{Report, SCHEMA};
 use mapihang_core::scenario::{Scenario, ScenarioError};
@@ -529,12 +530,6 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
     }
     emit(&report, &args.output)?;
     Ok(report.verdict.exit_code())
-}
-
-fn names(invariants: &[mapihang_core::monitor::Invariant]) -> String {
-    let mut names: Vec<&str> = invariants.iter().map(|i| i.name()).collect();
-    names.dedup();
-    names.join(", ")
 }
 
 #[derive(Serialize)]

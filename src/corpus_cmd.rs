@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use mapihang_core::corpus::CorpusEntry;
-use mapihang_core::monitor::Invariant;
+use mapihang_core::monitor::names;
 use mapihang_core::scenario::Scenario;
 use mapihang_core::schema::{pass_or_mismatch, CheckedEntry, CorpusAddJson, CorpusCheckJson};
 
@@ -202,12 +202,4 @@ fn print<T: Serialize>(
             outln(&serde_json::to_string_pretty(value).expect("a corpus result serialises"))
         }
     }
-}
-
-fn names(invariants: &[Invariant]) -> String {
-    invariants
-        .iter()
-        .map(|i| i.name())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -110,11 +110,7 @@ fn names(invariants: &[Invariant]) -> String {
     if invariants.is_empty() {
         return "none".into();
     }
-    invariants
-        .iter()
-        .map(|i| i.name())
-        .collect::<Vec<_>>()
-        .join(", ")
+    mapihang_core::monitor::names(invariants)
 }
 
 /// The declaration in one short phrase: `must: a, b; may: c`, or `clean`.

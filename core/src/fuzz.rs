@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::engine::{self, CheckConfig, CheckResult, Failure, Schedule, Strategy};
-use crate::monitor::{Finding, Invariant};
+use crate::monitor::{names, Finding, Invariant};
 use crate::report::Report;
 use crate::scenario::Scenario;
 use crate::sim::SimOutcome;
@@ -201,11 +201,6 @@ impl Execution {
         ));
         message
     }
-}
-
-fn names(invariants: &[Invariant]) -> String {
-    let names: Vec<&str> = invariants.iter().map(|i| i.name()).collect();
-    names.join(", ")
 }
 
 /// What `scenario_json` made of its bytes: each parser's result (errors as their one line), and

@@ -153,6 +153,16 @@ pub fn invariants_of(findings: &[Finding]) -> Vec<Invariant> {
     distinct_invariants(findings.iter().map(Finding::invariant))
 }
 
+/// The distinct names of `invariants`, in order of first appearance: `poller-signals, work-done`
+/// (empty for none). The one way every command lists invariants.
+pub fn names(invariants: &[Invariant]) -> String {
+    let names: Vec<&str> = distinct_invariants(invariants.iter().copied())
+        .into_iter()
+        .map(Invariant::name)
+        .collect();
+    names.join(", ")
+}
+
 /// The distinct invariants of `invariants`, in order of first appearance.
 pub fn distinct_invariants(invariants: impl IntoIterator<Item = Invariant>) -> Vec<Invariant> {
     let mut all: Vec<Invariant> = Vec::new();
