@@ -9,6 +9,7 @@ mod explain_chromium;
 mod fuzz_corpus;
 mod props;
 mod props_fixes;
+mod readme;
 mod schema;
 mod stress;
 
