@@ -138,7 +138,8 @@ fn readme_samples_are_what_the_binary_prints() {
             .output()
             .unwrap();
         // The README shows the release build's repro lines; this is the test profile's binary.
-        let stdout = String::from_utf8_lossy(&out.stdout).replace("cargo run -- ", "cargo run --release -- ");
+        let stdout = String::from_utf8_lossy(&out.stdout)
+            .replace("cargo run -- ", "cargo run --release -- ");
         let printed = block(&stdout, sample.lines);
         assert_eq!(
             mask(&sample.shown, sample.numbers),
@@ -154,17 +155,34 @@ fn readme_samples_are_what_the_binary_prints() {
 #[test]
 fn readme_matrix_is_what_the_binary_prints() {
     let readme = readme();
-    let start = readme.find("<!-- matrix:start -->\n").expect("the matrix marker") + 22;
-    let end = readme.find("<!-- matrix:end -->").expect("the matrix end marker");
+    let start = readme
+        .find("<!-- matrix:start -->\n")
+        .expect("the matrix marker")
+        + 22;
+    let end = readme
+        .find("<!-- matrix:end -->")
+        .expect("the matrix end marker");
     let shown = readme[start..end].trim();
     let out = Command::new(env!("CARGO_BIN_EXE_mapihang"))
         .args([
-            "matrix", "--format", "markdown", "--cases", "100", "--schedules", "60", "--seed", "0",
+            "matrix",
+            "--format",
+            "markdown",
+            "--cases",
+            "100",
+            "--schedules",
+            "60",
+            "--seed",
+            "0",
         ])
         .current_dir(root())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "the matrix agrees with the declarations");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the matrix agrees with the declarations"
+    );
     let printed = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         shown,
@@ -175,7 +193,13 @@ fn readme_matrix_is_what_the_binary_prints() {
 
 #[test]
 fn masking_keeps_what_matters() {
-    assert_eq!(mask("case 1 of 1000 (1 schedules), 0 ms", false), "case 1 of 1000 (1 schedules), N ms");
+    assert_eq!(
+        mask("case 1 of 1000 (1 schedules), 0 ms", false),
+        "case 1 of 1000 (1 schedules), N ms"
+    );
     assert_eq!(mask("#1 (130 µs) 35.9%", true), "#N (N µs) N%");
-    assert_ne!(mask("shrunk from 36 to 5 ops", false), mask("shrunk from 36 to 6 ops", false));
+    assert_ne!(
+        mask("shrunk from 36 to 5 ops", false),
+        mask("shrunk from 36 to 6 ops", false)
+    );
 }
