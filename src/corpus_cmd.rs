@@ -12,7 +12,7 @@ use serde::Serialize;
 use mapihang_core::corpus::CorpusEntry;
 use mapihang_core::monitor::names;
 use mapihang_core::scenario::Scenario;
-use mapihang_core::schema::{pass_or_mismatch, CheckedEntry, CorpusAddJson, CorpusCheckJson};
+use mapihang_core::schema::{Agreement, CheckedEntry, CorpusAddJson, CorpusCheckJson};
 
 use crate::cli::{CorpusAddArgs, CorpusArgs, CorpusCheckArgs, CorpusCommand, Format};
 use crate::commands::{load_scenario, shell, CliError, Variants};
@@ -179,7 +179,7 @@ fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliEr
             schedules: entry.schedules,
             seed: entry.seed,
             variants: entry.expect.len(),
-            verdict: pass_or_mismatch(mismatches.len() + missing.len()),
+            verdict: Agreement::of(mismatches.len() + missing.len()),
             mismatches,
             missing,
         });

@@ -35,7 +35,7 @@ pub fn to_json(value: &impl Serialize) -> String {
 pub struct MatrixJson<'a> {
     schema: &'static str,
     /// `pass` (every cell as declared) or `mismatch`.
-    verdict: &'static str,
+    verdict: Agreement,
     mismatches: usize,
     #[serde(flatten)]
     matrix: &'a Matrix,
@@ -47,7 +47,7 @@ impl<'a> MatrixJson<'a> {
         let mismatches = matrix.mismatches().count();
         MatrixJson {
             schema: MATRIX,
-            verdict: if mismatches == 0 { "pass" } else { "mismatch" },
+            verdict: Agreement::of(mismatches),
             mismatches,
             matrix,
         }
@@ -150,7 +150,7 @@ pub struct ExhaustiveJson<'a> {
     schema: &'static str,
     variant: &'a str,
     /// `pass` or `violation`.
-    verdict: &'static str,
+    verdict: Verdict,
     /// Every scenario checked and every passing DFS exhausted.
     complete: bool,
     /// The violations of the first counterexample (empty on a pass).
@@ -189,9 +189,9 @@ impl<'a> ExhaustiveJson<'a> {
             schema: EXHAUSTIVE,
             variant,
             verdict: if report.is_some() {
-                "violation"
+                Verdict::Violation
             } else {
-                "pass"
+                Verdict::Pass
             },
             complete: result.complete,
             violations: report.map_or(&[], |r| &r.violations),
@@ -295,7 +295,7 @@ pub struct CorpusCheckJson {
     /// The corpus folder.
     pub dir: String,
     /// `pass` when every entry keeps its recorded verdicts, else `mismatch`.
-    pub verdict: &'static str,
+    pub verdict: Agreement,
     /// Corpus files checked.
     pub files: usize,
     /// Mismatching (entry, variant) pairs over all files.
@@ -314,7 +314,7 @@ impl CorpusCheckJson {
         CorpusCheckJson {
             schema: CORPUS_CHECK,
             dir,
-            verdict: pass_or_mismatch(mismatches),
+            verdict: Agreement::of(mismatches),
             files: entries.len(),
             mismatches,
             entries,
@@ -339,7 +339,7 @@ pub struct CheckedEntry {
     /// Variant verdicts the entry records (each re-checked).
     pub variants: usize,
     /// `pass` or `mismatch`.
-    pub verdict: &'static str,
+    pub verdict: Agreement,
     /// The variants whose verdict moved (empty on a pass).
     pub mismatches: Vec<Mismatch>,
     /// Built-in variants the entry records no verdict for (a variant added since): each is a
@@ -347,11 +347,40 @@ pub struct CheckedEntry {
     pub missing: Vec<String>,
 }
 
-/// `pass` when nothing mismatched, else `mismatch`.
-pub fn pass_or_mismatch(mismatches: usize) -> &'static str {
-    if mismatches == 0 {
-        "pass"
-    } else {
-        "mismatch"
+/// Whether observed verdicts agree with recorded or declared ones (`matrix`, `corpus check`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Agreement {
+    /// Everything as recorded or declared.
+    Pass,
+    /// Something moved.
+    Mismatch,
+}
+
+impl Agreement {
+    /// `Pass` when nothing mismatched, else `Mismatch`.
+    pub fn of(mismatches: usize) -> Agreement {
+        if mismatches == 0 {
+            Agreement::Pass
+        } else {
+            Agreement::Mismatch
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(value: impl Serialize) -> String {
+        serde_json::to_string(&value).unwrap()
+    }
+
+    #[test]
+    fn agreement_and_verdict_serialise_as_the_schemas_document() {
+        assert_eq!(json(Agreement::of(0)), r#""pass""#);
+        assert_eq!(json(Agreement::of(3)), r#""mismatch""#);
+        assert_eq!(json(Verdict::Pass), r#""pass""#);
+        assert_eq!(json(Verdict::Violation), r#""violation""#);
     }
 }
