@@ -65,6 +65,9 @@ pub(crate) enum SchedulerArg {
     Pct,
     /// Depth-first enumeration of every distinct interleaving, up to --schedules (see --preemptions).
     Dfs,
+    /// Dynamic partial-order reduction: one execution per equivalence class of interleavings,
+    /// no preemption bound; a pass within --schedules is complete.
+    Dpor,
 }
 
 #[derive(Args, Debug)]

@@ -228,6 +228,7 @@ pub(crate) fn check_config(args: &ExploreArgs) -> Result<CheckConfig, CliError> 
         SchedulerArg::Dfs => Strategy::Dfs {
             preemptions: args.preemptions,
         },
+        SchedulerArg::Dpor => Strategy::Dpor,
     };
     Ok(CheckConfig {
         strategy,

@@ -76,7 +76,7 @@ impl Failure {
 }
 
 /// What a check found.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CheckResult {
     /// Executions run.
     pub executions: usize,
@@ -91,6 +91,18 @@ pub struct CheckResult {
     pub exhausted: bool,
     /// The first failing execution.
     pub first_failure: Option<Failure>,
+    /// Every interleaving was covered up to equivalence: a complete search (`dpor`, or `dfs`
+    /// with no preemption bound) ran out of schedules within the budget, and no execution was
+    /// cut off by the step bound.
+    pub complete: bool,
+    /// Executions judged (each one trace; under `dpor`, one per equivalence class explored).
+    pub traces: usize,
+    /// Executions stopped early as redundant and not judged (`dpor`'s sleep sets).
+    pub pruned: usize,
+    /// The scheduling steps of the longest execution (PCT's `k`).
+    pub longest: usize,
+    /// The most threads (shuttle tasks, the main task left out) of any execution (PCT's `n`).
+    pub threads: usize,
 }
 
 impl CheckResult {
@@ -189,20 +201,9 @@ pub(crate) fn compile(scenario: &Scenario) -> Compiled {
 pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfig) -> CheckResult {
     let compiled = Arc::new(compile(scenario));
     let certainty = compiled.certainty(variant.as_ref());
-    let mut result = CheckResult {
-        executions: 0,
-        failing: 0,
-        cut_off: 0,
-        per_invariant: BTreeMap::new(),
-        exhausted: false,
-        first_failure: None,
-    };
+    let mut result = CheckResult::default();
     let shared = Arc::new(std::sync::Mutex::new(Vec::<Failure>::new()));
-    let counts = Arc::new(std::sync::Mutex::new((
-        0usize,
-        BTreeMap::<Invariant, usize>::new(),
-        0usize,
-    )));
+    let counts = Arc::new(std::sync::Mutex::new(Tally::default()));
     let (sink, tally) = (shared.clone(), counts.clone());
     let (stop_on_first, target) = (config.stop_on_first, config.target);
     let mut execution = 0usize;
@@ -217,17 +218,21 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
             let (findings, cut_off) = judge_settled(&sim, &certainty);
             let index = execution;
             execution += 1;
+            let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
+            tally.traces += 1;
+            tally.cut_any += usize::from(cut_off);
+            tally.longest = tally.longest.max(schedule.steps.len());
+            let threads = schedule.steps.iter().copied().max().unwrap_or(0) as usize;
+            tally.threads = tally.threads.max(threads);
             if findings.is_empty() {
-                if cut_off {
-                    tally.lock().unwrap_or_else(|p| p.into_inner()).2 += 1;
-                }
+                tally.cut_off += usize::from(cut_off);
                 return Next::Continue;
             }
-            let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
-            tally.0 += 1;
+            tally.failing += 1;
             for invariant in invariants_of(&findings) {
-                *tally.1.entry(invariant).or_default() += 1;
+                *tally.per_invariant.entry(invariant).or_default() += 1;
             }
+            drop(tally);
             if target.is_some_and(|target| !findings.iter().any(|f| f.invariant() == target)) {
                 return Next::Continue;
             }
@@ -247,15 +252,39 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
             }
         },
     );
-    let (failing, per_invariant, cut_off) =
-        std::mem::take(&mut *counts.lock().unwrap_or_else(|p| p.into_inner()));
+    let tally = std::mem::take(&mut *counts.lock().unwrap_or_else(|p| p.into_inner()));
     result.executions = stats.executions;
     result.exhausted = stats.exhausted;
-    result.failing = failing;
-    result.cut_off = cut_off;
-    result.per_invariant = per_invariant;
+    result.failing = tally.failing;
+    result.per_invariant = tally.per_invariant;
+    result.cut_off = tally.cut_off;
+    result.traces = tally.traces;
+    result.pruned = stats.pruned;
+    result.longest = tally.longest;
+    result.threads = tally.threads;
+    let complete_search = match config.strategy {
+        Strategy::Dpor => true,
+        Strategy::Dfs { preemptions } => preemptions.is_none(),
+        _ => false,
+    };
+    // A search stopped at the first failure did not cover everything, but what it found is
+    // certain; `complete` speaks of passes.
+    result.complete = complete_search && stats.exhausted && tally.cut_any == 0;
     result.first_failure = shared.lock().unwrap_or_else(|p| p.into_inner()).pop();
     result
+}
+
+/// What `check` counts while executions run.
+#[derive(Default)]
+struct Tally {
+    failing: usize,
+    per_invariant: BTreeMap<Invariant, usize>,
+    cut_off: usize,
+    /// Cut off by the step bound, whether or not a violation was already certain.
+    cut_any: usize,
+    traces: usize,
+    longest: usize,
+    threads: usize,
 }
 
 /// Run `compiled` under `config` (its strategy, seed, budget and step bound) and hand every

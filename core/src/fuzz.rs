@@ -167,6 +167,8 @@ impl Execution {
                 schedule: self.schedule.clone(),
                 outcome: self.outcome.clone(),
             }),
+            traces: 1,
+            ..CheckResult::default()
         };
         let mut report = Report::from_check(
             &self.variant,

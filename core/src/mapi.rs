@@ -7,89 +7,13 @@
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 
+mod table;
+
 use crate::sim::short::Short;
 use crate::sim::{Aborted, Ctx, EventId, Shm, UserId, WaitOutcome};
 use crate::trace::{Event, FiledKey, ListId, PollerId, SessionId, StoreId};
-use crate::variant::{
-    ListKey, ListView, OnDeadPoller, OnListMissing, PollerToken, PollerView, ReleaseWait, Variant,
-};
-
-/// A pending store release: the poller does the store's work, then sets the event.
-#[derive(Clone, Copy, Debug)]
-struct Work {
-    store: StoreId,
-    event: EventId,
-}
-
-/// One user context's connection list, in shared memory.
-struct ConnList {
-    id: ListId,
-    key: ListKey,
-    connections: Short<(SessionId, UserId), 4>,
-    work: Short<Work, 4>,
-    poller: PollerId,
-}
-
-/// The filler of unused inline slots.
-const NO_CONNECTION: (SessionId, UserId) = (SessionId(0), UserId(0));
-const NO_WORK: Work = Work {
-    store: StoreId(0),
-    event: EventId(0),
-};
-
-/// What the process knows about a poller thread.
-struct PollerRec {
-    id: PollerId,
-    wake: EventId,
-    stop: bool,
-    exited: bool,
-}
-
-/// The shared-memory table of connection lists (and, beside it, the process's poller records).
-#[derive(Default)]
-struct Table {
-    lists: Vec<ConnList>,
-    pollers: Vec<PollerRec>,
-    lists_created: u16,
-    sessions_created: u16,
-}
-
-impl Table {
-    fn list_mut(&mut self, id: ListId) -> Option<&mut ConnList> {
-        self.lists.iter_mut().find(|l| l.id == id)
-    }
-
-    fn poller_mut(&mut self, id: PollerId) -> &mut PollerRec {
-        self.pollers
-            .iter_mut()
-            .find(|p| p.id == id)
-            .expect("every poller id has a record")
-    }
-
-    /// The wake events of the pollers still running. Every change to the table that can change a
-    /// poller's decision (a list created or removed, work queued) wakes them all: that is how the
-    /// model stands for "the poller polls periodically" without spinning. A poller polling at any
-    /// moment sees the table as one of these changes left it, so no observable state is missed.
-    fn wakes(&self) -> Short<EventId, 8> {
-        let mut wakes = Short::new(EventId(0));
-        for poller in self.pollers.iter().filter(|p| !p.exited) {
-            wakes.push(poller.wake);
-        }
-        wakes
-    }
-
-    /// Record a new poller for `list`; the caller starts its thread once the lock is dropped.
-    fn add_poller(&mut self, ctx: &Ctx) -> PollerId {
-        let id = PollerId(ctx.next_poller_id());
-        self.pollers.push(PollerRec {
-            id,
-            wake: ctx.create_event(false),
-            stop: false,
-            exited: false,
-        });
-        id
-    }
-}
+use crate::variant::{ListKey, OnDeadPoller, OnListMissing, PollerToken, PollerView, ReleaseWait, Variant};
+use table::{Table, Work};
 
 /// An application's MAPI session, as the application thread holds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,22 +56,14 @@ impl Mapi {
     pub(crate) fn logon(&self, ctx: &Ctx) -> Session {
         let user = ctx.effective_user();
         let key = ctx.sim().with_sid(user, |sid| self.0.variant.list_key(sid));
-        let mut table = self.0.table.lock();
+        let mut table = table::lock(&self.0.table);
         let mut new_poller = None;
-        let list = match table.lists.iter().position(|l| l.key == key) {
-            Some(index) => table.lists[index].id,
+        let list = match table.find_by_key(&key) {
+            Some(id) => id,
             None => {
-                table.lists_created += 1;
-                let id = ListId(table.lists_created);
                 let poller = table.add_poller(ctx);
                 let filed = filed_key(ctx, &key);
-                table.lists.push(ConnList {
-                    id,
-                    key,
-                    connections: Short::new(NO_CONNECTION),
-                    work: Short::new(NO_WORK),
-                    poller,
-                });
+                let id = table.create_list(key, poller);
                 ctx.log(Event::ListCreated {
                     list: id,
                     user,
@@ -162,13 +78,7 @@ impl Mapi {
                 id
             }
         };
-        table.sessions_created += 1;
-        let session = SessionId(table.sessions_created);
-        table
-            .list_mut(list)
-            .expect("just found or made")
-            .connections
-            .push((session, user));
+        let session = table.connect(list, user);
         ctx.log(Event::Logon {
             session,
             list,
@@ -207,17 +117,13 @@ impl Mapi {
         store: StoreId,
     ) -> Result<(), Aborted> {
         let event = ctx.create_event(true);
-        let mut table = self.0.table.lock();
-        let Some(list) = table.list_mut(session.list) else {
-            unreachable!("a session's list lives as long as the session")
-        };
-        list.work.push(Work { store, event });
-        let old = list.poller;
+        let mut table = table::lock(&self.0.table);
+        table.queue_work(session.list, Work { store, event });
+        let old = table.owner(session.list);
         let mut respawned = None;
-        if self.0.variant.on_dead_poller() == OnDeadPoller::Respawn && table.poller_mut(old).exited
-        {
+        if self.0.variant.on_dead_poller() == OnDeadPoller::Respawn && table.exited(old) {
             let new = table.add_poller(ctx);
-            table.list_mut(session.list).expect("still there").poller = new;
+            table.set_owner(session.list, new);
             ctx.log(Event::PollerRespawned {
                 old,
                 new,
@@ -229,7 +135,7 @@ impl Mapi {
                 creator: ctx.effective_user(),
             });
         }
-        let poller = table.list_mut(session.list).expect("still there").poller;
+        let poller = table.owner(session.list);
         let wait = self.0.variant.release_wait();
         ctx.log(Event::ReleaseWait {
             store,
@@ -261,20 +167,17 @@ impl Mapi {
     /// list from shared memory and then signals the poller's thread: a poller can poll in between
     /// and find its list gone.
     pub(crate) fn logoff(&self, ctx: &Ctx, session: Session) {
-        let mut table = self.0.table.lock();
-        let Some(list) = table.list_mut(session.list) else {
-            unreachable!("a session's list lives as long as the session")
-        };
-        list.connections.retain(|(id, _)| *id != session.id);
+        let mut table = table::lock(&self.0.table);
+        let empty = table.disconnect(session.list, session.id);
         ctx.log(Event::Logoff {
             session: session.id,
             list: session.list,
         });
-        if !list.connections.is_empty() {
+        if !empty {
             return;
         }
-        let poller = list.poller;
-        table.lists.retain(|l| l.id != session.list);
+        let poller = table.owner(session.list);
+        table.remove_list(session.list);
         ctx.log(Event::ListRemoved {
             list: session.list,
             poller,
@@ -283,8 +186,8 @@ impl Mapi {
         drop(table);
         wake_all(ctx, wakes.as_slice());
 
-        let mut table = self.0.table.lock();
-        table.poller_mut(poller).stop = true;
+        let mut table = table::lock(&self.0.table);
+        table.request_stop(poller);
         ctx.log(Event::PollerStopRequested { poller });
         let wakes = table.wakes();
         drop(table);
@@ -311,26 +214,17 @@ impl Mapi {
             poller: me.id,
             user,
         });
-        let wake = self.0.table.lock().poller_mut(me.id).wake;
+        let wake = table::lock(&self.0.table).wake_event(me.id);
         let mut last_found = None;
         for _ in 0..self.0.polls_max {
-            let mut table = self.0.table.lock();
-            if table.poller_mut(me.id).stop {
-                table.poller_mut(me.id).exited = true;
+            let mut table = table::lock(&self.0.table);
+            if table.stop_requested(me.id) {
+                table.mark_exited(me.id);
                 drop(table);
                 ctx.log(Event::PollerStopped { poller: me.id });
                 return;
             }
-            let mut views = Short::<ListView<'_>, 8>::new(ListView {
-                id: ListId(0),
-                key: &NO_KEY,
-            });
-            for list in &table.lists {
-                views.push(ListView {
-                    id: list.id,
-                    key: &list.key,
-                });
-            }
+            let views = table.views();
             let lists = views.len() as u16;
             let found = variant.find_own_list(
                 views.as_slice(),
@@ -341,10 +235,9 @@ impl Mapi {
                 },
             );
             drop(views);
-            match found.and_then(|id| table.list_mut(id)) {
-                Some(list) => {
-                    let list_id = list.id;
-                    let work = list.work.take(NO_WORK);
+            match found.filter(|&id| table.has_list(id)) {
+                Some(list_id) => {
+                    let work = table.take_work(list_id);
                     drop(table);
                     if last_found != Some(list_id) {
                         last_found = Some(list_id);
@@ -364,14 +257,10 @@ impl Mapi {
                     }
                 }
                 None => {
-                    table.poller_mut(me.id).exited = true;
+                    table.mark_exited(me.id);
                     let abandoned: Vec<Work> = match variant.on_list_missing() {
                         OnListMissing::QuitSilently => Vec::new(),
-                        OnListMissing::SignalAndQuit => table
-                            .lists
-                            .iter_mut()
-                            .flat_map(|l| l.work.take(NO_WORK).as_slice().to_vec())
-                            .collect(),
+                        OnListMissing::SignalAndQuit => table.take_all_work(),
                     };
                     drop(table);
                     ctx.log(Event::PollerQuit {
@@ -393,7 +282,7 @@ impl Mapi {
                 return; // the execution was aborted
             }
         }
-        self.0.table.lock().poller_mut(me.id).exited = true;
+        table::lock(&self.0.table).mark_exited(me.id);
         ctx.log(Event::PollerExhausted { poller: me.id });
     }
 }
@@ -411,6 +300,3 @@ fn wake_all(ctx: &Ctx, wakes: &[EventId]) {
         ctx.set_event(wake);
     }
 }
-
-/// The key of the unused slots of a poller's table view.
-static NO_KEY: ListKey = ListKey::Crc(0);

@@ -87,6 +87,8 @@ pub fn replay(
             schedule: replayed.schedule.clone(),
             outcome: replayed.outcome.clone(),
         }),
+        traces: 1,
+        ..CheckResult::default()
     };
     let mut report = Report::from_check(variant.name(), scenario, &config, &result, 0);
     let found: Vec<Invariant> = report.violations.iter().map(|v| v.invariant).collect();

@@ -174,6 +174,7 @@ pub fn strategy_name(strategy: &Strategy) -> &'static str {
         Strategy::Random => "random",
         Strategy::Pct { .. } => "pct",
         Strategy::Dfs { .. } => "dfs",
+        Strategy::Dpor => "dpor",
         Strategy::Replay(_) => "replay",
         Strategy::Bytes(_) => "bytes",
     }

@@ -53,7 +53,10 @@ pub(crate) fn current_waker() -> Waker {
 impl Waker {
     pub(crate) fn wake(&self) {
         match self {
-            Waker::Task(task) => ExecutionState::with(|state| state.get_mut(*task).unblock()),
+            Waker::Task(task) => {
+                super::footprint::woke(usize::from(*task));
+                ExecutionState::with(|state| state.get_mut(*task).unblock())
+            }
             // If the thread is not parked yet, its next `park` returns at once.
             Waker::Thread(thread) => thread.unpark(),
         }
@@ -120,7 +123,7 @@ pub(crate) fn spawn_real(f: impl FnOnce() + Send + 'static) -> std::thread::Join
         .stack_size(REAL_STACK_BYTES)
         .spawn(move || {
             REAL.with(|real| real.set(true));
-            super::runner::set_quiet(true);
+            super::quiet::set_quiet(true);
             f()
         })
         .expect("the OS starts a thread")
@@ -165,7 +168,11 @@ pub(crate) fn in_critical_section() -> bool {
 }
 
 /// Memory shared between threads, behind a lock; taking the lock is a scheduling point.
-pub struct Shm<T>(Mutex<T>);
+pub struct Shm<T> {
+    /// Its id for partial-order reduction (creation order within the execution).
+    id: u32,
+    memory: Mutex<T>,
+}
 
 /// The lock on a [`Shm`]; the memory is released when it drops.
 pub struct ShmGuard<'a, T>(MutexGuard<'a, T>);
@@ -173,7 +180,10 @@ pub struct ShmGuard<'a, T>(MutexGuard<'a, T>);
 impl<T> Shm<T> {
     /// Shared memory holding `value`.
     pub fn new(value: T) -> Shm<T> {
-        Shm(Mutex::new(value))
+        Shm {
+            id: super::footprint::next_shm_id(),
+            memory: Mutex::new(value),
+        }
     }
 
     /// Lock the memory: a scheduling point, then exclusive access until the guard drops. A
@@ -188,12 +198,15 @@ impl<T> Shm<T> {
             MODEL_POINT.with(|m| m.set(true));
             switch();
             MODEL_POINT.with(|m| m.set(false));
+            // Unless it declares what it touches, a critical section may read and change
+            // anything in the memory (the coarse footprint, sound for any code).
+            super::footprint::open_section(self.id);
         }
         CRITICAL.with(|c| c.set(c.get() + 1));
         // Under shuttle never contended: only one model thread runs at a time, and none holds a
         // guard across a scheduling point.
         ShmGuard(
-            self.0
+            self.memory
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
         )
@@ -203,6 +216,22 @@ impl<T> Shm<T> {
 impl<T> Drop for ShmGuard<'_, T> {
     fn drop(&mut self) {
         CRITICAL.with(|c| c.set(c.get() - 1));
+        super::footprint::close_section();
+    }
+}
+
+impl<T> ShmGuard<'_, T> {
+    /// Declare, for partial-order reduction, that this critical section touches `part` of the
+    /// memory (a key the memory's owner defines) as `kind`. A section that declares nothing
+    /// counts as writing the whole memory. A section that declares must declare every part it
+    /// reads or writes: `mapi`'s table does it in its accessors, so it cannot forget one.
+    pub(crate) fn declare(&self, part: u32, kind: super::footprint::Kind) {
+        super::footprint::declare(part, kind);
+    }
+
+    /// Declare that this critical section reads only what no other thread changes.
+    pub(crate) fn declare_nothing(&self) {
+        super::footprint::declare_nothing();
     }
 }
 

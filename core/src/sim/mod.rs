@@ -15,8 +15,15 @@
 //! timeout, then aborts the execution the same way.
 
 pub(crate) mod backend;
+pub(crate) mod dfs;
+pub(crate) mod dpor;
+pub(crate) mod follow;
+pub(crate) mod footprint;
+pub(crate) mod quiet;
+pub(crate) mod random;
 pub(crate) mod real;
 pub(crate) mod runner;
+pub(crate) mod schedule;
 pub(crate) mod short;
 pub mod sid;
 
@@ -448,6 +455,8 @@ impl World {
         {
             return;
         }
+        // Nothing can run: what happens now depends on every thread's state.
+        footprint::quiet();
         if let Some(index) = self
             .tasks
             .iter()
@@ -475,6 +484,7 @@ impl World {
     /// Abort the execution: every blocked thread wakes and ends with [`Aborted`].
     fn abort(&mut self, me: Option<usize>) {
         self.aborted = true;
+        footprint::quiet();
         for (index, task) in self.tasks.iter_mut().enumerate() {
             if matches!(task.status, Status::Blocked(_)) {
                 task.status = Status::Running;
@@ -573,6 +583,7 @@ impl Ctx {
     /// `SetEvent`: set the event and wake its waiters.
     pub fn set_event(&self, event: EventId) {
         let mut world = self.sim.world();
+        footprint::access(footprint::Obj::Event(event.0), footprint::Kind::Set);
         world.events[event.0 as usize].set = true;
         for task in world.tasks.iter_mut() {
             if task.status == Status::Blocked(event) {
@@ -621,15 +632,27 @@ impl Ctx {
                 }
                 let real = world.real_timed_wait;
                 let rec = &mut world.events[event.0 as usize];
+                let obj = footprint::Obj::Event(event.0);
                 if rec.set {
+                    let kind = if rec.manual_reset {
+                        footprint::Kind::Read
+                    } else {
+                        footprint::Kind::Write
+                    };
+                    footprint::access(obj, kind);
                     rec.set = rec.manual_reset;
                     let task = &mut world.tasks[self.me];
                     task.status = Status::Running;
                     task.blocked_at = None;
                     return Ok(WaitOutcome::Signalled);
                 }
+                // Found unset: it times out or blocks. Blocking records no access: the wait
+                // touches the event when it returns (woken by the step that set it, which
+                // happens before), and a blocked wait that is woken can do everything a wait
+                // that found the event set could, so the two orders need not both be explored.
                 let task = &mut world.tasks[self.me];
                 if std::mem::take(&mut task.timed_out) {
+                    footprint::access(obj, footprint::Kind::Read);
                     task.timed = false;
                     task.status = Status::Running;
                     return Ok(WaitOutcome::TimedOut);

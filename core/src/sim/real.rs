@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{backend, runner, Sim, Watch};
+use super::{backend, Sim, Watch};
 
 /// How one real-thread execution ended.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub(crate) struct RealRun {
 /// Run `body` (one execution over `sim`, a world made by [`Sim::with_users_real`]) on real
 /// threads under a watchdog with `timeout`.
 pub(crate) fn run(sim: &Sim, timeout: Duration, body: impl FnOnce() + Send + 'static) -> RealRun {
-    runner::install_quiet_panic_hook();
+    super::quiet::install_quiet_panic_hook();
     let done = Arc::new(AtomicBool::new(false));
     let watcher = std::thread::current();
     let finished = done.clone();

@@ -5,16 +5,21 @@
 //! Judging happens outside shuttle, between executions, so it also sees executions that the
 //! step bound cut off.
 
-use std::cell::{Cell, RefCell};
-use std::fmt;
+use std::cell::RefCell;
 use std::rc::Rc;
-use std::str::FromStr;
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex};
 
 use shuttle::scheduler::{PctScheduler, Schedule as ShuttleSchedule, Scheduler, Task, TaskId};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
-use super::{backend, Sim};
+use super::dfs::Dfs;
+use super::dpor::{Dpor, DporShared};
+use super::follow::Follow;
+use super::quiet::{install_quiet_panic_hook, set_quiet};
+use super::random::RandomWalk;
+use super::{footprint, Sim};
+
+pub use super::schedule::{Schedule, ScheduleError};
 
 /// How schedules are chosen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,93 +37,13 @@ pub enum Strategy {
         /// The preemption bound (`None`: unbounded, every schedule).
         preemptions: Option<usize>,
     },
+    /// Dynamic partial-order reduction (source-DPOR with sleep sets): at least one execution of
+    /// every equivalence class of interleavings, with no preemption bound.
+    Dpor,
     /// Follow one recorded schedule exactly.
     Replay(Schedule),
     /// Choices read from bytes (a fuzzer's input), then a deterministic fallback.
     Bytes(Arc<[u8]>),
-}
-
-/// One execution's scheduling decisions: the shuttle task chosen at each step.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Schedule {
-    /// Task ids (0 is the main task, application threads follow, pollers after them).
-    pub steps: Vec<u16>,
-}
-
-/// Why a replay string did not parse.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("bad replay schedule {text:?}: {reason}")]
-pub struct ScheduleError {
-    /// (The start of) the text given.
-    pub text: String,
-    /// What is wrong with it.
-    pub reason: &'static str,
-}
-
-const SCHEDULE_PREFIX: &str = "mh1:";
-const SCHEDULE_TEXT_SHOWN_MAX: usize = 40;
-/// The longest schedule a replay string may hold (far above any execution's step bound).
-pub const SCHEDULE_STEPS_MAX: usize = 1 << 20;
-
-impl fmt::Display for Schedule {
-    /// `mh1:` then runs of `task` or `task*count`, separated by `.`: e.g. `mh1:0.1*3.2`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(SCHEDULE_PREFIX)?;
-        let mut first = true;
-        let mut iter = self.steps.iter().peekable();
-        while let Some(&task) = iter.next() {
-            let mut count = 1;
-            while iter.peek() == Some(&&task) {
-                iter.next();
-                count += 1;
-            }
-            if !first {
-                f.write_str(".")?;
-            }
-            first = false;
-            if count == 1 {
-                write!(f, "{task}")?;
-            } else {
-                write!(f, "{task}*{count}")?;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl FromStr for Schedule {
-    type Err = ScheduleError;
-    fn from_str(text: &str) -> Result<Schedule, ScheduleError> {
-        let err = |reason| ScheduleError {
-            text: text.chars().take(SCHEDULE_TEXT_SHOWN_MAX).collect(),
-            reason,
-        };
-        let body = text
-            .trim()
-            .strip_prefix(SCHEDULE_PREFIX)
-            .ok_or_else(|| err("must start with \"mh1:\""))?;
-        let mut steps = Vec::new();
-        if body.is_empty() {
-            return Ok(Schedule { steps });
-        }
-        for run in body.split('.') {
-            let (task, count) = match run.split_once('*') {
-                Some((task, count)) => (
-                    task,
-                    count
-                        .parse::<usize>()
-                        .map_err(|_| err("run count is not a number"))?,
-                ),
-                None => (run, 1),
-            };
-            let task: u16 = task.parse().map_err(|_| err("task id is not a number"))?;
-            if count == 0 || steps.len() + count > SCHEDULE_STEPS_MAX {
-                return Err(err("run count is zero or the schedule is too long"));
-            }
-            steps.extend(std::iter::repeat_n(task, count));
-        }
-        Ok(Schedule { steps })
-    }
 }
 
 /// What a run of executions did.
@@ -130,6 +55,8 @@ pub(crate) struct RunStats {
     pub exhausted: bool,
     /// A replay could not follow its schedule.
     pub diverged: bool,
+    /// DPOR: executions stopped as redundant (every enabled thread asleep), not judged.
+    pub pruned: usize,
 }
 
 /// What the per-execution callback wants next.
@@ -149,6 +76,7 @@ pub(crate) fn run(
     on_execution: impl FnMut(Sim, &Schedule) -> Next + 'static,
 ) -> RunStats {
     install_quiet_panic_hook();
+    let dpor = Rc::new(DporShared::default());
     let inner: Box<dyn Scheduler> = match strategy {
         Strategy::Random => Box::new(RandomWalk::new(seed)),
         Strategy::Pct { depth } => Box::new(PctScheduler::new_from_seed(
@@ -157,7 +85,8 @@ pub(crate) fn run(
             schedules,
         )),
         Strategy::Dfs { preemptions } => Box::new(Dfs::new(*preemptions)),
-        Strategy::Replay(schedule) => Box::new(Follow::new(schedule.steps.clone(), false, seed)),
+        Strategy::Dpor => Box::new(Dpor::new(dpor.clone())),
+        Strategy::Replay(schedule) => Box::new(Follow::replay(schedule.steps.clone(), seed)),
         Strategy::Bytes(bytes) => Box::new(Follow::from_bytes(bytes, seed)),
     };
     let schedules = if matches!(strategy, Strategy::Replay(_)) {
@@ -171,6 +100,7 @@ pub(crate) fn run(
         executions: 0,
         exhausted: false,
         diverged: false,
+        pruned: 0,
     }));
     let recorder = Recorder {
         inner,
@@ -180,16 +110,23 @@ pub(crate) fn run(
         current: Schedule::default(),
         on_execution: Box::new(on_execution),
         stopped: false,
+        dpor,
     };
     let mut config = Config::new();
     config.failure_persistence = FailurePersistence::None;
     config.max_steps = MaxSteps::ContinueAfter(steps_max);
     config.silence_warnings = true;
     let body_slot = SimSlot(slot.clone());
-    QUIET.with(|quiet| quiet.set(true));
+    let recording = matches!(strategy, Strategy::Dpor);
+    set_quiet(true);
+    footprint::set_recording(recording);
     Runner::new(recorder, config).run(move || body(&body_slot));
-    QUIET.with(|quiet| quiet.set(false));
+    footprint::set_recording(false);
+    set_quiet(false);
     let stats = stats.borrow().clone();
+    if std::env::var_os("MAPIHANG_DPOR_DEBUG").is_some() {
+        eprintln!("runner: {stats:?}");
+    }
     stats
 }
 
@@ -216,6 +153,8 @@ struct Recorder {
     current: Schedule,
     on_execution: OnExecution,
     stopped: bool,
+    /// Set by the DPOR scheduler when it stops an execution as redundant.
+    dpor: Rc<DporShared>,
 }
 
 impl Recorder {
@@ -224,6 +163,10 @@ impl Recorder {
         let sim = self.slot.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(sim) = sim {
             self.stats.borrow_mut().executions += 1;
+            if self.dpor.redundant.replace(false) {
+                self.stats.borrow_mut().pruned += 1;
+                return;
+            }
             if (self.on_execution)(sim, &self.current) == Next::Stop {
                 self.stopped = true;
             }
@@ -246,7 +189,10 @@ impl Scheduler for Recorder {
         }
         self.current.steps.clear();
         match self.inner.new_execution() {
-            Some(schedule) => Some(schedule),
+            Some(schedule) => {
+                footprint::new_execution();
+                Some(schedule)
+            }
             None => {
                 self.stats.borrow_mut().exhausted = true;
                 None
@@ -263,6 +209,7 @@ impl Scheduler for Recorder {
         let choice = self.inner.next_task(runnable, current, is_yielding);
         match choice {
             Some(task) => self.current.steps.push(usize::from(task) as u16),
+            None if self.dpor.redundant.get() => {}
             None => self.stats.borrow_mut().diverged = true,
         }
         choice
@@ -273,288 +220,3 @@ impl Scheduler for Recorder {
     }
 }
 
-/// Follows a list of choices: recorded task ids (replay), or bytes that pick among the runnable
-/// threads (fuzzing). When bytes run out it falls back to the lowest runnable task, deterministically.
-struct Follow {
-    steps: Vec<u16>,
-    by_index: bool,
-    position: usize,
-    seed: u64,
-    started: bool,
-}
-
-impl Follow {
-    fn new(steps: Vec<u16>, by_index: bool, seed: u64) -> Follow {
-        Follow {
-            steps,
-            by_index,
-            position: 0,
-            seed,
-            started: false,
-        }
-    }
-
-    fn from_bytes(bytes: &[u8], seed: u64) -> Follow {
-        Follow::new(bytes.iter().map(|&b| b as u16).collect(), true, seed)
-    }
-}
-
-impl Scheduler for Follow {
-    fn new_execution(&mut self) -> Option<ShuttleSchedule> {
-        if std::mem::replace(&mut self.started, true) {
-            return None;
-        }
-        self.position = 0;
-        Some(ShuttleSchedule::new(self.seed))
-    }
-
-    fn next_task(
-        &mut self,
-        runnable: &[&Task],
-        _current: Option<TaskId>,
-        _is_yielding: bool,
-    ) -> Option<TaskId> {
-        let step = self.steps.get(self.position).copied();
-        self.position += 1;
-        if self.by_index {
-            let index = step.map_or(0, |b| b as usize % runnable.len());
-            return Some(runnable[index].id());
-        }
-        let wanted = TaskId::from(step? as usize);
-        runnable.iter().map(|t| t.id()).find(|&id| id == wanted)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.seed
-    }
-}
-
-/// Uniformly random choice among the runnable tasks at every step. Each execution's choices come
-/// from a stream seeded by (seed, execution number), so execution `n` is the same whatever ran
-/// before it. (Shuttle's own `RandomScheduler` prints to stderr when dropped early and reads
-/// `SHUTTLE_RANDOM_SEED`; this one does neither.)
-struct RandomWalk {
-    seed: u64,
-    execution: u64,
-    state: u64,
-}
-
-impl RandomWalk {
-    fn new(seed: u64) -> RandomWalk {
-        RandomWalk {
-            seed,
-            execution: 0,
-            state: 0,
-        }
-    }
-
-    /// SplitMix64: small, fast, and good enough to pick among at most a few dozen tasks.
-    fn next(&mut self) -> u64 {
-        crate::hash::splitmix64(&mut self.state)
-    }
-}
-
-impl Scheduler for RandomWalk {
-    fn new_execution(&mut self) -> Option<ShuttleSchedule> {
-        self.state = self.seed ^ self.execution.wrapping_mul(0xD1B5_4A32_D192_ED03);
-        self.execution += 1;
-        Some(ShuttleSchedule::new(self.state))
-    }
-
-    fn next_task(
-        &mut self,
-        runnable: &[&Task],
-        _current: Option<TaskId>,
-        _is_yielding: bool,
-    ) -> Option<TaskId> {
-        // Multiply-shift maps 64 random bits onto 0..len without a division.
-        let index = ((self.next() >> 32) * runnable.len() as u64) >> 32;
-        Some(runnable[index as usize].id())
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.next()
-    }
-}
-
-/// Stateless depth-first search over the schedules that differ in the order of shared-memory
-/// accesses.
-///
-/// Threads interact only through shared memory (`Shm`) and events. Each `Shm` lock is a "model
-/// point"; every other scheduling point (a spawn, a thread's exit) leaves the next step invisible to
-/// the other threads, so the running thread goes on there without branching. The search branches
-/// at model points and wherever the running thread cannot go on (it blocked or finished). This
-/// visits every distinct interleaving of shared-memory accesses, far fewer schedules than
-/// branching at every point. With a preemption bound (CHESS's iterative context bounding), a
-/// model point switches away from a thread that could go on at most `preemptions` times.
-struct Dfs {
-    preemptions_max: Option<usize>,
-    /// The branch points of the current path: the options there and which one is taken.
-    stack: Vec<Level>,
-    depth: usize,
-    preemptions: usize,
-    started: bool,
-}
-
-struct Level {
-    options: Vec<TaskId>,
-    chosen: usize,
-}
-
-impl Dfs {
-    fn new(preemptions_max: Option<usize>) -> Dfs {
-        Dfs {
-            preemptions_max,
-            stack: Vec::new(),
-            depth: 0,
-            preemptions: 0,
-            started: false,
-        }
-    }
-}
-
-impl Scheduler for Dfs {
-    fn new_execution(&mut self) -> Option<ShuttleSchedule> {
-        if std::mem::replace(&mut self.started, true) {
-            // Backtrack: the deepest branch point with an option left takes its next option.
-            self.stack.truncate(self.depth);
-            loop {
-                let top = self.stack.last_mut()?;
-                if top.chosen + 1 < top.options.len() {
-                    top.chosen += 1;
-                    break;
-                }
-                self.stack.pop();
-            }
-        }
-        self.depth = 0;
-        self.preemptions = 0;
-        Some(ShuttleSchedule::new(0))
-    }
-
-    fn next_task(
-        &mut self,
-        runnable: &[&Task],
-        current: Option<TaskId>,
-        _is_yielding: bool,
-    ) -> Option<TaskId> {
-        let model_point = backend::take_model_point();
-        let going_on = current.filter(|c| runnable.iter().any(|t| t.id() == *c));
-        if let Some(current) = going_on {
-            let bound_reached = self
-                .preemptions_max
-                .is_some_and(|max| self.preemptions >= max);
-            if !model_point || bound_reached {
-                return Some(current);
-            }
-        }
-        // The running thread first (no preemption on the first path), then the others by id. The
-        // main task only joins threads: when does not matter, so it runs only when nothing else can.
-        let main = TaskId::from(0);
-        let mut options: Vec<TaskId> = going_on.into_iter().collect();
-        options.extend(
-            runnable
-                .iter()
-                .map(|t| t.id())
-                .filter(|&id| Some(id) != going_on && id != main),
-        );
-        if options.is_empty() {
-            options.push(main);
-        }
-        if options.len() == 1 {
-            return Some(options[0]);
-        }
-        let choice = if self.depth < self.stack.len() {
-            let level = &self.stack[self.depth];
-            debug_assert_eq!(
-                level.options, options,
-                "the model is deterministic: the same prefix, the same options"
-            );
-            level.options[level.chosen]
-        } else {
-            self.stack.push(Level { options, chosen: 0 });
-            self.stack[self.depth].options[0]
-        };
-        self.depth += 1;
-        if going_on.is_some_and(|current| current != choice) {
-            self.preemptions += 1;
-        }
-        Some(choice)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        0
-    }
-}
-
-thread_local! {
-    /// Set while the engine runs executions on this OS thread: model panics are then recorded by
-    /// the engine (as `model-panic`) instead of being printed.
-    static QUIET: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Whether model panics on the calling OS thread are recorded silently (the real-thread backend
-/// sets it on each of its threads).
-pub(crate) fn set_quiet(quiet: bool) {
-    QUIET.with(|q| q.set(quiet));
-}
-
-/// Install, once, a panic hook that stays silent for panics inside the engine's executions and
-/// defers to the hook that was there before (normally the default one) for every other panic.
-/// Shuttle installs a hook of its own at its first execution, which reports every panic as a
-/// failing shuttle test; ours replaces it, since the engine reports model panics itself.
-pub(crate) fn install_quiet_panic_hook() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        let previous = std::panic::take_hook();
-        // Let shuttle install its hook now, so that it cannot wrap ours later.
-        let mut config = Config::new();
-        config.failure_persistence = FailurePersistence::None;
-        config.silence_warnings = true;
-        Runner::new(Dfs::new(None), config).run(|| {});
-        let _shuttle = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(|quiet| quiet.get()) {
-                previous(info);
-            }
-        }));
-    });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn schedule_text_roundtrip() {
-        for steps in [vec![], vec![0], vec![0, 1, 1, 1, 2, 0, 0], vec![7; 100]] {
-            let schedule = Schedule { steps };
-            let text = schedule.to_string();
-            assert_eq!(text.parse::<Schedule>().unwrap(), schedule, "{text}");
-        }
-        assert_eq!(
-            Schedule {
-                steps: vec![0, 1, 1, 1, 2]
-            }
-            .to_string(),
-            "mh1:0.1*3.2"
-        );
-    }
-
-    #[test]
-    fn schedule_text_rejects_garbage() {
-        for bad in [
-            "",
-            "mh2:0",
-            "mh1:x",
-            "mh1:1*",
-            "mh1:1*0",
-            "mh1:1..2",
-            "mh1:70000",
-            "mh1:1*99999999999",
-        ] {
-            let err = bad.parse::<Schedule>().unwrap_err().to_string();
-            assert!(err.starts_with("bad replay schedule"), "{bad}: {err}");
-        }
-    }
-}
