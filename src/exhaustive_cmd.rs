@@ -1,5 +1,5 @@
-//! `mapihang exhaustive`: every scenario within a small bound, each on every schedule with at most
-//! K preemptions.
+//! `mapihang exhaustive`: every scenario within a small bound, each on every interleaving (DPOR),
+//! or on every schedule with at most K preemptions (DFS).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use mapihang_core::exhaustive::{
-    self, Bound, ExhaustiveConfig, ExhaustiveResult, Reduction, PREEMPTIONS_DEFAULT,
+    self, Bound, ExhaustiveConfig, ExhaustiveResult, Reduction, Shard,
     SCHEDULES_PER_SCENARIO_DEFAULT,
 };
 use mapihang_core::monitor::Invariant;
@@ -37,13 +37,19 @@ pub(crate) struct ExhaustiveArgs {
     /// The two users are different SIDs with the same CRC32 (needs --users 2).
     #[arg(long)]
     pub collide: bool,
-    /// The DFS preemption bound per scenario.
-    #[arg(long, default_value_t = PREEMPTIONS_DEFAULT, conflicts_with = "unbounded")]
-    pub preemptions: usize,
-    /// No preemption bound: every schedule (explodes past millions of schedules quickly).
+    /// Check each scenario with a preemption-bounded DFS (CHESS) instead of the complete search
+    /// (DPOR, the default): faster on large bounds, but a pass then covers only schedules with at
+    /// most K preemptions.
     #[arg(long)]
+    pub preemptions: Option<usize>,
+    /// No preemption bound (the default; kept for old command lines).
+    #[arg(long, conflicts_with = "preemptions", hide = true)]
     pub unbounded: bool,
-    /// The DFS budget of one scenario; a scenario that reaches it is reported incomplete.
+    /// Check only shard I of N (`--shard 2/4`): the scenarios whose index is I-1 modulo N, so
+    /// that N processes or CI jobs together check exactly the whole bound.
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+    /// The schedule budget of one scenario; a scenario that reaches it is reported incomplete.
     #[arg(long, default_value_t = SCHEDULES_PER_SCENARIO_DEFAULT)]
     pub schedules: usize,
     /// Run every scenario and count the violating ones, instead of stopping at the first.
@@ -96,7 +102,8 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
     let variant = variants.get(&args.variant)?;
     let config = ExhaustiveConfig {
         bound,
-        preemptions: (!args.unbounded).then_some(args.preemptions),
+        preemptions: args.preemptions,
+        shard: args.shard,
         schedules_per_scenario: args.schedules,
         steps_max: args.steps_max,
         jobs: args.jobs.unwrap_or_else(crate::matrix_cmd::default_jobs),
@@ -197,10 +204,11 @@ fn command_line(args: &ExhaustiveArgs) -> String {
     if let Some(invariant) = args.invariant {
         let _ = write!(line, " --invariant {invariant}");
     }
-    if args.unbounded {
-        line.push_str(" --unbounded");
-    } else {
-        let _ = write!(line, " --preemptions {}", args.preemptions);
+    if let Some(k) = args.preemptions {
+        let _ = write!(line, " --preemptions {k}");
+    }
+    if let Some(shard) = args.shard {
+        let _ = write!(line, " --shard {shard}");
     }
     if args.schedules != SCHEDULES_PER_SCENARIO_DEFAULT {
         let _ = write!(line, " --schedules {}", args.schedules);
@@ -225,11 +233,10 @@ fn command_line(args: &ExhaustiveArgs) -> String {
 fn text(config: &ExhaustiveConfig, result: &ExhaustiveResult) -> String {
     let bound = &config.bound;
     let users: Vec<String> = bound.users().iter().map(|u| u.to_string()).collect();
-    let preemptions = config
-        .preemptions
-        .map_or("every schedule (no preemption bound)".to_string(), |k| {
-            format!("every schedule with at most {k} preemption(s)")
-        });
+    let preemptions = config.preemptions.map_or(
+        "DPOR: every interleaving up to equivalence (no preemption bound)".to_string(),
+        |k| format!("DFS: every schedule with at most {k} preemption(s)"),
+    );
     let mut out = String::new();
     let impersonate = if bound.users == 1 {
         "impersonate U1".to_string()
@@ -270,7 +277,7 @@ fn text(config: &ExhaustiveConfig, result: &ExhaustiveResult) -> String {
     );
     let _ = writeln!(
         out,
-        "  DFS per scenario: {preemptions}; budget {} schedules per scenario",
+        "  per scenario: {preemptions}; budget {} schedules per scenario",
         config.schedules_per_scenario
     );
     let _ = writeln!(
@@ -296,17 +303,26 @@ fn text(config: &ExhaustiveConfig, result: &ExhaustiveResult) -> String {
     let k = config
         .preemptions
         .map_or("any number of".to_string(), |k| format!("≤{k}"));
+    if let Some(shard) = config.shard {
+        let _ = writeln!(out, "  shard {shard}: only these scenarios were checked");
+    }
     match &result.counterexample {
         None if result.complete => {
             let _ = writeln!(
                 out,
-                "PASS (complete): no violation on any schedule ({k} preemptions) of any scenario within this bound"
+                "PASS (complete): no violation on any interleaving of any scenario within this bound"
+            );
+        }
+        None if result.bounded => {
+            let _ = writeln!(
+                out,
+                "PASS (bounded, not complete): no violation on any schedule with {k} preemptions of any scenario within this bound"
             );
         }
         None => {
             let _ = writeln!(
                 out,
-                "PASS (incomplete): no violation found, but {} scenario(s) ran out of DFS budget (raise --schedules)",
+                "PASS (incomplete): no violation found, but {} scenario(s) ran out of budget (raise --schedules)",
                 result.incomplete
             );
         }
@@ -346,4 +362,8 @@ fn text(config: &ExhaustiveConfig, result: &ExhaustiveResult) -> String {
         }
     }
     out
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    text.parse()
 }

@@ -49,6 +49,10 @@ pub(crate) struct MatrixArgs {
     /// The step bound of one execution.
     #[arg(long, default_value_t = mapihang_core::engine::STEPS_MAX_DEFAULT)]
     pub steps_max: usize,
+    /// Executions of the complete search (DPOR) each case gets first: a case it finishes is
+    /// judged on every interleaving, the others on --schedules random schedules (0: random only).
+    #[arg(long, default_value_t = matrix::DPOR_BUDGET_DEFAULT)]
+    pub dpor_budget: usize,
     /// Output format.
     #[arg(long, value_enum, default_value_t = MatrixFormat::Text)]
     pub format: MatrixFormat,
@@ -77,6 +81,7 @@ pub(crate) fn matrix(variants: &Variants, args: &MatrixArgs) -> Result<u8, CliEr
         seed: args.seed,
         jobs: args.jobs.unwrap_or_else(default_jobs),
         steps_max: args.steps_max,
+        dpor_budget: args.dpor_budget,
         families: if args.family.is_empty() {
             Family::ALL.to_vec()
         } else {
@@ -162,8 +167,8 @@ fn text(matrix: &Matrix) -> String {
     let config = &matrix.config;
     let _ = writeln!(
         out,
-        "fix-guard matrix: {} scenarios per cell x {} random schedules, seed {}\n",
-        config.cases, config.schedules, config.seed
+        "fix-guard matrix: {} scenarios per cell, each by DPOR when it completes within {} executions, else {} random schedules; seed {}\n",
+        config.cases, config.dpor_budget, config.schedules, config.seed
     );
     let width = matrix
         .cells
@@ -176,11 +181,13 @@ fn text(matrix: &Matrix) -> String {
         for cell in matrix.cells.iter().filter(|c| c.variant == variant) {
             let _ = writeln!(
                 out,
-                "  {:<16} {:<8} observed: {:<width$}  declared: {}",
+                "  {:<16} {:<8} observed: {:<width$}  declared: {}  (complete: {}/{})",
                 cell.family.name(),
                 if cell.ok { "ok" } else { "MISMATCH" },
                 names(&cell.observed),
                 declared(&cell.expected),
+                cell.complete_cases,
+                cell.cases,
             );
             if !cell.ok {
                 let _ = writeln!(out, "      {}", diagnosis(matrix, cell));

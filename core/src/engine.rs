@@ -491,3 +491,133 @@ fn logoff(
     mapi.logoff(ctx, session);
     Ok(())
 }
+
+/// What a whole search saw: every violated invariant and every distinct terminal outcome (for
+/// comparing searches: DPOR against plain DFS, a cached search against an uncached one).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Explored {
+    /// Executions run (judged or not).
+    pub executions: usize,
+    /// Executions judged.
+    pub traces: usize,
+    /// The search ran out of schedules within the budget.
+    pub exhausted: bool,
+    /// The invariants some execution violated.
+    pub invariants: std::collections::BTreeSet<Invariant>,
+    /// The distinct terminal outcomes ([`outcome_signature`]).
+    pub outcomes: std::collections::BTreeSet<String>,
+}
+
+/// Run `variant` on `scenario` under `config` and collect every violated invariant and every
+/// terminal outcome.
+pub fn explore(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfig) -> Explored {
+    let compiled = Arc::new(compile(scenario));
+    let seen = Arc::new(std::sync::Mutex::new(Explored::default()));
+    let sink = seen.clone();
+    let stats = runner::run(
+        &config.strategy,
+        config.seed,
+        config.schedules,
+        config.steps_max,
+        execution_body(variant, compiled),
+        move |sim, _schedule| {
+            let mut seen = sink.lock().unwrap_or_else(|p| p.into_inner());
+            seen.traces += 1;
+            sim.with_outcome(|o| {
+                seen.invariants.extend(invariants_of(&judge(o)));
+                seen.outcomes.insert(outcome_signature(o));
+            });
+            Next::Continue
+        },
+    );
+    let mut seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()));
+    seen.executions = stats.executions;
+    seen.exhausted = stats.exhausted;
+    seen
+}
+
+/// A canonical description of how an execution ended, independent of the order of independent
+/// steps and of the names of events and stores (which equivalent executions may number
+/// differently): how each application thread ended (finished, or blocked in a release on which
+/// list, waiting for which poller), how each poller ended, and which lists were left.
+pub(crate) fn outcome_signature(o: &crate::sim::OutcomeRef<'_>) -> String {
+    use std::fmt::Write as _;
+    let mut threads: BTreeMap<u8, String> = BTreeMap::new();
+    let mut pollers: BTreeMap<u16, String> = BTreeMap::new();
+    let mut lists: BTreeMap<u16, u16> = BTreeMap::new();
+    let mut waits: BTreeMap<u32, (u16, u16)> = BTreeMap::new();
+    for entry in o.log {
+        match entry.event {
+            Event::ListCreated { list, user, .. } => {
+                lists.insert(list.0, user.0);
+            }
+            Event::ListRemoved { list, .. } => {
+                lists.remove(&list.0);
+            }
+            Event::ReleaseWait {
+                list,
+                poller,
+                event,
+                ..
+            } => {
+                waits.insert(event.0, (list.0, poller.0));
+            }
+            Event::ThreadDone => {
+                if let crate::sim::Actor::Thread(t) = entry.actor {
+                    threads.insert(t, "done".into());
+                }
+            }
+            Event::PollerQuit {
+                poller,
+                lists,
+                user,
+            } => {
+                pollers.insert(poller.0, format!("quit(saw {lists}, as U{})", user.0));
+            }
+            Event::PollerStopped { poller } => {
+                pollers.insert(poller.0, "stopped".into());
+            }
+            Event::PollerExhausted { poller } => {
+                pollers.insert(poller.0, "exhausted".into());
+            }
+            _ => {}
+        }
+    }
+    let blocked = o.stall.map(|s| s.blocked.as_slice()).unwrap_or(&o.waiting);
+    for &(actor, event) in blocked {
+        let what = match waits.get(&event.0) {
+            Some((list, poller)) => format!("waits(L{list} for P{poller})"),
+            None => "waits(idle)".into(),
+        };
+        match actor {
+            crate::sim::Actor::Thread(t) => {
+                threads.insert(t, what);
+            }
+            crate::sim::Actor::Poller(p) => {
+                pollers.entry(p).or_insert(what);
+            }
+        }
+    }
+    let mut out = String::new();
+    let end = if o.panic.is_some() {
+        "panic"
+    } else if o.stall.is_some() {
+        "stall"
+    } else if o.completed {
+        "completed"
+    } else {
+        "cut-off"
+    };
+    let _ = write!(out, "{end};");
+    for (t, s) in &threads {
+        let _ = write!(out, " T{t}:{s}");
+    }
+    for (p, s) in &pollers {
+        let _ = write!(out, " P{p}:{s}");
+    }
+    let _ = write!(out, "; lists");
+    for (l, u) in &lists {
+        let _ = write!(out, " L{l}:U{u}");
+    }
+    out
+}

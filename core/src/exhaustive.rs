@@ -100,8 +100,10 @@ pub const SCHEDULES_PER_SCENARIO_DEFAULT: usize = 1_000_000;
 pub struct ExhaustiveConfig {
     /// The scenarios.
     pub bound: Bound,
-    /// The DFS preemption bound (`None`: every schedule; explodes quickly).
+    /// A DFS preemption bound (`None`: the complete search, DPOR).
     pub preemptions: Option<usize>,
+    /// Only this shard of the scenarios (`None`: all of them).
+    pub shard: Option<Shard>,
     /// The DFS budget of one scenario.
     pub schedules_per_scenario: usize,
     /// The step bound of one execution.
@@ -120,7 +122,8 @@ impl Default for ExhaustiveConfig {
     fn default() -> ExhaustiveConfig {
         ExhaustiveConfig {
             bound: Bound::default(),
-            preemptions: Some(PREEMPTIONS_DEFAULT),
+            preemptions: None,
+            shard: None,
             schedules_per_scenario: SCHEDULES_PER_SCENARIO_DEFAULT,
             steps_max: engine::STEPS_MAX_DEFAULT,
             jobs: 1,
@@ -128,6 +131,45 @@ impl Default for ExhaustiveConfig {
             all: false,
             target: None,
         }
+    }
+}
+
+/// One of N disjoint parts of the scenarios of a bound: those whose index is `index - 1`
+/// modulo `count` (so `1/1` is everything).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Shard {
+    /// From 1 to `count`.
+    pub index: usize,
+    /// How many shards there are.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Whether scenario number `n` (0-based, in enumeration order) is in this shard.
+    pub fn contains(&self, n: usize) -> bool {
+        n % self.count == self.index - 1
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let bad = || format!("bad shard {text:?}: write I/N with 1 <= I <= N, e.g. 2/4");
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let (index, count): (usize, usize) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index == 0 || index > count || count > 10_000 {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
     }
 }
 
@@ -165,8 +207,12 @@ pub struct ExhaustiveResult {
     pub heaviest: Option<Scenario>,
     /// Checked scenarios whose DFS ran out of budget before exploring every schedule.
     pub incomplete: usize,
-    /// Every scenario was checked and every passing one's DFS explored all its schedules.
+    /// Every scenario was checked, and every passing one completely (DPOR, no preemption bound,
+    /// within the budget, nothing cut off by the step bound): a proof for the whole bound.
     pub complete: bool,
+    /// Every scenario was checked and every passing one's search ran out of schedules within its
+    /// bound (complete, or every schedule with at most K preemptions).
+    pub bounded: bool,
     /// Violating scenarios among those checked.
     pub violating: usize,
     /// Per invariant, the checked scenarios whose reported failing schedule violates it.
@@ -463,8 +509,11 @@ fn to_scenario(threads: &[Vec<Letter>], users: &[Sid]) -> Scenario {
 /// The DFS configuration every scenario is checked with.
 pub fn check_config(config: &ExhaustiveConfig) -> CheckConfig {
     CheckConfig {
-        strategy: Strategy::Dfs {
-            preemptions: config.preemptions,
+        strategy: match config.preemptions {
+            Some(k) => Strategy::Dfs {
+                preemptions: Some(k),
+            },
+            None => Strategy::Dpor,
         },
         schedules: config.schedules_per_scenario,
         seed: 0,
@@ -485,7 +534,14 @@ pub fn exhaustive(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> ExhaustiveResult {
     let start = Instant::now();
-    let (scenarios, thread_sequences) = scenarios(&config.bound, config.reduction);
+    let (all, thread_sequences) = scenarios(&config.bound, config.reduction);
+    // A shard keeps the scenarios whose enumeration index it contains, remembering the index.
+    let (scenarios, positions): (Vec<Scenario>, Vec<usize>) = all
+        .into_iter()
+        .enumerate()
+        .filter(|(n, _)| config.shard.is_none_or(|shard| shard.contains(*n)))
+        .map(|(n, scenario)| (scenario, n))
+        .unzip();
     let check = check_config(config);
     let total = scenarios.len();
     let next = AtomicUsize::new(0);
@@ -530,7 +586,7 @@ pub fn exhaustive(
                     *per_invariant.entry(invariant).or_default() += 1;
                 }
             }
-            None => incomplete += usize::from(!result.exhausted),
+            None => incomplete += usize::from(!result.exhausted || result.cut_off > 0),
         }
     }
     let heaviest = results
@@ -539,7 +595,7 @@ pub fn exhaustive(
         .max_by_key(|(_, r)| r.executions)
         .map(|(&index, _)| scenarios[index].clone());
     let counterexample = (first != usize::MAX).then(|| Counterexample {
-        index: first,
+        index: positions[first],
         scenario: scenarios[first].clone(),
         check: results[&first].clone(),
         config: check.clone(),
@@ -554,7 +610,8 @@ pub fn exhaustive(
         schedules_max_per_scenario: results.values().map(|r| r.executions).max().unwrap_or(0),
         heaviest,
         incomplete,
-        complete: checked == total && incomplete == 0,
+        complete: checked == total && incomplete == 0 && config.preemptions.is_none(),
+        bounded: checked == total && incomplete == 0,
         violating,
         per_invariant,
         counterexample,

@@ -12,7 +12,9 @@ mod table;
 use crate::sim::short::Short;
 use crate::sim::{Aborted, Ctx, EventId, Shm, UserId, WaitOutcome};
 use crate::trace::{Event, FiledKey, ListId, PollerId, SessionId, StoreId};
-use crate::variant::{ListKey, OnDeadPoller, OnListMissing, PollerToken, PollerView, ReleaseWait, Variant};
+use crate::variant::{
+    ListKey, OnDeadPoller, OnListMissing, PollerToken, PollerView, ReleaseWait, Variant,
+};
 use table::{Table, Work};
 
 /// An application's MAPI session, as the application thread holds it.

@@ -41,6 +41,10 @@ pub struct MatrixConfig {
     pub steps_max: usize,
     /// The families (columns), in order.
     pub families: Vec<Family>,
+    /// Each case first gets the complete search (DPOR) with this budget: a case it finishes is
+    /// judged completely (every interleaving), the others fall back to `schedules` random
+    /// schedules. 0: random schedules only.
+    pub dpor_budget: usize,
 }
 
 /// Defaults: enough to see every declared `must` violation of the built-in variants in every
@@ -50,11 +54,15 @@ pub const CASES_DEFAULT: usize = 100;
 /// Default random schedules per scenario.
 pub const SCHEDULES_DEFAULT: usize = 60;
 
+/// The default DPOR budget per case (see [`MatrixConfig::dpor_budget`]).
+pub const DPOR_BUDGET_DEFAULT: usize = 100;
+
 impl Default for MatrixConfig {
     fn default() -> MatrixConfig {
         MatrixConfig {
             cases: CASES_DEFAULT,
             schedules: SCHEDULES_DEFAULT,
+            dpor_budget: DPOR_BUDGET_DEFAULT,
             seed: 0,
             jobs: 1,
             steps_max: engine::STEPS_MAX_DEFAULT,
@@ -96,6 +104,8 @@ pub struct Cell {
     pub cases: usize,
     /// Scenarios with at least one violating execution.
     pub failing_cases: usize,
+    /// Scenarios judged completely: DPOR covered every interleaving within its budget.
+    pub complete_cases: usize,
     /// Executions run.
     pub executions: usize,
     /// Per invariant seen, how often.
@@ -153,6 +163,7 @@ pub struct Progress {
 struct Tally {
     executions: usize,
     failing_cases: usize,
+    complete_cases: usize,
     seen: BTreeMap<Invariant, Seen>,
 }
 
@@ -187,18 +198,39 @@ pub fn matrix(
         let (case, cell) = (item / cells, item % cells);
         let (v, f) = (cell / families.len(), cell % families.len());
         let scenario = &scenarios[f][case];
-        let check = CheckConfig {
-            strategy: Strategy::Random,
-            schedules: config.schedules,
-            seed: hunt::schedule_seed(config.seed, scenario),
-            steps_max: config.steps_max,
-            stop_on_first: false,
-            target: None,
+        let complete = (config.dpor_budget > 0)
+            .then(|| {
+                let check = CheckConfig {
+                    strategy: Strategy::Dpor,
+                    schedules: config.dpor_budget,
+                    seed: 0,
+                    steps_max: config.steps_max,
+                    stop_on_first: false,
+                    target: None,
+                };
+                engine::check(variants[v].clone(), scenario, &check)
+            })
+            .filter(|result| result.complete);
+        let tried = if complete.is_none() && config.dpor_budget > 0 {
+            config.dpor_budget
+        } else {
+            0
         };
-        let result = engine::check(variants[v].clone(), scenario, &check);
+        let result = complete.clone().unwrap_or_else(|| {
+            let check = CheckConfig {
+                strategy: Strategy::Random,
+                schedules: config.schedules,
+                seed: hunt::schedule_seed(config.seed, scenario),
+                steps_max: config.steps_max,
+                stop_on_first: false,
+                target: None,
+            };
+            engine::check(variants[v].clone(), scenario, &check)
+        });
         {
             let mut tally = tallies[cell].lock().unwrap_or_else(|p| p.into_inner());
-            tally.executions += result.executions;
+            tally.complete_cases += usize::from(complete.is_some());
+            tally.executions += result.executions + tried;
             tally.failing_cases += usize::from(result.failed());
             for (&invariant, &executions) in &result.per_invariant {
                 let seen = tally.seen.entry(invariant).or_insert(Seen {
@@ -242,6 +274,7 @@ pub fn matrix(
             unexpected,
             cases: config.cases,
             failing_cases: tally.failing_cases,
+            complete_cases: tally.complete_cases,
             executions: tally.executions,
             seen: tally.seen,
         });

@@ -113,6 +113,23 @@ pub struct Report {
     pub per_invariant: BTreeMap<Invariant, usize>,
     /// The scheduler explored every schedule (DFS finished within the budget).
     pub exhaustive: bool,
+    /// Every interleaving of the scenario was covered up to equivalence, with no bound and
+    /// within the budget (`dpor`, or `dfs` with no preemption bound, ran out of schedules; no
+    /// execution was cut off by the step bound). A complete pass is a proof for this scenario.
+    #[serde(default)]
+    pub complete: bool,
+    /// What bounded the search, when something did (`null` when it is complete or sampled).
+    #[serde(default)]
+    pub bound: Option<String>,
+    /// Executions judged (under `dpor`, one per equivalence class of interleavings explored).
+    #[serde(default)]
+    pub traces: usize,
+    /// Executions stopped early as redundant and not judged (`dpor`'s sleep sets).
+    #[serde(default)]
+    pub pruned: usize,
+    /// What a pass guarantees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guarantee: Option<Guarantee>,
     /// The schedule that replays the reported execution (`mh1:...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<String>,
@@ -128,6 +145,101 @@ pub struct Report {
     /// For a report written by `hunt`: how the violation was found and shrunk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hunt: Option<HuntSummary>,
+}
+
+/// What a pass means: a proof, a probability bound, or nothing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Guarantee {
+    /// `complete`, `bounded`, `pct` or `none`.
+    pub kind: String,
+    /// In words.
+    pub statement: String,
+    /// PCT only: the bound on the probability that every schedule missed a bug of the given
+    /// depth, `(1 - 1/(n * k^(d-1)))^N` (Burckhardt et al., ASPLOS 2010).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub miss_probability_max: Option<f64>,
+}
+
+impl Eq for Guarantee {}
+
+impl Guarantee {
+    /// The guarantee of a check run under `config` that found `result`.
+    pub fn of(config: &CheckConfig, result: &CheckResult) -> Guarantee {
+        let (kind, statement, miss) = match &config.strategy {
+            _ if result.complete => (
+                "complete",
+                format!(
+                    "every interleaving covered up to equivalence ({} traces): a proof for this scenario",
+                    result.traces
+                ),
+                None,
+            ),
+            Strategy::Pct { depth } => {
+                let (n, k, d) = (
+                    result.threads.max(1) as f64,
+                    result.longest.max(1) as f64,
+                    (*depth).max(1) as i32,
+                );
+                let p = 1.0 / (n * k.powi(d - 1));
+                let miss = (1.0 - p).powf(result.traces as f64);
+                (
+                    "pct",
+                    format!(
+                        "PCT: each schedule finds a bug of depth {d} with probability at least 1/(n*k^(d-1)) = 1/({n}*{k}^{}) ; after {} schedules P(miss) <= {miss:.4}",
+                        d - 1,
+                        result.traces
+                    ),
+                    Some(miss),
+                )
+            }
+            Strategy::Random => (
+                "none",
+                format!(
+                    "random sampling of {} schedules: no probability bound",
+                    result.traces
+                ),
+                None,
+            ),
+            _ => (
+                "bounded",
+                format!(
+                    "bounded: {}",
+                    bound_of(config, result).unwrap_or_else(|| "incomplete".into())
+                ),
+                None,
+            ),
+        };
+        Guarantee {
+            kind: kind.into(),
+            statement,
+            miss_probability_max: miss,
+        }
+    }
+}
+
+/// What bounded a search, if anything did (`None`: complete, or a sampling scheduler).
+pub fn bound_of(config: &CheckConfig, result: &CheckResult) -> Option<String> {
+    if result.complete {
+        return None;
+    }
+    let mut bounds = Vec::new();
+    if let Strategy::Dfs {
+        preemptions: Some(k),
+    } = config.strategy
+    {
+        bounds.push(format!("at most {k} preemptions"));
+    }
+    let searching = matches!(config.strategy, Strategy::Dfs { .. } | Strategy::Dpor);
+    if searching && !result.exhausted && result.failing == 0 {
+        bounds.push(format!("the budget of {} schedules", config.schedules));
+    }
+    if result.cut_off > 0 {
+        bounds.push(format!(
+            "{} executions cut off at {} steps",
+            result.cut_off, config.steps_max
+        ));
+    }
+    (!bounds.is_empty()).then(|| bounds.join(", "))
 }
 
 /// How a hunt found and shrank its violation (all counts; times are wall time).
@@ -206,6 +318,11 @@ impl Report {
             cut_off: result.cut_off,
             per_invariant: result.per_invariant.clone(),
             exhaustive: result.exhausted,
+            complete: result.complete,
+            bound: bound_of(config, result),
+            traces: result.traces,
+            pruned: result.pruned,
+            guarantee: (!result.failed()).then(|| Guarantee::of(config, result)),
             schedule: None,
             repro: None,
             trace: Vec::new(),
@@ -257,6 +374,11 @@ impl Report {
             cut_off: 0,
             per_invariant: real.per_invariant.clone(),
             exhaustive: false,
+            complete: false,
+            bound: None,
+            traces: real.executions,
+            pruned: 0,
+            guarantee: None,
             schedule: None,
             repro: None,
             trace: Vec::new(),

@@ -151,8 +151,12 @@ pub struct ExhaustiveJson<'a> {
     variant: &'a str,
     /// `pass` or `violation`.
     verdict: Verdict,
-    /// Every scenario checked and every passing DFS exhausted.
+    /// Every scenario checked, each passing one completely (DPOR, no bound).
     complete: bool,
+    /// Every scenario checked, each passing one on every schedule within `preemptions`.
+    bounded: bool,
+    /// The shard checked (`null`: every scenario).
+    shard: Option<String>,
     /// The violations of the first counterexample (empty on a pass).
     violations: &'a [ViolationReport],
     bound: &'a Bound,
@@ -194,6 +198,8 @@ impl<'a> ExhaustiveJson<'a> {
                 Verdict::Pass
             },
             complete: result.complete,
+            bounded: result.bounded,
+            shard: config.shard.map(|s| s.to_string()),
             violations: report.map_or(&[], |r| &r.violations),
             bound: &config.bound,
             preemptions: config.preemptions,

@@ -4,6 +4,7 @@ mod cli;
 mod contract;
 mod corpus;
 mod custom_variant;
+mod dpor;
 mod engine;
 mod explain_chromium;
 mod fuzz_corpus;

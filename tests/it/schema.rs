@@ -56,9 +56,19 @@ fn check(value: &serde_json::Value, section: &str, optional: &[&str]) {
         undocumented.is_empty(),
         "{section}: undocumented fields {undocumented:?}"
     );
+    // A Report's `guarantee` is present on passes only.
+    let always_optional = if section == "Report (" {
+        &["guarantee"][..]
+    } else {
+        &[]
+    };
     let missing: Vec<_> = documented
         .iter()
-        .filter(|f| !present.contains(*f) && !optional.contains(&f.as_str()))
+        .filter(|f| {
+            !present.contains(*f)
+                && !optional.contains(&f.as_str())
+                && !always_optional.contains(&f.as_str())
+        })
         .collect();
     assert!(missing.is_empty(), "{section}: missing fields {missing:?}");
 }
@@ -68,7 +78,7 @@ fn reports_match_the_documented_schema() {
     let seed = example("seed-repro.json").to_string_lossy().into_owned();
     let report = json(&["check", &seed, "--schedules", "50", "--format", "json"]);
     assert_eq!(report["schema"], "mapihang.report/1");
-    check(&report, "Report (", &["hunt", "inconclusive"]);
+    check(&report, "Report (", &["hunt", "inconclusive", "guarantee"]);
     check(
         &report["violations"][0],
         "Violation",
@@ -105,9 +115,10 @@ fn reports_match_the_documented_schema() {
         "Report (",
         &["hunt", "schedule", "repro", "inconclusive"],
     );
+    check(&pass["guarantee"], "Guarantee", &["miss_probability_max"]);
 
     let hunt = json(&["hunt", "--family", "multi-user", "--format", "json"]);
-    check(&hunt, "Report (", &["inconclusive"]);
+    check(&hunt, "Report (", &["inconclusive", "guarantee"]);
     check(&hunt["hunt"], "HuntSummary", &[]);
 
     let nothing = json(&[

@@ -373,6 +373,26 @@ impl<'a> Model<'a> {
         )
     }
 
+    /// How much of the scenario's interleavings the run covered, in one line.
+    pub fn coverage_line(&self) -> Option<String> {
+        let r = self.report;
+        if r.complete {
+            return Some(format!(
+                "complete: every interleaving covered ({} traces{})",
+                r.traces,
+                if r.pruned > 0 {
+                    format!(", {} redundant executions pruned", r.pruned)
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        if let Some(bound) = &r.bound {
+            return Some(format!("not complete: bounded by {bound}"));
+        }
+        r.guarantee.as_ref().map(|g| g.statement.clone())
+    }
+
     /// The lists in the table after trace line `index`, as `L1:1 L2:1` (name:connections).
     pub fn lists_text(&self, index: usize) -> String {
         let lists = &self.lists_after[index];

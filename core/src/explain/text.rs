@@ -11,6 +11,9 @@ pub(crate) fn render(model: &Model<'_>) -> String {
     let report = model.report;
     let _ = writeln!(out, "{}", model.verdict_line());
     let _ = writeln!(out, "variant {} · {}", report.variant, model.run_line());
+    if let Some(coverage) = model.coverage_line() {
+        let _ = writeln!(out, "{coverage}");
+    }
     for (invariant, count) in &report.per_invariant {
         let _ = writeln!(out, "  {invariant}: {count} execution(s)");
     }

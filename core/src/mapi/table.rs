@@ -150,7 +150,11 @@ impl TableGuard<'_> {
     /// Record a new poller; the caller starts its thread once the lock is dropped.
     pub(super) fn add_poller(&mut self, ctx: &Ctx) -> PollerId {
         let id = PollerId(ctx.next_poller_id());
-        for part in [Part::PollerSet, Part::PollerStop(id), Part::PollerExited(id)] {
+        for part in [
+            Part::PollerSet,
+            Part::PollerStop(id),
+            Part::PollerExited(id),
+        ] {
             self.touch(part, Kind::Write);
         }
         let wake = ctx.create_event(false);
@@ -222,8 +226,13 @@ impl TableGuard<'_> {
     }
 
     /// Take `list`'s pending work.
+    /// (Finding the queue empty only reads it.)
     pub(super) fn take_work(&mut self, list: ListId) -> Short<Work, 4> {
-        self.touch(Part::Work(list), Kind::Write);
+        let empty = self.list(list).work.is_empty();
+        self.touch(
+            Part::Work(list),
+            if empty { Kind::Read } else { Kind::Write },
+        );
         self.list(list).work.take(NO_WORK)
     }
 
@@ -288,8 +297,9 @@ impl TableGuard<'_> {
     pub(super) fn wakes(&self) -> Short<EventId, 8> {
         self.touch(Part::PollerSet, Kind::Read);
         let mut wakes = Short::new(EventId(0));
+        // Whether a poller has exited is read without declaring it: a poller marks itself exited
+        // only on its way out and never waits again, so setting its wake event or not is the same.
         for poller in &self.0.pollers {
-            self.touch(Part::PollerExited(poller.id), Kind::Read);
             if !poller.exited {
                 wakes.push(poller.wake);
             }

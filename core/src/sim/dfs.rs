@@ -113,4 +113,3 @@ impl Scheduler for Dfs {
         0
     }
 }
-

@@ -34,7 +34,7 @@ use std::rc::Rc;
 
 use shuttle::scheduler::{Schedule as ShuttleSchedule, Scheduler, Task, TaskId};
 
-use super::footprint::{self, Footprint, Kind, Obj};
+use super::footprint::{self, Access, Footprint, Kind, Obj};
 
 /// The main task (it starts and joins the application threads).
 const MAIN: usize = 0;
@@ -108,9 +108,6 @@ impl Dpor {
         let mut fp = Footprint::default();
         footprint::take(&mut fp);
         if let Some(task) = self.running.take() {
-            if std::env::var_os("MAPIHANG_DPOR_TRACE").is_some() {
-                eprintln!("step {} t{task} {:?}", self.steps.len(), fp);
-            }
             self.steps.push(Step { task, fp });
         }
     }
@@ -133,7 +130,7 @@ impl Dpor {
         let mut count = vec![0u32; tasks];
         let mut woken_by: Vec<Option<usize>> = vec![None; tasks];
         // Per object: its accesses since (and including) the last write.
-        let mut history: Vec<(Obj, Vec<(usize, Kind)>)> = Vec::new();
+        let mut history: Vec<(Obj, Vec<(usize, Access)>)> = Vec::new();
         let mut races: Vec<(usize, usize)> = Vec::new();
         for k in 0..n {
             let p = self.steps[k].task;
@@ -156,20 +153,22 @@ impl Dpor {
             races.clear();
             for access in &self.steps[k].fp.accesses {
                 // Latest first, over every object that overlaps this one.
-                let mut conflicting: Vec<usize> = history
+                let mut conflicting: Vec<(usize, Access)> = history
                     .iter()
                     .filter(|(o, _)| o.overlaps(access.obj))
                     .flat_map(|(_, past)| past.iter())
-                    .filter(|(_, kind)| kind.conflicts(access.kind))
-                    .map(|&(j, _)| j)
+                    .filter(|(_, earlier)| earlier.kind.conflicts(access.kind))
+                    .copied()
                     .collect();
-                conflicting.sort_unstable_by(|a, b| b.cmp(a));
-                for j in conflicting {
+                conflicting.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+                for (j, earlier) in conflicting {
                     let q = self.steps[j].task;
                     if q == p || clock[q] >= local[j] {
                         continue;
                     }
-                    races.push((j, k));
+                    if !earlier.raise_then_wait(access) {
+                        races.push((j, k));
+                    }
                     join(&mut clock, &clocks[j]);
                 }
             }
@@ -185,7 +184,7 @@ impl Dpor {
                 if access.kind == Kind::Write {
                     past.clear();
                 }
-                past.push((k, access.kind));
+                past.push((k, *access));
             }
             if self.steps[k].fp.quiet {
                 for other in &thread_clock {
@@ -200,12 +199,6 @@ impl Dpor {
             thread_clock[p] = clock.clone();
             clocks.push(clock);
             for &(j, k) in &races {
-                if std::env::var_os("MAPIHANG_DPOR_TRACE").is_some() {
-                    eprintln!(
-                        "race {j}(t{} {:?}) < {k}(t{} {:?})",
-                        self.steps[j].task, self.steps[j].fp.accesses, self.steps[k].task, self.steps[k].fp.accesses
-                    );
-                }
                 self.races += 1;
                 self.reverse(j, k, &clocks, &local, tasks);
             }
@@ -224,13 +217,16 @@ impl Dpor {
         // predecessor in v".
         let mut first_local: Vec<u32> = vec![0; tasks];
         let mut initials: Vec<usize> = Vec::new();
-        let candidates = (i + 1..k).filter(|&j| !after_i(j)).chain(std::iter::once(k));
+        let candidates = (i + 1..k)
+            .filter(|&j| !after_i(j))
+            .chain(std::iter::once(k));
         for j in candidates {
             let t = self.steps[j].task;
             if t == MAIN {
                 continue;
             }
-            let has_predecessor = (0..tasks).any(|u| first_local[u] > 0 && clocks[j][u] >= first_local[u]);
+            let has_predecessor =
+                (0..tasks).any(|u| first_local[u] > 0 && clocks[j][u] >= first_local[u]);
             if first_local[t] == 0 {
                 first_local[t] = local[j];
                 if !has_predecessor {
@@ -327,7 +323,11 @@ impl Scheduler for Dpor {
             vec![MAIN]
         } else {
             let mut options: Vec<usize> = current.into_iter().collect();
-            options.extend(ids.iter().copied().filter(|&t| Some(t) != current && t != MAIN));
+            options.extend(
+                ids.iter()
+                    .copied()
+                    .filter(|&t| Some(t) != current && t != MAIN),
+            );
             if options.is_empty() {
                 options.push(MAIN);
             }
@@ -359,8 +359,7 @@ impl Scheduler for Dpor {
                         .collect()
                 }
             };
-            let Some(&choice) = options.iter().find(|t| !sleep.iter().any(|(s, _)| s == *t))
-            else {
+            let Some(&choice) = options.iter().find(|t| !sleep.iter().any(|(s, _)| s == *t)) else {
                 // Every enabled thread is asleep: every continuation is covered already.
                 self.shared.redundant.set(true);
                 return None;
@@ -380,13 +379,5 @@ impl Scheduler for Dpor {
 
     fn next_u64(&mut self) -> u64 {
         0
-    }
-}
-
-impl Drop for Dpor {
-    fn drop(&mut self) {
-        if std::env::var_os("MAPIHANG_DPOR_DEBUG").is_some() {
-            eprintln!("dpor: races {}", self.races);
-        }
     }
 }

@@ -63,4 +63,3 @@ impl Scheduler for Follow {
         self.seed
     }
 }
-

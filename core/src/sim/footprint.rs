@@ -66,6 +66,18 @@ impl Kind {
 pub(crate) struct Access {
     pub obj: Obj,
     pub kind: Kind,
+    /// For a `Set`: it raised the event (it was unset). For a `Read` or `Write` of an event: a
+    /// wait that returned signalled. A raise followed by such a wait is no race worth
+    /// reversing: run before the raise, the wait would block and be woken by that very raise,
+    /// and a woken wait can go on wherever the one that found the event set could.
+    pub special: bool,
+}
+
+impl Access {
+    /// Whether `self` (earlier) and `later` are a raise and the wait it satisfied.
+    pub(crate) fn raise_then_wait(&self, later: &Access) -> bool {
+        self.special && later.special && self.kind == Kind::Set && later.kind != Kind::Set
+    }
 }
 
 /// What one step touched.
@@ -90,11 +102,15 @@ impl Footprint {
         })
     }
 
-    fn add(&mut self, obj: Obj, kind: Kind) {
+    fn add(&mut self, obj: Obj, kind: Kind, special: bool) {
         match self.accesses.iter_mut().find(|a| a.obj == obj) {
-            Some(a) if a.kind == kind || a.kind == Kind::Write => {}
-            Some(a) => a.kind = Kind::Write,
-            None => self.accesses.push(Access { obj, kind }),
+            Some(a) if a.kind == kind && a.special == special => {}
+            // Two different accesses of one object in one step: a plain write.
+            Some(a) => {
+                a.kind = Kind::Write;
+                a.special = false;
+            }
+            None => self.accesses.push(Access { obj, kind, special }),
         }
     }
 
@@ -187,7 +203,18 @@ fn with_step(f: impl FnOnce(&mut Footprint)) {
 
 /// The current step touches `obj` as `kind`.
 pub(crate) fn access(obj: Obj, kind: Kind) {
-    with_step(|s| s.add(obj, kind));
+    with_step(|s| s.add(obj, kind, false));
+}
+
+/// The current step sets event `event`; `raised` when it was unset.
+pub(crate) fn set_event(event: u32, raised: bool) {
+    with_step(|s| s.add(Obj::Event(event), Kind::Set, raised));
+}
+
+/// A wait of the current step returned signalled: it read (`Read`) or consumed (`Write`) the
+/// event.
+pub(crate) fn waited(event: u32, kind: Kind) {
+    with_step(|s| s.add(Obj::Event(event), kind, true));
 }
 
 /// The current step woke shuttle task `task`.
@@ -215,21 +242,21 @@ mod tests {
         assert!(!Set.conflicts(Set));
         assert!(Read.conflicts(Set) && Set.conflicts(Write) && Write.conflicts(Write));
         let mut a = Footprint::default();
-        a.add(Obj::Event(1), Set);
+        a.add(Obj::Event(1), Set, false);
         let mut b = Footprint::default();
-        b.add(Obj::Event(1), Set);
+        b.add(Obj::Event(1), Set, false);
         assert!(a.independent(&b));
-        b.add(Obj::Event(1), Read); // Set then Read of one event: a Write
+        b.add(Obj::Event(1), Read, false); // Set then Read of one event: a Write
         assert_eq!(b.accesses[0].kind, Write);
         assert!(!a.independent(&b));
         let mut c = Footprint::default();
-        c.add(Obj::Shm(0), Write);
+        c.add(Obj::Shm(0), Write, false);
         assert!(a.independent(&c));
         let mut d = Footprint::default();
-        d.add(Obj::Part(0, 7), Read);
+        d.add(Obj::Part(0, 7), Read, false);
         assert!(!c.independent(&d), "a whole Shm overlaps its parts");
         let mut e = Footprint::default();
-        e.add(Obj::Part(0, 8), Write);
+        e.add(Obj::Part(0, 8), Write, false);
         assert!(d.independent(&e), "different parts commute");
     }
 }

@@ -583,7 +583,7 @@ impl Ctx {
     /// `SetEvent`: set the event and wake its waiters.
     pub fn set_event(&self, event: EventId) {
         let mut world = self.sim.world();
-        footprint::access(footprint::Obj::Event(event.0), footprint::Kind::Set);
+        footprint::set_event(event.0, !world.events[event.0 as usize].set);
         world.events[event.0 as usize].set = true;
         for task in world.tasks.iter_mut() {
             if task.status == Status::Blocked(event) {
@@ -639,7 +639,7 @@ impl Ctx {
                     } else {
                         footprint::Kind::Write
                     };
-                    footprint::access(obj, kind);
+                    footprint::waited(event.0, kind);
                     rec.set = rec.manual_reset;
                     let task = &mut world.tasks[self.me];
                     task.status = Status::Running;

@@ -39,4 +39,3 @@ pub(crate) fn install_quiet_panic_hook() {
         }));
     });
 }
-

@@ -49,4 +49,3 @@ impl Scheduler for RandomWalk {
         self.next()
     }
 }
-

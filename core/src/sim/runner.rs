@@ -124,9 +124,6 @@ pub(crate) fn run(
     footprint::set_recording(false);
     set_quiet(false);
     let stats = stats.borrow().clone();
-    if std::env::var_os("MAPIHANG_DPOR_DEBUG").is_some() {
-        eprintln!("runner: {stats:?}");
-    }
     stats
 }
 
@@ -219,4 +216,3 @@ impl Scheduler for Recorder {
         self.inner.next_u64()
     }
 }
-

@@ -86,7 +86,6 @@ impl FromStr for Schedule {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
