@@ -43,7 +43,7 @@ fn small_case(n: u64, threads: usize, ops: usize) -> Scenario {
 /// Compare `dpor` with unbounded DFS on small generated scenarios (every built-in variant in
 /// turn) until `target` cases are compared or `max_cases` were tried. A case is compared when
 /// DFS finishes within `dfs_budget` schedules; DFS is not tried when DPOR alone needs more than
-/// a twentieth of that (DFS explores at least as many). Returns the cases compared and the
+/// a fiftieth of that (DFS explores at least as many). Returns the cases compared and the
 /// executions of each search over them.
 fn compare(
     target: usize,
@@ -104,13 +104,20 @@ fn compare(
 #[test]
 fn dpor_sees_what_unbounded_dfs_sees() {
     // The full run (scripts/dpor-soundness.sh): N cases of at most 3 threads of 4 ops, DFS up
-    // to 2 million schedules; the default sample: 12 cases of 2 threads of 3 ops, 100,000.
+    // to 2 million schedules; the default sample: 10 cases of 2 threads of 2 ops, 20,000.
     let full: Option<usize> = std::env::var("MAPIHANG_DPOR_SOUNDNESS")
         .ok()
         .and_then(|v| v.parse().ok());
     let (target, size, budget) = match full {
-        Some(n) => (n, (3, 4), 2_000_000),
-        None => (10, (2, 2), 50_000),
+        Some(n) => (
+            n,
+            (3, 4),
+            std::env::var("MAPIHANG_DPOR_DFS_BUDGET")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(2_000_000),
+        ),
+        None => (10, (2, 2), 20_000),
     };
     let (compared, dfs, dpor) = compare(target, 40 * target as u64, size, budget);
     eprintln!("dpor vs dfs: {compared} cases compared; executions: dfs {dfs}, dpor {dpor}");
