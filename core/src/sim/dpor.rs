@@ -160,7 +160,7 @@ impl Dpor {
                     .filter(|(_, earlier)| earlier.kind.conflicts(access.kind))
                     .copied()
                     .collect();
-                conflicting.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+                conflicting.sort_unstable_by_key(|c| std::cmp::Reverse(c.0));
                 for (j, earlier) in conflicting {
                     let q = self.steps[j].task;
                     if q == p || clock[q] >= local[j] {
