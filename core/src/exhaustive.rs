@@ -762,4 +762,55 @@ mod tests {
         assert_eq!(one_job.counterexample.map(|c| c.index), Some(found.index));
         assert_eq!(one_job.schedules_run, original.schedules_run);
     }
+
+    #[test]
+    fn shards_together_are_the_whole_run() {
+        let config = ExhaustiveConfig {
+            bound: Bound {
+                threads: 2,
+                users: 2,
+                ops: 2,
+                collide: false,
+            },
+            jobs: 2,
+            all: true,
+            ..ExhaustiveConfig::default()
+        };
+        let variant = by_name("original").unwrap();
+        let whole = exhaustive(variant.clone(), &config, &|_| {});
+        assert!(whole.violating > 0);
+        let shards: Vec<ExhaustiveResult> = (1..=3)
+            .map(|index| {
+                let shard = Some(Shard { index, count: 3 });
+                exhaustive(
+                    variant.clone(),
+                    &ExhaustiveConfig {
+                        shard,
+                        ..config.clone()
+                    },
+                    &|_| {},
+                )
+            })
+            .collect();
+        let sum = |f: fn(&ExhaustiveResult) -> usize| shards.iter().map(f).sum::<usize>();
+        assert_eq!(sum(|r| r.scenarios), whole.scenarios);
+        assert_eq!(sum(|r| r.scenarios_checked), whole.scenarios_checked);
+        assert_eq!(sum(|r| r.violating), whole.violating);
+        assert_eq!(sum(|r| r.schedules_run), whole.schedules_run);
+        let mut per_invariant: BTreeMap<Invariant, usize> = BTreeMap::new();
+        for shard in &shards {
+            for (&invariant, &n) in &shard.per_invariant {
+                *per_invariant.entry(invariant).or_default() += n;
+            }
+        }
+        assert_eq!(per_invariant, whole.per_invariant);
+        // The first counterexample of the whole run is the first of the shard that holds it.
+        let first = whole.counterexample.as_ref().unwrap().index;
+        let holder = &shards[first % 3];
+        assert_eq!(holder.counterexample.as_ref().unwrap().index, first);
+        assert_eq!("2/3".parse::<Shard>(), Ok(Shard { index: 2, count: 3 }));
+        for bad in ["0/3", "4/3", "1/0", "x", "1/2/3"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
 }
