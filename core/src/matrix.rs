@@ -299,8 +299,36 @@ mod tests {
             seed: 3,
             jobs,
             families: vec![Family::ServiceAccount, Family::MultiUser],
+            dpor_budget: 0,
             ..MatrixConfig::default()
         }
+    }
+
+    #[test]
+    fn cases_small_enough_are_judged_completely() {
+        let variants = vec![by_name("fixed").unwrap()];
+        let config = MatrixConfig {
+            cases: 6,
+            schedules: 20,
+            seed: 3,
+            jobs: 2,
+            families: vec![Family::ServiceAccount],
+            dpor_budget: 2000,
+            ..MatrixConfig::default()
+        };
+        let result = matrix(&variants, &config, &|_| {});
+        let cell = &result.cells[0];
+        assert!(cell.complete_cases > 0, "{cell:?}");
+        assert!(cell.observed.is_empty(), "{cell:?}");
+        let random_only = matrix(
+            &variants,
+            &MatrixConfig {
+                dpor_budget: 0,
+                ..config
+            },
+            &|_| {},
+        );
+        assert_eq!(random_only.cells[0].complete_cases, 0);
     }
 
     #[test]
