@@ -1,5 +1,5 @@
 //! The ids everything else talks about: users, events, actors, connection lists, pollers,
-//! sessions and message stores.
+//! sessions, message stores and locks.
 //!
 //! A leaf module: it imports nothing of the crate, so `sim` (which writes the log) and `trace`
 //! (which defines the log's entries) both use it without importing each other. Each id shows as
@@ -16,6 +16,11 @@ pub struct UserId(pub u16);
 /// A Win32-like event object.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct EventId(pub u32);
+
+/// A lock (`sim`'s mutex), in creation order from 0; reports show it by the name it was created
+/// with.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct LockId(pub u16);
 
 /// Who does something: an application thread (by index) or a poller (by id, from 1).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

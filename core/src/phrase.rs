@@ -4,7 +4,7 @@
 //! of other sentences. The wording of the JSON report's `event`, `message` and `state` fields is
 //! stable; the renderers' labels are short forms of the same facts.
 
-use crate::ids::UserId;
+use crate::ids::{Actor, LockId, UserId};
 use crate::trace::{Event, EventKind, KeyText, OpKind, TraceLine};
 
 /// How a list's key reads: `crc32 1a2b3c4d`, `sid S-1-5-21-...`.
@@ -84,8 +84,19 @@ pub(crate) fn op(op: OpKind) -> &'static str {
     }
 }
 
-/// One event in words, naming users with `user`: the `event` field of a report's trace line.
-pub(crate) fn event(event: &Event, user: impl Fn(UserId) -> String) -> String {
+/// How ids read in sentences: what the report knows of the execution's users, threads and locks.
+pub(crate) trait Names {
+    /// A user's SID in string form.
+    fn user(&self, user: UserId) -> String;
+    /// A thread's or poller's name (`T1`, `P2`).
+    fn actor(&self, actor: Actor) -> String;
+    /// A lock's name.
+    fn lock(&self, lock: LockId) -> String;
+}
+
+/// One event in words, naming ids with `names`: the `event` field of a report's trace line.
+pub(crate) fn event(event: &Event, names: &impl Names) -> String {
+    let user = |who| names.user(who);
     match *event {
         Event::Impersonate { user: who } => format!("impersonate {}", user(who)),
         Event::Revert => "revert".into(),
@@ -139,6 +150,15 @@ pub(crate) fn event(event: &Event, user: impl Fn(UserId) -> String) -> String {
         Event::PollerStopped { .. } => "stops (its list is gone)".into(),
         Event::PollerExhausted { .. } => "used up its poll budget: exits".into(),
         Event::ThreadDone => "thread ends".into(),
+        Event::LockWait { lock, holder } => {
+            format!(
+                "waits for lock `{}`, held by {}",
+                names.lock(lock),
+                names.actor(holder)
+            )
+        }
+        Event::LockTaken { lock } => format!("takes lock `{}`", names.lock(lock)),
+        Event::LockReleased { lock } => format!("releases lock `{}`", names.lock(lock)),
     }
 }
 
@@ -147,6 +167,7 @@ pub(crate) fn short(line: &TraceLine) -> String {
     let list = line.list.as_deref().unwrap_or("?");
     let store = line.store.as_deref().unwrap_or("?");
     let poller = line.poller.as_deref().unwrap_or("?");
+    let lock = line.lock.as_deref().unwrap_or("?");
     match line.kind {
         EventKind::Impersonate => "impersonate".into(),
         EventKind::Revert => "revert".into(),
@@ -174,6 +195,9 @@ pub(crate) fn short(line: &TraceLine) -> String {
         EventKind::PollerStopped => "stops".into(),
         EventKind::PollerExhausted => "budget used up".into(),
         EventKind::ThreadDone => "ends".into(),
+        EventKind::LockWait => format!("waits for lock {lock}"),
+        EventKind::LockTaken => format!("takes lock {lock}"),
+        EventKind::LockReleased => format!("releases lock {lock}"),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::engine::{CheckConfig, CheckResult, Failure, Strategy};
 use crate::monitor::{Finding, Invariant, PollerEnd};
 use crate::phrase;
 use crate::scenario::Scenario;
-use crate::sim::{Actor, SimOutcome, UserId};
+use crate::sim::{Actor, LockId, SimOutcome, UserId};
 use crate::trace::{Entry, Event, FiledKey, ListId};
 pub use crate::trace::{KeyText, TraceLine};
 
@@ -430,6 +430,20 @@ struct Names<'a> {
     outcome: &'a SimOutcome,
 }
 
+impl phrase::Names for Names<'_> {
+    fn user(&self, user: UserId) -> String {
+        Names::user(self, user)
+    }
+
+    fn actor(&self, actor: Actor) -> String {
+        Names::actor(self, actor)
+    }
+
+    fn lock(&self, lock: LockId) -> String {
+        Names::lock(self, lock)
+    }
+}
+
 impl<'a> Names<'a> {
     fn new(scenario: &'a Scenario, outcome: &'a SimOutcome) -> Names<'a> {
         Names { scenario, outcome }
@@ -448,6 +462,14 @@ impl<'a> Names<'a> {
 
     fn user(&self, user: UserId) -> String {
         self.outcome.users[user.0 as usize].to_string()
+    }
+
+    fn lock(&self, lock: LockId) -> String {
+        self.outcome
+            .locks
+            .get(lock.0 as usize)
+            .cloned()
+            .unwrap_or_else(|| format!("lock {}", lock.0))
     }
 
     fn log(&self) -> &[Entry] {
@@ -507,6 +529,8 @@ impl<'a> Names<'a> {
             timed: false,
             timed_out: false,
             lists_seen: None,
+            lock: None,
+            holder: None,
             implicit: entry.implicit,
         };
         match entry.event {
@@ -515,6 +539,13 @@ impl<'a> Names<'a> {
             Event::ReleaseDone { timed_out, .. } => line.timed_out = timed_out,
             Event::PollerFound { lists, .. } | Event::PollerQuit { lists, .. } => {
                 line.lists_seen = Some(lists)
+            }
+            Event::LockWait { lock, holder } => {
+                line.lock = Some(self.lock(lock));
+                line.holder = Some(self.actor(holder));
+            }
+            Event::LockTaken { lock } | Event::LockReleased { lock } => {
+                line.lock = Some(self.lock(lock))
             }
             _ => {}
         }
@@ -537,7 +568,7 @@ impl<'a> Names<'a> {
     }
 
     fn event(&self, event: &Event) -> String {
-        phrase::event(event, |user| self.user(user))
+        phrase::event(event, self)
     }
 
     fn poller_end(&self, end: PollerEnd) -> String {

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::ids::{Actor, EventId, ListId, PollerId, SessionId, StoreId, UserId};
+pub use crate::ids::{Actor, EventId, ListId, LockId, PollerId, SessionId, StoreId, UserId};
 
 /// One thing that happened.
 // The fields are ids named in each variant's own doc line.
@@ -89,6 +89,12 @@ pub enum Event {
     PollerExhausted { poller: PollerId },
     /// The application thread ran out of ops (and has cleaned up).
     ThreadDone,
+    /// The thread asked for `lock`, which `holder` holds, and waits for it.
+    LockWait { lock: LockId, holder: Actor },
+    /// The thread took `lock`.
+    LockTaken { lock: LockId },
+    /// The thread released `lock` (implicit: it ended holding it).
+    LockReleased { lock: LockId },
 }
 
 /// The key a connection list was filed under, as the variant chose it (`Copy`: a SID key is
@@ -149,11 +155,17 @@ pub enum EventKind {
     PollerExhausted,
     /// [`Event::ThreadDone`]
     ThreadDone,
+    /// [`Event::LockWait`]
+    LockWait,
+    /// [`Event::LockTaken`]
+    LockTaken,
+    /// [`Event::LockReleased`]
+    LockReleased,
 }
 
 impl EventKind {
     /// Every kind, in the order of [`Event`]'s variants.
-    pub const ALL: [EventKind; 21] = [
+    pub const ALL: [EventKind; 24] = [
         EventKind::Impersonate,
         EventKind::Revert,
         EventKind::Skipped,
@@ -175,6 +187,9 @@ impl EventKind {
         EventKind::PollerStopped,
         EventKind::PollerExhausted,
         EventKind::ThreadDone,
+        EventKind::LockWait,
+        EventKind::LockTaken,
+        EventKind::LockReleased,
     ];
 
     /// The stable kebab-case name (`logon`, `release-wait`, `work-done`, ...), as in JSON.
@@ -201,6 +216,9 @@ impl EventKind {
             EventKind::PollerStopped => "poller-stopped",
             EventKind::PollerExhausted => "poller-exhausted",
             EventKind::ThreadDone => "thread-done",
+            EventKind::LockWait => "lock-wait",
+            EventKind::LockTaken => "lock-taken",
+            EventKind::LockReleased => "lock-released",
         }
     }
 
@@ -227,7 +245,10 @@ impl EventKind {
             | EventKind::Logoff
             | EventKind::ListRemoved
             | EventKind::PollerStopRequested
-            | EventKind::ThreadDone => false,
+            | EventKind::ThreadDone
+            | EventKind::LockWait
+            | EventKind::LockTaken
+            | EventKind::LockReleased => false,
         }
     }
 }
@@ -274,6 +295,9 @@ impl Event {
             Event::PollerStopped { .. } => EventKind::PollerStopped,
             Event::PollerExhausted { .. } => EventKind::PollerExhausted,
             Event::ThreadDone => EventKind::ThreadDone,
+            Event::LockWait { .. } => EventKind::LockWait,
+            Event::LockTaken { .. } => EventKind::LockTaken,
+            Event::LockReleased { .. } => EventKind::LockReleased,
         }
     }
 
@@ -310,7 +334,10 @@ impl Event {
             Event::Impersonate { .. }
             | Event::Revert
             | Event::Skipped { .. }
-            | Event::ThreadDone => (None, None, None),
+            | Event::ThreadDone
+            | Event::LockWait { .. }
+            | Event::LockTaken { .. }
+            | Event::LockReleased { .. } => (None, None, None),
         };
         Refs {
             poller,
@@ -380,6 +407,12 @@ pub struct TraceLine {
     /// For `poller-found` and `poller-quit`: how many lists the poller saw in the table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lists_seen: Option<u16>,
+    /// For `lock-wait`, `lock-taken` and `lock-released`: the lock's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<String>,
+    /// For `lock-wait`: the thread that holds the lock (`T2`, `P1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
     /// Part of a thread's implicit cleanup at its end.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub implicit: bool,

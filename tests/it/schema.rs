@@ -96,6 +96,8 @@ fn reports_match_the_documented_schema() {
                 "timed",
                 "timed_out",
                 "lists_seen",
+                "lock",
+                "holder",
                 "implicit",
             ],
         );

@@ -278,7 +278,7 @@ fn row_class(line: &TraceLine, hung_waits: &[(String, u32)]) -> &'static str {
         {
             " bad"
         }
-        EventKind::ReleaseWait => " warn",
+        EventKind::ReleaseWait | EventKind::LockWait => " warn",
         EventKind::ReleaseDone if line.timed_out => " bad",
         EventKind::DidWork | EventKind::ReleaseDone => " good",
         EventKind::Impersonate
@@ -296,6 +296,8 @@ fn row_class(line: &TraceLine, hung_waits: &[(String, u32)]) -> &'static str {
         | EventKind::PollerFound
         | EventKind::PollerStopped
         | EventKind::PollerExhausted
-        | EventKind::ThreadDone => "",
+        | EventKind::ThreadDone
+        | EventKind::LockTaken
+        | EventKind::LockReleased => "",
     }
 }

@@ -297,7 +297,10 @@ fn draw(model: &Model<'_>, line: &TraceLine, ids: &Ids) -> Draw {
         | EventKind::ReleaseDone
         | EventKind::PollerStopped
         | EventKind::PollerExhausted
-        | EventKind::ThreadDone => Draw::Note(said),
+        | EventKind::ThreadDone
+        | EventKind::LockWait
+        | EventKind::LockTaken
+        | EventKind::LockReleased => Draw::Note(said),
     }
 }
 

@@ -175,7 +175,10 @@ impl Facts {
             | EventKind::Skipped
             | EventKind::OpenStore
             | EventKind::PollerStopRequested
-            | EventKind::ThreadDone => {}
+            | EventKind::ThreadDone
+            | EventKind::LockWait
+            | EventKind::LockTaken
+            | EventKind::LockReleased => {}
         }
         self.lists_after.push(self.current.clone());
     }

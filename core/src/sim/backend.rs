@@ -162,6 +162,14 @@ pub(crate) fn take_model_point() -> bool {
     MODEL_POINT.with(|m| m.replace(false))
 }
 
+/// A scheduling point before a step whose order matters (a shared-memory access, a lock
+/// acquire): the bounded DFS branches here. Controlled scheduler only.
+pub(crate) fn model_point() {
+    MODEL_POINT.with(|m| m.set(true));
+    switch();
+    MODEL_POINT.with(|m| m.set(false));
+}
+
 /// Whether a critical section is open: then no scheduling point may be taken.
 pub(crate) fn in_critical_section() -> bool {
     CRITICAL.with(|c| c.get() > 0)
@@ -195,9 +203,7 @@ impl<T> Shm<T> {
             "a critical section must not lock shared memory again"
         );
         if !on_real_threads() {
-            MODEL_POINT.with(|m| m.set(true));
-            switch();
-            MODEL_POINT.with(|m| m.set(false));
+            model_point();
             // Unless it declares what it touches, a critical section may read and change
             // anything in the memory (the coarse footprint, sound for any code).
             super::footprint::open_section(self.id);

@@ -19,6 +19,7 @@ pub(crate) mod dfs;
 pub(crate) mod dpor;
 pub(crate) mod follow;
 pub(crate) mod footprint;
+mod lock;
 pub(crate) mod quiet;
 pub(crate) mod random;
 pub(crate) mod real;
@@ -35,7 +36,7 @@ use std::time::{Duration, Instant};
 pub use backend::{Shm, ShmGuard};
 pub use sid::{Sid, SidError};
 
-pub use crate::ids::{Actor, EventId, UserId};
+pub use crate::ids::{Actor, EventId, LockId, UserId};
 use crate::trace::{Entry, Event};
 use backend::{TaskHandle, Waker};
 
@@ -55,6 +56,8 @@ pub struct Stall {
     pub step: u32,
     /// Each blocked thread and the event it waits for.
     pub blocked: Vec<(Actor, EventId)>,
+    /// The blocked threads that wait for a lock: (waiter, lock, the thread that holds it).
+    pub locks: Vec<(Actor, LockId, Actor)>,
 }
 
 /// What the real-thread watchdog saw.
@@ -84,7 +87,7 @@ enum Park {
 /// public [`Ctx::wait`] unwinds with it instead (never a panic: no hook runs). Returning is much
 /// cheaper than unwinding, and leaves the same log and schedule.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Aborted;
+pub struct Aborted;
 
 #[derive(Copy, Clone, PartialEq, Eq)]
 enum Status {
@@ -122,6 +125,8 @@ struct World {
     stall: Option<Stall>,
     panic: Option<(Actor, String)>,
     joins: Vec<TaskHandle>,
+    /// Locks ([`Ctx::lock`]), by [`LockId`].
+    locks: Vec<lock::LockRec>,
     pollers: u16,
     /// Set when the world runs on real OS threads: then there is no global view of who can run
     /// (no stall detection; a watchdog judges), and a timed wait lasts this long in real time.
@@ -170,6 +175,7 @@ impl Sim {
             stall: None,
             panic: None,
             joins: buffers.joins,
+            locks: Vec::new(),
             pollers: 0,
             real_timed_wait: None,
         })))
@@ -258,6 +264,7 @@ impl Sim {
                     ctx.sim.record_panic(actor, panic_message(&payload));
                 }
             }
+            ctx.release_held_locks();
             ctx.sim.exit(me);
         })
     }
@@ -286,6 +293,7 @@ impl Sim {
                 let blocked = world.waiting();
                 world.stall = Some(Stall {
                     step: world.log.len() as u32,
+                    locks: world.lock_waits(&blocked),
                     blocked,
                 });
                 world.abort(None);
@@ -339,6 +347,7 @@ impl Sim {
             panic: world.panic.clone(),
             waiting: world.waiting(),
             running: world.running(),
+            locks: world.locks.iter().map(|l| l.name.to_string()).collect(),
         }
     }
 
@@ -384,6 +393,8 @@ pub struct SimOutcome {
     pub waiting: Vec<(Actor, EventId)>,
     /// Threads still running when the execution ended (only when it was cut off).
     pub running: Vec<Actor>,
+    /// The names of the execution's locks, by [`LockId`].
+    pub locks: Vec<String>,
 }
 
 /// The vectors of a world, emptied, kept from one execution to the next on the OS thread that
@@ -476,6 +487,7 @@ impl World {
         }
         self.stall = Some(Stall {
             step: self.log.len() as u32,
+            locks: self.lock_waits(&blocked),
             blocked,
         });
         self.abort(me);

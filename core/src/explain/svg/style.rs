@@ -71,7 +71,8 @@ pub(super) fn marker_color(kind: EventKind) -> &'static str {
         | EventKind::PollerExhausted => POLLER,
         EventKind::DidWork => SIGNAL,
         EventKind::SignalledWithoutWork => NO_WORK,
-        EventKind::Impersonate => THREAD,
+        EventKind::Impersonate | EventKind::LockTaken | EventKind::LockReleased => THREAD,
+        EventKind::LockWait => WAIT,
         EventKind::Revert | EventKind::Skipped | EventKind::PollerQuit | EventKind::ThreadDone => {
             SLATE
         }
@@ -82,7 +83,7 @@ pub(super) fn marker_color(kind: EventKind) -> &'static str {
 pub(super) fn label_class(kind: EventKind) -> &'static str {
     match kind {
         EventKind::PollerQuit | EventKind::SignalledWithoutWork => "lbl bad",
-        EventKind::ReleaseWait => "lbl warn",
+        EventKind::ReleaseWait | EventKind::LockWait => "lbl warn",
         EventKind::DidWork => "lbl good",
         EventKind::Impersonate
         | EventKind::Revert
@@ -100,7 +101,9 @@ pub(super) fn label_class(kind: EventKind) -> &'static str {
         | EventKind::PollerFound
         | EventKind::PollerStopped
         | EventKind::PollerExhausted
-        | EventKind::ThreadDone => "lbl",
+        | EventKind::ThreadDone
+        | EventKind::LockTaken
+        | EventKind::LockReleased => "lbl",
     }
 }
 
@@ -127,7 +130,10 @@ pub(super) fn has_connector(kind: EventKind) -> bool {
         | EventKind::PollerQuit
         | EventKind::PollerStopped
         | EventKind::PollerExhausted
-        | EventKind::ThreadDone => false,
+        | EventKind::ThreadDone
+        | EventKind::LockWait
+        | EventKind::LockTaken
+        | EventKind::LockReleased => false,
     }
 }
 
