@@ -156,6 +156,11 @@ pub(crate) struct ReplayArgs {
     /// Replay under this variant instead of the report's (e.g. to try a fix on the same schedule).
     #[arg(long)]
     pub variant: Option<String>,
+    /// When the execution leaves the recorded schedule (another variant takes other steps),
+    /// every continuation of the part it followed is searched (DPOR), with at most this many
+    /// executions (1 to 10,000,000).
+    #[arg(long, default_value_t = 100_000)]
+    pub schedules: usize,
     #[command(flatten)]
     pub output: OutputArgs,
 }

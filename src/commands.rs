@@ -458,6 +458,7 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
             ),
         });
     }
+    in_range("schedules", args.schedules, SCHEDULES_MAX)?;
     let own = args.variant.as_deref().is_none_or(|v| v == input.variant);
     let variant = variants.get(args.variant.as_deref().unwrap_or(&input.variant))?;
     let start = Instant::now();
@@ -468,6 +469,7 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
         &schedule,
         input.steps_max,
         &expected,
+        args.schedules,
     );
     if own && !replayed.faithful {
         return Err(corrupt(path, &input.variant));
@@ -487,9 +489,13 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
     );
     if let Some(inconclusive) = &mut report.inconclusive {
         inconclusive.hint = Some(match replayed.verdict {
-            ReplayVerdict::LeftSchedule => {
-                format!("{check_instead} (every schedule, not this one)")
-            }
+            ReplayVerdict::LeftSchedule { .. } => format!(
+                "{prog} replay {} --variant {} --schedules {} (a larger budget for the \
+                 continuations), or {check_instead} (every schedule, not this one)",
+                shell(path),
+                variant.name(),
+                args.schedules.saturating_mul(10).min(SCHEDULES_MAX)
+            ),
             _ => check_instead.clone(),
         });
     }
@@ -500,8 +506,23 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
              it violated {} (certain)",
             names(found)
         ),
-        ReplayVerdict::LeftSchedule => format!(
-            "not judged: under {name} the execution left the recorded schedule; run {check_instead}"
+        ReplayVerdict::LeftSchedule { prefix, searched } => format!(
+            "not judged: under {name} the execution left the recorded schedule after {prefix} \
+             steps, and {searched} executions of its continuations settled nothing; run \
+             {check_instead}"
+        ),
+        ReplayVerdict::Continued {
+            prefix,
+            traces,
+            found,
+        } if found.is_empty() => format!(
+            "pass: under {name} the execution left the recorded schedule after {prefix} steps; \
+             every continuation of those steps passes (complete search, {traces} traces)"
+        ),
+        ReplayVerdict::Continued { prefix, found, .. } => format!(
+            "violation: under {name} the execution left the recorded schedule after {prefix} \
+             steps; a continuation of those steps violates {} (certain)",
+            names(found)
         ),
         ReplayVerdict::CutOff => format!(
             "not judged: under {name} the step bound ({}) cut the execution off",

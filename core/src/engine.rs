@@ -263,7 +263,7 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
     result.longest = tally.longest;
     result.threads = tally.threads;
     let complete_search = match config.strategy {
-        Strategy::Dpor => true,
+        Strategy::Dpor | Strategy::Continuations(_) => true,
         Strategy::Dfs { preemptions } => preemptions.is_none(),
         _ => false,
     };

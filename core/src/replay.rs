@@ -21,8 +21,18 @@ pub enum ReplayVerdict {
     /// The execution left the recorded schedule, but before it did it violated `found`
     /// (certain: what it did before it left is a real execution's prefix).
     LeftButViolated { found: Vec<Invariant> },
-    /// The execution left the recorded schedule: the schedule says nothing about this variant.
-    LeftSchedule,
+    /// The execution left the recorded schedule after its first `prefix` steps, and every
+    /// continuation of those steps was searched (DPOR, to its end within the budget): `found`
+    /// is what a continuation violates, for certain; empty when none violates anything.
+    Continued {
+        prefix: usize,
+        traces: usize,
+        found: Vec<Invariant>,
+    },
+    /// The execution left the recorded schedule after its first `prefix` steps, and the search
+    /// of its continuations was not settled within `searched` executions (the budget, or a
+    /// continuation cut off by the step bound): the schedule says nothing certain.
+    LeftSchedule { prefix: usize, searched: usize },
     /// The step bound cut the execution off with nothing certain to report.
     CutOff,
     /// The recorded schedule runs to its end without a violation.
@@ -49,13 +59,16 @@ pub struct Replay {
 }
 
 /// Replay `schedule` of `variant` on `scenario` (bounded by `steps_max`) and compare the
-/// violations found with `expected`, the violations of the replayed report.
+/// violations found with `expected`, the violations of the replayed report. An execution that
+/// leaves the schedule (another variant takes other steps) has every continuation of the part
+/// it followed searched, within `continuations_max` executions.
 pub fn replay(
     variant: Arc<dyn Variant>,
     scenario: &Scenario,
     schedule: &Schedule,
     steps_max: usize,
     expected: &[Invariant],
+    continuations_max: usize,
 ) -> Replay {
     let replayed = engine::replay(variant.clone(), scenario, schedule, steps_max);
     let config = CheckConfig {
@@ -90,11 +103,14 @@ pub fn replay(
         traces: 1,
         ..CheckResult::default()
     };
-    let mut report = Report::from_check(variant.name(), scenario, &config, &result, 0);
+    let report = Report::from_check(variant.name(), scenario, &config, &result, 0);
     let found: Vec<Invariant> = report.violations.iter().map(|v| v.invariant).collect();
     let verdict = match (replayed.faithful, failing == 1) {
         (false, true) => ReplayVerdict::LeftButViolated { found },
-        (false, false) => ReplayVerdict::LeftSchedule,
+        (false, false) => ReplayVerdict::LeftSchedule {
+            prefix: replayed.schedule.steps.len(),
+            searched: 0,
+        },
         (true, _) if replayed.cut_off => ReplayVerdict::CutOff,
         (true, _) if found.is_empty() => ReplayVerdict::NotReproduced,
         (true, _) if found == expected => ReplayVerdict::Reproduced { found },
@@ -103,26 +119,71 @@ pub fn replay(
             expected: expected.to_vec(),
         },
     };
-    if verdict == ReplayVerdict::LeftSchedule {
-        report.verdict = Verdict::Inconclusive;
-        report.inconclusive = Some(Inconclusive {
-            reason: InconclusiveReason::LeftSchedule,
-            executions: 1,
-            message: format!(
-                "under {} the execution left the recorded schedule (the variant took other \
-                 steps), so the schedule says nothing about it",
-                variant.name()
-            ),
-            hint: None,
-        });
-        // The trace of an execution that left its schedule shows nothing that was judged.
-        report.trace.clear();
-        report.stacks.clear();
-        report.schedule = None;
+    if let ReplayVerdict::LeftSchedule { .. } = verdict {
+        return continue_after(
+            variant,
+            scenario,
+            &replayed.schedule,
+            steps_max,
+            continuations_max,
+        );
     }
     Replay {
         report,
         verdict,
         faithful: replayed.faithful,
+    }
+}
+
+/// The replay left its schedule after the steps of `prefix`: search every continuation.
+fn continue_after(
+    variant: Arc<dyn Variant>,
+    scenario: &Scenario,
+    prefix: &Schedule,
+    steps_max: usize,
+    continuations_max: usize,
+) -> Replay {
+    let config = CheckConfig {
+        strategy: Strategy::Continuations(prefix.clone()),
+        schedules: continuations_max,
+        seed: 0,
+        steps_max,
+        stop_on_first: true,
+        target: None,
+    };
+    let result = engine::check(variant.clone(), scenario, &config);
+    let mut report = Report::from_check(variant.name(), scenario, &config, &result, 0);
+    report.repro = None;
+    let steps = prefix.steps.len();
+    let found: Vec<Invariant> = report.violations.iter().map(|v| v.invariant).collect();
+    let verdict = if result.failed() || (result.complete && report.verdict == Verdict::Pass) {
+        ReplayVerdict::Continued {
+            prefix: steps,
+            traces: result.traces,
+            found,
+        }
+    } else {
+        report.verdict = Verdict::Inconclusive;
+        report.inconclusive = Some(Inconclusive {
+            reason: InconclusiveReason::LeftSchedule,
+            executions: result.executions,
+            message: format!(
+                "under {} the execution left the recorded schedule after {steps} steps, and the \
+                 search of every continuation of those steps was not settled: {}",
+                variant.name(),
+                crate::report::bound_of(&config, &result)
+                    .unwrap_or_else(|| "it stopped early".into())
+            ),
+            hint: None,
+        });
+        ReplayVerdict::LeftSchedule {
+            prefix: steps,
+            searched: result.executions,
+        }
+    };
+    Replay {
+        report,
+        verdict,
+        faithful: false,
     }
 }

@@ -150,7 +150,7 @@ pub struct Report {
 /// What a pass means: a proof, a probability bound, or nothing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Guarantee {
-    /// `complete`, `bounded`, `pct` or `none`.
+    /// `complete`, `bounded`, `pct`, `prefix` (a replay's continuations) or `none`.
     pub kind: String,
     /// In words.
     pub statement: String,
@@ -166,6 +166,17 @@ impl Guarantee {
     /// The guarantee of a check run under `config` that found `result`.
     pub fn of(config: &CheckConfig, result: &CheckResult) -> Guarantee {
         let (kind, statement, miss) = match &config.strategy {
+            Strategy::Continuations(prefix) if result.complete => (
+                "prefix",
+                format!(
+                    "every continuation of the recorded schedule's first {} steps covered up to \
+                     equivalence ({} traces): certain for executions that begin that way, not a \
+                     proof for the whole scenario",
+                    prefix.steps.len(),
+                    result.traces
+                ),
+                None,
+            ),
             _ if result.complete => (
                 "complete",
                 format!(
@@ -229,7 +240,10 @@ pub fn bound_of(config: &CheckConfig, result: &CheckResult) -> Option<String> {
     {
         bounds.push(format!("at most {k} preemptions"));
     }
-    let searching = matches!(config.strategy, Strategy::Dfs { .. } | Strategy::Dpor);
+    let searching = matches!(
+        config.strategy,
+        Strategy::Dfs { .. } | Strategy::Dpor | Strategy::Continuations(_)
+    );
     if searching && !result.exhausted && result.failing == 0 {
         bounds.push(format!("the budget of {} schedules", config.schedules));
     }
@@ -288,6 +302,7 @@ pub fn strategy_name(strategy: &Strategy) -> &'static str {
         Strategy::Dfs { .. } => "dfs",
         Strategy::Dpor => "dpor",
         Strategy::Replay(_) => "replay",
+        Strategy::Continuations(_) => "replay-continuations",
         Strategy::Bytes(_) => "bytes",
     }
 }
@@ -318,7 +333,9 @@ impl Report {
             cut_off: result.cut_off,
             per_invariant: result.per_invariant.clone(),
             exhaustive: result.exhausted,
-            complete: result.complete,
+            // Every interleaving of the scenario: a search of one prefix's continuations is
+            // complete for that prefix only (its guarantee says so).
+            complete: result.complete && !matches!(config.strategy, Strategy::Continuations(_)),
             bound: bound_of(config, result),
             traces: result.traces,
             pruned: result.pruned,

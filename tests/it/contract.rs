@@ -324,17 +324,49 @@ fn replay_under_another_variant_is_never_a_false_pass() {
         &report,
     ]);
     assert_eq!(out.status.code(), Some(1));
-    // The combined fix leaves the recorded schedule: inconclusive, with the check to run.
+    // The combined fix leaves the recorded schedule: every continuation of the part it
+    // followed is searched, and they all pass, for certain (but that is no proof for the whole
+    // scenario: the report says so).
     let out = mapihang(&["replay", &report, "--variant", "fixed"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("every continuation of those steps passes (complete search"),
+        "{text}"
+    );
+    let out = mapihang(&["replay", &report, "--variant", "fixed", "--format", "json"]);
+    let json = json(&out);
+    assert_eq!(json["verdict"], "pass");
+    assert_eq!(json["complete"], false);
+    assert_eq!(json["guarantee"]["kind"], "prefix");
+    // With too small a budget for the continuations: inconclusive, with what to run.
+    let out = mapihang(&["replay", &report, "--variant", "fixed", "--schedules", "3"]);
     assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
     let text = stdout(&out);
     assert!(!text.contains("PASS"), "{text}");
     let suggested = format!("check {report} --variant fixed");
     assert!(text.contains(&suggested), "{text}");
-    let out = mapihang(&["replay", &report, "--variant", "fixed", "--format", "json"]);
+    let out = mapihang(&[
+        "replay",
+        &report,
+        "--variant",
+        "fixed",
+        "--schedules",
+        "3",
+        "--format",
+        "json",
+    ]);
     let json = json(&out);
     assert_eq!(json["verdict"], "inconclusive");
     assert_eq!(json["inconclusive"]["reason"], "left-schedule");
+    // A wrong fix that leaves the schedule and hangs further on: a continuation shows it.
+    let out = mapihang(&["replay", &report, "--variant", "wrong-respawn"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("a continuation of those steps violates poller-signals"),
+        "{}",
+        stdout(&out)
+    );
     // The suggested command runs (check reads the report's scenario) and judges the fix.
     let out = mapihang(&["check", &report, "--variant", "fixed"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

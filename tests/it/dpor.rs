@@ -167,3 +167,53 @@ fn a_bounded_or_sampled_pass_is_not_complete() {
     let cut = engine::check(fixed, &scenario, &search(Strategy::Dpor, 100));
     assert!(!cut.exhausted && !cut.complete);
 }
+
+/// `Continuations` after a prefix of a violating schedule finds a violation (the schedule
+/// itself is one continuation), for every prefix length; after no prefix it is the complete
+/// search, execution for execution; and under a fix that passes completely, every prefix's
+/// continuations pass.
+#[test]
+fn the_continuations_of_a_prefix_contain_the_schedule_it_came_from() {
+    let scenario = load("seed-repro.json");
+    let original = by_name("original").unwrap();
+    let config = search(Strategy::Dpor, 100_000);
+    let found = engine::check(original.clone(), &scenario, &config);
+    let failure = found.first_failure.expect("DPOR finds the seed's hang");
+    let steps = failure.schedule.steps.len();
+    for k in [0, 1, steps / 4, steps / 2, steps - 1, steps] {
+        let mut prefix = failure.schedule.clone();
+        prefix.steps.truncate(k);
+        let after = engine::check(
+            original.clone(),
+            &scenario,
+            &CheckConfig {
+                stop_on_first: true,
+                ..search(Strategy::Continuations(prefix.clone()), 100_000)
+            },
+        );
+        assert!(after.failed(), "after {k} of {steps} steps: {after:?}");
+        if k < steps / 2 {
+            continue; // the fix's whole search takes a million executions: see `exhaustive`
+        }
+        let fixed = engine::check(
+            by_name("fixed").unwrap(),
+            &scenario,
+            &search(Strategy::Continuations(prefix), 2_000_000),
+        );
+        assert!(fixed.complete && !fixed.failed(), "fixed after {k} steps");
+    }
+    let scenario = load("crc-collision.json");
+    let whole = engine::check(
+        original.clone(),
+        &scenario,
+        &search(Strategy::Dpor, 200_000),
+    );
+    let after_nothing = engine::check(
+        original,
+        &scenario,
+        &search(Strategy::Continuations(Default::default()), 200_000),
+    );
+    assert!(whole.complete && after_nothing.complete);
+    assert_eq!(whole.executions, after_nothing.executions);
+    assert_eq!(whole.per_invariant, after_nothing.per_invariant);
+}

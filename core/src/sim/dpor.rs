@@ -86,6 +86,9 @@ pub(crate) struct Dpor {
     spawned_by: Vec<Option<usize>>,
     started: bool,
     shared: Rc<DporShared>,
+    /// Steps every execution takes first, as recorded (`Strategy::Continuations`): no
+    /// alternative is explored there. Cut where a recorded task is not runnable.
+    prefix: Vec<u16>,
     /// Races found (for the statistics).
     pub races: usize,
 }
@@ -99,7 +102,20 @@ impl Dpor {
             spawned_by: Vec::new(),
             started: false,
             shared,
+            prefix: Vec::new(),
             races: 0,
+        }
+    }
+
+    /// The search of every continuation of `prefix`: each execution follows `prefix` (task ids
+    /// as recorded) and only the steps after it are explored. Races whose earlier step lies in
+    /// the prefix are not reversed (that would change the prefix); the state after the prefix
+    /// is the same in every execution (the model is deterministic), so the search from there is
+    /// the complete search of a scenario starting in that state.
+    pub(crate) fn after(shared: Rc<DporShared>, prefix: Vec<u16>) -> Dpor {
+        Dpor {
+            prefix,
+            ..Dpor::new(shared)
         }
     }
 
@@ -319,7 +335,16 @@ impl Scheduler for Dpor {
             }
         }
         let current = current.map(usize::from).filter(|c| ids.contains(c));
-        let options: Vec<usize> = if current == Some(MAIN) {
+        let depth = self.steps.len();
+        if let Some(&wanted) = self.prefix.get(depth) {
+            if !ids.contains(&usize::from(wanted)) {
+                // Not a prefix this model follows: explore from here.
+                self.prefix.truncate(depth);
+            }
+        }
+        let options: Vec<usize> = if let Some(&wanted) = self.prefix.get(depth) {
+            vec![usize::from(wanted)]
+        } else if current == Some(MAIN) {
             vec![MAIN]
         } else {
             let mut options: Vec<usize> = current.into_iter().collect();
@@ -333,7 +358,6 @@ impl Scheduler for Dpor {
             }
             options
         };
-        let depth = self.steps.len();
         let choice = if depth < self.stack.len() {
             let node = &self.stack[depth];
             debug_assert_eq!(

@@ -152,12 +152,7 @@ mod tests {
 
     /// Every execution of `threads` (each given its index, the locks and a shared counter)
     /// under `strategy`, with no schedule budget that matters.
-    fn explore(
-        strategy: Strategy,
-        locks: usize,
-        threads: usize,
-        body: Body,
-    ) -> Vec<Seen> {
+    fn explore(strategy: Strategy, locks: usize, threads: usize, body: Body) -> Vec<Seen> {
         // The counter's final value, read inside the execution (a `Shm` lock is a scheduling
         // point, so only model threads may take it).
         let counter = Arc::new(Mutex::new(0u32));

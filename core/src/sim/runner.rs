@@ -42,6 +42,10 @@ pub enum Strategy {
     Dpor,
     /// Follow one recorded schedule exactly.
     Replay(Schedule),
+    /// Follow a schedule's steps exactly (every one must be runnable: a prefix that a replay
+    /// followed), then search every continuation with DPOR: at least one execution of every
+    /// equivalence class of executions that begin with that prefix.
+    Continuations(Schedule),
     /// Choices read from bytes (a fuzzer's input), then a deterministic fallback.
     Bytes(Arc<[u8]>),
 }
@@ -86,6 +90,9 @@ pub(crate) fn run(
         )),
         Strategy::Dfs { preemptions } => Box::new(Dfs::new(*preemptions)),
         Strategy::Dpor => Box::new(Dpor::new(dpor.clone())),
+        Strategy::Continuations(prefix) => {
+            Box::new(Dpor::after(dpor.clone(), prefix.steps.clone()))
+        }
         Strategy::Replay(schedule) => Box::new(Follow::replay(schedule.steps.clone(), seed)),
         Strategy::Bytes(bytes) => Box::new(Follow::from_bytes(bytes, seed)),
     };
@@ -117,7 +124,7 @@ pub(crate) fn run(
     config.max_steps = MaxSteps::ContinueAfter(steps_max);
     config.silence_warnings = true;
     let body_slot = SimSlot(slot.clone());
-    let recording = matches!(strategy, Strategy::Dpor);
+    let recording = matches!(strategy, Strategy::Dpor | Strategy::Continuations(_));
     set_quiet(true);
     footprint::set_recording(recording);
     Runner::new(recorder, config).run(move || body(&body_slot));
