@@ -335,10 +335,10 @@ fn replay_under_another_variant_is_never_a_false_pass() {
         "{text}"
     );
     let out = mapihang(&["replay", &report, "--variant", "fixed", "--format", "json"]);
-    let json = json(&out);
-    assert_eq!(json["verdict"], "pass");
-    assert_eq!(json["complete"], false);
-    assert_eq!(json["guarantee"]["kind"], "prefix");
+    let passed = json(&out);
+    assert_eq!(passed["verdict"], "pass");
+    assert_eq!(passed["complete"], false);
+    assert_eq!(passed["guarantee"]["kind"], "prefix");
     // With too small a budget for the continuations: inconclusive, with what to run.
     let out = mapihang(&["replay", &report, "--variant", "fixed", "--schedules", "3"]);
     assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
