@@ -118,9 +118,12 @@ fn check_text(checked: &CorpusCheckJson) -> String {
             );
         }
     }
+    let complete: usize = checked.entries.iter().map(|e| e.complete.len()).sum();
+    let verdicts: usize = checked.entries.iter().map(|e| e.variants).sum();
     let _ = writeln!(
         out,
-        "{} corpus file(s), {} mismatch(es)",
+        "{} corpus file(s), {} mismatch(es); {complete} of {verdicts} verdicts by the complete \
+         search, the rest by random schedules",
         checked.files, checked.mismatches
     );
     out
@@ -168,7 +171,8 @@ fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliEr
     }
     let mut entries = Vec::with_capacity(files.len());
     for (path, entry) in files.iter().zip(parsed) {
-        let mismatches = entry.verify(variants.all());
+        let verification = entry.verify(variants.all());
+        let mismatches = verification.mismatches;
         let missing = entry.missing_variants(&builtin);
         entries.push(CheckedEntry {
             file: path
@@ -182,6 +186,7 @@ fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliEr
             verdict: Agreement::of(mismatches.len() + missing.len()),
             mismatches,
             missing,
+            complete: verification.complete,
         });
     }
     let checked = CorpusCheckJson::new(args.dir.display().to_string(), entries);

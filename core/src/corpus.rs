@@ -3,7 +3,9 @@
 //! A corpus file (`tests/corpus/*.json`) holds one [`CorpusEntry`]: a scenario, the schedules
 //! and seed it is checked with, and per variant the exact set of invariants it violates there.
 //! `cargo test` re-checks every file, so a change to the model, a monitor or a variant that moves
-//! any verdict shows up as a failing test naming the file and the variant.
+//! any verdict shows up as a failing test naming the file and the variant. Each variant is
+//! checked by the complete search (DPOR) when it finishes within [`DPOR_BUDGET`] executions,
+//! else by the entry's random schedules.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -55,23 +57,65 @@ pub struct Mismatch {
     pub observed: Vec<Invariant>,
 }
 
-/// The invariants `variant` violates on `scenario` over `schedules` random schedules.
+/// The executions the complete search (DPOR) may take per variant and entry before the check
+/// falls back to random schedules.
+pub const DPOR_BUDGET: usize = 2000;
+
+/// What a variant violates on an entry's scenario, and how that was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observation {
+    /// The invariants violated.
+    pub invariants: Vec<Invariant>,
+    /// Found by the complete search (every interleaving, so exactly the invariants the variant
+    /// can violate there); else by the entry's random schedules.
+    pub complete: bool,
+}
+
+/// The invariants `variant` violates on `scenario`: by the complete search when it finishes
+/// within [`DPOR_BUDGET`] executions, else over `schedules` random schedules from `seed`.
 pub fn observe(
     variant: Arc<dyn Variant>,
     scenario: &Scenario,
     schedules: usize,
     seed: u64,
-) -> Vec<Invariant> {
+) -> Observation {
+    let complete = engine::check(
+        variant.clone(),
+        scenario,
+        &CheckConfig {
+            strategy: Strategy::Dpor,
+            schedules: DPOR_BUDGET,
+            ..CheckConfig::default()
+        },
+    );
+    if complete.complete {
+        return Observation {
+            invariants: complete.per_invariant.into_keys().collect(),
+            complete: true,
+        };
+    }
     let config = CheckConfig {
         strategy: Strategy::Random,
         schedules,
         seed,
         ..CheckConfig::default()
     };
-    engine::check(variant, scenario, &config)
-        .per_invariant
-        .into_keys()
-        .collect()
+    Observation {
+        invariants: engine::check(variant, scenario, &config)
+            .per_invariant
+            .into_keys()
+            .collect(),
+        complete: false,
+    }
+}
+
+/// What re-checking an entry showed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Verification {
+    /// The variants whose verdict is not the expected one.
+    pub mismatches: Vec<Mismatch>,
+    /// The variants checked by the complete search (the others by random schedules).
+    pub complete: Vec<String>,
 }
 
 impl CorpusEntry {
@@ -87,7 +131,7 @@ impl CorpusEntry {
             .map(|v| {
                 (
                     v.name().to_string(),
-                    observe(v.clone(), &scenario, schedules, seed),
+                    observe(v.clone(), &scenario, schedules, seed).invariants,
                 )
             })
             .collect();
@@ -142,22 +186,25 @@ impl CorpusEntry {
 
     /// Re-check every variant the entry names that is among `variants` (callers reject the
     /// others first: [`CorpusEntry::unknown_variants`]).
-    pub fn verify(&self, variants: &[Arc<dyn Variant>]) -> Vec<Mismatch> {
-        let mut mismatches = Vec::new();
+    pub fn verify(&self, variants: &[Arc<dyn Variant>]) -> Verification {
+        let mut verification = Verification::default();
         for (name, expected) in &self.expect {
             let Some(variant) = variants.iter().find(|v| v.name() == name) else {
                 continue;
             };
             let observed = observe(variant.clone(), &self.scenario, self.schedules, self.seed);
-            if observed != *expected {
-                mismatches.push(Mismatch {
+            if observed.complete {
+                verification.complete.push(name.clone());
+            }
+            if observed.invariants != *expected {
+                verification.mismatches.push(Mismatch {
                     variant: name.clone(),
                     expected: expected.clone(),
-                    observed,
+                    observed: observed.invariants,
                 });
             }
         }
-        mismatches
+        verification
     }
 
     /// A file name for the entry: a stable hash of its scenario.

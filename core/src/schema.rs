@@ -348,6 +348,9 @@ pub struct CheckedEntry {
     pub verdict: Agreement,
     /// The variants whose verdict moved (empty on a pass).
     pub mismatches: Vec<Mismatch>,
+    /// The variants checked by the complete search (every interleaving); the others were
+    /// checked on `schedules` random schedules.
+    pub complete: Vec<String>,
     /// Built-in variants the entry records no verdict for (a variant added since): each is a
     /// mismatch until the entry is re-recorded.
     pub missing: Vec<String>,
