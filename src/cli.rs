@@ -38,7 +38,7 @@ pub(crate) enum Command {
     Explain(ExplainArgs),
     /// Turn a cargo-fuzz crash artifact into a report (and, with --corpus, a corpus file).
     ImportFuzz(ImportFuzzArgs),
-    /// Every variant x every family: invariants observed violated vs declared; exit 1 on a mismatch.
+    /// Every variant x every family: invariants observed violated vs declared; exit 1 on a mismatch, 3 when executions were cut off by the step bound.
     Matrix(crate::matrix_cmd::MatrixArgs),
     /// Every scenario within a small bound, each on every schedule with at most K preemptions.
     Exhaustive(crate::exhaustive_cmd::ExhaustiveArgs),

@@ -104,7 +104,14 @@ pub(crate) fn matrix(variants: &Variants, args: &MatrixArgs) -> Result<u8, CliEr
             outln(&schema::to_json(&schema::MatrixJson::of(&result)))?;
         }
     }
-    Ok(u8::from(mismatches > 0))
+    // A disagreement is certain; cut-off executions were not judged, so agreement is not.
+    Ok(if mismatches > 0 {
+        1
+    } else if result.cut_off() > 0 {
+        3
+    } else {
+        0
+    })
 }
 
 pub(crate) fn default_jobs() -> usize {
@@ -203,6 +210,15 @@ fn text(matrix: &Matrix) -> String {
         matrix.elapsed_ms,
         if mismatches == 1 { "" } else { "es" }
     );
+    let cut_off = matrix.cut_off();
+    if cut_off > 0 {
+        let _ = writeln!(
+            out,
+            "not judged: {cut_off} executions cut off by the step bound ({}) with nothing \
+             certain seen; rerun with a larger --steps-max",
+            matrix.config.steps_max
+        );
+    }
     out
 }
 

@@ -108,6 +108,9 @@ pub struct Cell {
     pub complete_cases: usize,
     /// Executions run.
     pub executions: usize,
+    /// Executions the step bound cut off with nothing certain seen (not judged: a cell with
+    /// any is not a pass, whatever it observed).
+    pub cut_off: usize,
     /// Per invariant seen, how often.
     pub seen: BTreeMap<Invariant, Seen>,
 }
@@ -129,6 +132,11 @@ impl Matrix {
     /// The cells that disagree with their declaration.
     pub fn mismatches(&self) -> impl Iterator<Item = &Cell> {
         self.cells.iter().filter(|c| !c.ok)
+    }
+
+    /// Executions cut off by the step bound with nothing certain seen, over all cells.
+    pub fn cut_off(&self) -> usize {
+        self.cells.iter().map(|c| c.cut_off).sum()
     }
 
     /// The variant names, in row order.
@@ -162,6 +170,7 @@ pub struct Progress {
 #[derive(Default)]
 struct Tally {
     executions: usize,
+    cut_off: usize,
     failing_cases: usize,
     complete_cases: usize,
     seen: BTreeMap<Invariant, Seen>,
@@ -231,6 +240,7 @@ pub fn matrix(
             let mut tally = tallies[cell].lock().unwrap_or_else(|p| p.into_inner());
             tally.complete_cases += usize::from(complete.is_some());
             tally.executions += result.executions + tried;
+            tally.cut_off += result.cut_off;
             tally.failing_cases += usize::from(result.failed());
             for (&invariant, &executions) in &result.per_invariant {
                 let seen = tally.seen.entry(invariant).or_insert(Seen {
@@ -276,6 +286,7 @@ pub fn matrix(
             failing_cases: tally.failing_cases,
             complete_cases: tally.complete_cases,
             executions: tally.executions,
+            cut_off: tally.cut_off,
             seen: tally.seen,
         });
     }

@@ -175,6 +175,37 @@ fn steps_max_zero_is_bad_usage() {
 }
 
 #[test]
+fn a_matrix_with_cut_off_executions_is_not_a_pass() {
+    let args = [
+        "matrix",
+        "--variant",
+        "fixed",
+        "--cases",
+        "3",
+        "--schedules",
+        "20",
+        "--steps-max",
+        "30",
+    ];
+    let out = mapihang(&args);
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    assert!(stdout(&out).contains("not judged: "), "{}", stdout(&out));
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let matrix = json(&mapihang(&json_args));
+    let cut: u64 = matrix["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["cut_off"].as_u64().unwrap())
+        .sum();
+    assert!(cut > 0, "{matrix}");
+    // With the default bound the same cells are judged, and agree.
+    let out = mapihang(&args[..7]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
 fn a_cut_off_execution_is_never_a_pass() {
     // Original on the seed's repro with a bound of one step: nothing ran, nothing is judged.
     let out = mapihang(&["check", &seed(), "--steps-max", "1", "--format", "json"]);
