@@ -107,6 +107,8 @@ pub enum Event {
 }
 
 /// What an application-level wait waits for.
+// The fields are ids named in each variant's own doc line.
+#[allow(missing_docs)]
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WaitOn {
     /// Application thread `n` to finish, its implicit cleanup included (a join).
@@ -414,6 +416,8 @@ pub enum OpKind {
     Logoff,
     /// `revert`
     Revert,
+    /// `lock` of a lock the thread already holds
+    Lock,
     /// `unlock` of a lock the thread does not hold
     Unlock,
 }

@@ -178,7 +178,11 @@ impl Facts {
             | EventKind::ThreadDone
             | EventKind::LockWait
             | EventKind::LockTaken
-            | EventKind::LockReleased => {}
+            | EventKind::LockReleased
+            | EventKind::Spawn
+            | EventKind::Wait
+            | EventKind::WaitDone
+            | EventKind::Signal => {}
         }
         self.lists_after.push(self.current.clone());
     }
