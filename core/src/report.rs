@@ -289,6 +289,27 @@ pub struct HuntSummary {
     pub detection_ms: u64,
     /// Milliseconds to the end of shrinking.
     pub total_ms: u64,
+    /// One shrunk repro per distinct invariant found, most severe first (the first is the
+    /// report's own violation).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub distinct: Vec<HuntDistinct>,
+}
+
+/// One invariant a hunt found, shrunk on its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HuntDistinct {
+    /// The invariant.
+    pub invariant: Invariant,
+    /// The failing case (1-based, as in `case N of M`).
+    pub case: usize,
+    /// Ops of the shrunk scenario.
+    pub shrunk_ops: usize,
+    /// The shrunk scenario.
+    pub scenario: Scenario,
+    /// The schedule that shows the violation on it (`mh1:...`).
+    pub schedule: Option<String>,
+    /// A command that reproduces it (a hunt for this invariant, then its replay).
+    pub repro: String,
 }
 
 /// The scheduler's name as reports and the CLI spell it.

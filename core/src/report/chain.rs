@@ -51,6 +51,9 @@ pub enum ChainWait {
 pub struct Advice {
     /// What to do, in one or two sentences.
     pub text: String,
+    /// `mapihang advise` checks the remedy on this scenario (then `command` says how).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub advise: bool,
     /// The command that checks the seed's workarounds and the fixes on this scenario
     /// (`mapihang advise SCENARIO.json`), when the file is known (set by the CLI).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -198,6 +201,8 @@ impl Names<'_> {
 /// What to do next about a violation of `invariant` found under `variant` (its name and, for a
 /// built-in, its declaration).
 pub fn advice(variant: &str, invariant: Invariant) -> Advice {
+    let advise = variant == "original"
+        && !matches!(invariant, Invariant::NoDeadlock | Invariant::ModelPanic);
     let text = match (variant, invariant) {
         (_, Invariant::NoDeadlock) => "An application-level deadlock, not MAPI's: the wait-for chain shows \
             which waits close the cycle or wait for what no thread will do; take locks in one \
@@ -229,6 +234,7 @@ pub fn advice(variant: &str, invariant: Invariant) -> Advice {
     };
     Advice {
         text,
+        advise,
         command: None,
     }
 }
