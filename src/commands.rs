@@ -81,6 +81,7 @@ pub(crate) fn execute(command: Command, extra: Vec<Arc<dyn Variant>>) -> Result<
         Command::Check(args) => check(&variants, &args),
         Command::Replay(args) => replay(&variants, &args),
         Command::Hunt(args) => crate::hunting::hunt(&variants, &args),
+        Command::Advise(args) => crate::advise_cmd::advise(&variants, &args),
         Command::Scenario(args) => crate::hunting::scenario(&args),
         Command::Matrix(args) => crate::matrix_cmd::matrix(&variants, &args),
         Command::Exhaustive(args) => crate::exhaustive_cmd::exhaustive(&variants, &args),

@@ -224,7 +224,7 @@ pub fn advice(variant: &str, invariant: Invariant) -> Advice {
         (name, invariant) => match crate::variant::by_name(name) {
             Ok(v) => format!(
                 "{name} fails {invariant}: {}",
-                sentence_naming(v.description(), invariant.name())
+                sentence_naming(v.description(), invariant)
             ),
             Err(_) => format!(
                 "The candidate fix {name} fails {invariant}: compare its hooks with fixed's \
@@ -239,18 +239,18 @@ pub fn advice(variant: &str, invariant: Invariant) -> Advice {
     }
 }
 
-/// The first sentence of `text` that names `word`, else its first sentence.
-fn sentence_naming<'a>(text: &'a str, word: &str) -> &'a str {
+/// The first sentence of a variant's description that names `invariant` (for
+/// `poller-signals`, else one that speaks of the hang), else its last sentence (where the
+/// descriptions say what still goes wrong).
+fn sentence_naming(text: &str, invariant: Invariant) -> &str {
     let sentences: Vec<&str> = text
         .split_inclusive(". ")
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .collect();
-    sentences
-        .iter()
-        .find(|s| s.contains(word))
-        .or(sentences.first())
-        .copied()
+    let naming = |word: &str| sentences.iter().find(|s| s.contains(word)).copied();
+    naming(invariant.name())
+        .or_else(|| (invariant == Invariant::PollerSignals).then(|| naming("hang")).flatten())
+        .or(sentences.last().copied())
         .unwrap_or(text)
 }
-
