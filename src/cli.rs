@@ -32,6 +32,9 @@ pub(crate) enum Command {
     Hunt(HuntArgs),
     /// Print a generated scenario (JSON that `check` accepts).
     Scenario(ScenarioArgs),
+    /// The scenario under the seed's build, under the seed's workarounds (the scenario
+    /// rewritten) and under the fixes; exit 1 when the scenario as given violates an invariant.
+    Advise(crate::advise_cmd::AdviseArgs),
     /// Add to or re-check the regression corpus (tests/corpus).
     Corpus(CorpusArgs),
     /// Render a report: text, mermaid, svg or html.

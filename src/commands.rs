@@ -81,6 +81,7 @@ pub(crate) fn execute(command: Command, extra: Vec<Arc<dyn Variant>>) -> Result<
         Command::Check(args) => check(&variants, &args),
         Command::Replay(args) => replay(&variants, &args),
         Command::Hunt(args) => crate::hunting::hunt(&variants, &args),
+        Command::Advise(args) => crate::advise_cmd::advise(&variants, &args),
         Command::Scenario(args) => crate::hunting::scenario(&args),
         Command::Matrix(args) => crate::matrix_cmd::matrix(&variants, &args),
         Command::Exhaustive(args) => crate::exhaustive_cmd::exhaustive(&variants, &args),
@@ -253,6 +254,15 @@ pub(crate) fn progress_bar(shown: bool, len: usize, template: &str) -> indicatif
 }
 
 /// Print `report` on stdout in `output.format`, after writing its JSON to `--out` if given.
+/// Give every violation whose advice is checked by `mapihang advise` the command to run.
+pub(crate) fn set_advise_command(report: &mut Report, command: &str) {
+    for violation in &mut report.violations {
+        if let Some(advice) = violation.advice.as_mut().filter(|a| a.advise) {
+            advice.command = Some(command.to_string());
+        }
+    }
+}
+
 pub(crate) fn emit(report: &Report, output: &OutputArgs) -> Result<(), CliError> {
     write_out(report, output)?;
     match output.format {
@@ -405,6 +415,7 @@ fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliError> {
             Some(out) => format!("{prog} replay {}", shell(out)),
             None => format!("{rerun} --out REPORT.json && {prog} replay REPORT.json"),
         });
+        set_advise_command(&mut report, &format!("{prog} advise {}", shell(&args.scenario)));
     }
     if let Some(inconclusive) = &mut report.inconclusive {
         let raised = args.explore.steps_max.saturating_mul(10).min(STEPS_MAX_MAX);

@@ -6,7 +6,7 @@ use mapihang_core::family::Family;
 use mapihang_core::gen;
 use mapihang_core::hunt::{self, HuntConfig, HuntResult, Progress};
 use mapihang_core::monitor::Invariant;
-use mapihang_core::report::{HuntSummary, Report, SCHEMA};
+use mapihang_core::report::{HuntDistinct, HuntSummary, Report, SCHEMA};
 use mapihang_core::variant::Variant;
 
 use crate::cli::{Format, HuntArgs, ScenarioArgs};
@@ -66,7 +66,10 @@ pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError>
     };
     let result = hunt::hunt(variant.clone(), &config, &on_progress);
     bar.finish_and_clear();
-    let summary = summary(&config, &result);
+    let hunt_again = hunt_command(variant.name(), &config, args);
+    let prog = program();
+    let repro = |invariant| format!("{} && {prog} replay REPORT.json", hunt_again(invariant));
+    let summary = summary(&config, &result, &repro);
     let Some(found) = &result.found else {
         let what = args
             .invariant
@@ -126,30 +129,97 @@ pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError>
     let prog = program();
     report.repro = Some(match &args.output.out {
         Some(path) => format!("{prog} replay {}", crate::commands::shell(path)),
+        None => repro(args.invariant),
+    });
+    let advise = match &args.output.out {
+        Some(path) => format!("{prog} advise {}", crate::commands::shell(path)),
         None => format!(
-            "{prog} hunt --variant {} --family {} --seed {} --cases {} --schedules {}{}{} --out REPORT.json && {prog} replay REPORT.json",
-            variant.name(),
+            "{} && {prog} advise REPORT.json",
+            hunt_again(args.invariant)
+        ),
+    };
+    crate::commands::set_advise_command(&mut report, &advise);
+    if args.output.format == Format::Text {
+        out(&headline(variant.as_ref(), found.invariant, &report))?;
+    }
+    emit(&report, &args.output)?;
+    if args.output.format == Format::Text {
+        out(&also_found(&report))?;
+    }
+    Ok(1)
+}
+
+/// The command that re-runs this hunt narrowed to one invariant (`None`: as it was), writing
+/// its report to `REPORT.json`.
+fn hunt_command<'a>(
+    variant: &'a str,
+    config: &'a HuntConfig,
+    args: &'a HuntArgs,
+) -> impl Fn(Option<Invariant>) -> String + 'a {
+    move |invariant| {
+        let prog = program();
+        format!(
+            "{prog} hunt --variant {variant} --family {} --seed {} --cases {} --schedules {}{}{} --out REPORT.json",
             config.family,
             config.seed,
             config.cases,
             config.schedules,
-            args.invariant.map_or(String::new(), |i| format!(" --invariant {i}")),
+            invariant.map_or(String::new(), |i| format!(" --invariant {i}")),
             if args.steps_max == mapihang_core::engine::STEPS_MAX_DEFAULT {
                 String::new()
             } else {
                 format!(" --steps-max {}", args.steps_max)
             }
-        ),
-    });
-    if args.output.format == Format::Text {
-        out(&headline(variant.as_ref(), found.invariant, &report))?;
+        )
     }
-    emit(&report, &args.output)?;
-    Ok(1)
 }
 
-fn summary(config: &HuntConfig, result: &HuntResult) -> HuntSummary {
+/// The other invariants the hunt found, each with its shrunk scenario and repro (empty when
+/// it found one only).
+fn also_found(report: &Report) -> String {
+    let distinct = report.hunt.as_ref().map_or(&[][..], |h| &h.distinct[..]);
+    if distinct.len() < 2 {
+        return String::new();
+    }
+    let mut text = format!(
+        "\nAlso found ({} more invariant(s), each shrunk on its own, most severe first):\n",
+        distinct.len() - 1
+    );
+    for d in &distinct[1..] {
+        text.push_str(&format!(
+            "  {}: case {}, shrunk to {} ops: {}\n    repro: {}\n",
+            d.invariant,
+            d.case,
+            d.shrunk_ops,
+            serde_json::to_string(&d.scenario).expect("serialisable"),
+            d.repro
+        ));
+    }
+    text
+}
+
+fn summary(
+    config: &HuntConfig,
+    result: &HuntResult,
+    repro: &dyn Fn(Option<Invariant>) -> String,
+) -> HuntSummary {
     let found = result.found.as_ref();
+    let distinct = result
+        .distinct
+        .iter()
+        .map(|f| HuntDistinct {
+            invariant: f.invariant,
+            case: f.case + 1,
+            shrunk_ops: f.scenario.ops_total(),
+            scenario: f.scenario.clone(),
+            schedule: f
+                .check
+                .first_failure
+                .as_ref()
+                .map(|failure| failure.schedule.to_string()),
+            repro: repro(Some(f.invariant)),
+        })
+        .collect();
     HuntSummary {
         family: config.family,
         seed: config.seed,
@@ -167,6 +237,7 @@ fn summary(config: &HuntConfig, result: &HuntResult) -> HuntSummary {
         preemptions: found.and_then(|f| f.preemptions),
         detection_ms: result.detection_ms,
         total_ms: result.total_ms,
+        distinct,
     }
 }
 

@@ -7,6 +7,7 @@
 //! could not be judged: an execution cut off by the step bound, a replay that left its
 //! schedule, a real-thread watchdog that fired while a thread still ran).
 
+mod advise_cmd;
 mod cli;
 mod commands;
 mod corpus_cmd;

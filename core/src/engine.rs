@@ -7,16 +7,19 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::mapi::{Mapi, Session};
 use crate::monitor::{invariants_of, judge, settle, Certainty, Finding, Invariant};
-use crate::scenario::{Op, Scenario};
+use crate::scenario::Scenario;
 use crate::sim::runner::{self, Next, SimSlot};
-use crate::sim::short::Short;
-use crate::sim::{Aborted, Ctx, Sim, SimOutcome, UserId};
-use crate::trace::{Event, ListId, OpKind, SessionId, StoreId};
+use crate::sim::{Sim, SimOutcome};
+use crate::trace::Event;
 use crate::variant::{OnDeadPoller, ReleaseWait, Variant};
 use crate::verdict::Verdict;
 
+mod app;
+#[cfg(test)]
+mod app_tests;
+
+pub(crate) use app::{compile, run_execution, Compiled};
 pub use crate::sim::runner::{Schedule, ScheduleError, Strategy};
 
 /// The default bound on an execution's scheduling steps (far above any scenario's needs: the
@@ -117,84 +120,20 @@ impl CheckResult {
     }
 }
 
-/// An op with its SID interned, ready to run.
-#[derive(Copy, Clone, Debug)]
-enum Step {
-    Impersonate(UserId),
-    Revert,
-    Logon,
-    OpenStore,
-    ReleaseStore,
-    Logoff,
-}
-
-/// A scenario compiled for the engine: users interned, ops as `Step`s.
-pub(crate) struct Compiled {
-    /// Shared by every execution's world (interned once, never copied per execution).
-    pub(crate) users: Arc<Vec<crate::sim::Sid>>,
-    threads: Vec<Vec<Step>>,
-    polls_max: usize,
-    /// Per thread, its `logon` ops (what `monitor::settle` needs to know about the future).
-    logon_ops: Vec<usize>,
-}
-
 impl Compiled {
-    fn certainty(&self, variant: &dyn Variant) -> Certainty {
+    pub(crate) fn certainty(&self, variant: &dyn Variant) -> Certainty {
         Certainty {
             restarts_dead_pollers: variant.on_dead_poller() != OnDeadPoller::Wait,
             timed_release_waits: variant.release_wait() != ReleaseWait::Infinite,
             logon_ops: self.logon_ops.clone(),
+            plan: self.plan.clone(),
         }
     }
 }
 
 /// Judge one execution and settle what a cut-off leaves uncertain: (findings, cut off).
 fn judge_settled(sim: &Sim, certainty: &Certainty) -> (Vec<Finding>, bool) {
-    sim.with_outcome(|outcome| settle(outcome, judge(outcome), certainty))
-}
-
-pub(crate) fn compile(scenario: &Scenario) -> Compiled {
-    let users = scenario.users();
-    let intern = |sid| {
-        UserId(
-            users
-                .iter()
-                .position(|u| u == sid)
-                .expect("users() lists every SID") as u16,
-        )
-    };
-    let threads = scenario
-        .threads
-        .iter()
-        .map(|thread| {
-            thread
-                .ops
-                .iter()
-                .map(|op| match op {
-                    Op::Impersonate(sid) => Step::Impersonate(intern(sid)),
-                    Op::Revert => Step::Revert,
-                    Op::Logon => Step::Logon,
-                    Op::OpenStore => Step::OpenStore,
-                    Op::ReleaseStore => Step::ReleaseStore,
-                    Op::Logoff => Step::Logoff,
-                })
-                .collect()
-        })
-        .collect();
-    // Every table change wakes every poller once; a scenario makes at most two changes per op
-    // (counting the implicit cleanup), so this bound is never what ends a correct poller.
-    let polls_max = 4 * scenario.ops_total() + 16;
-    let logon_ops = scenario
-        .threads
-        .iter()
-        .map(|t| t.ops.iter().filter(|op| matches!(op, Op::Logon)).count())
-        .collect();
-    Compiled {
-        users: Arc::new(users),
-        threads,
-        polls_max,
-        logon_ops,
-    }
+    sim.with_outcome(|outcome| settle(outcome, judge(outcome, certainty), certainty))
 }
 
 /// Run `variant` on `scenario` under `config`; judge every execution.
@@ -397,101 +336,6 @@ fn execution_body(
     }
 }
 
-/// One execution: start the application threads, join them, then join the pollers they made.
-pub(crate) fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<Compiled>) {
-    let mapi = Mapi::new(variant, compiled.polls_max);
-    let handles: Vec<_> = (0..compiled.threads.len())
-        .map(|index| {
-            let (mapi, compiled) = (mapi.clone(), compiled.clone());
-            sim.spawn_app(index as u8, move |ctx| {
-                // `Err`: the execution was aborted while the thread waited; it just ends.
-                let _ = run_thread(ctx, &mapi, &compiled.threads[index]);
-            })
-        })
-        .collect();
-    for handle in handles {
-        handle.join();
-    }
-    // In creation order; pollers created meanwhile are joined after the ones before them.
-    while let Some(poller) = sim.next_join() {
-        poller.join();
-    }
-    sim.complete();
-}
-
-/// An application thread: its ops in order, then the implicit cleanup of what it left open.
-/// `Err` when the execution was aborted while the thread waited: it does nothing more.
-fn run_thread(ctx: &mut Ctx, mapi: &Mapi, steps: &[Step]) -> Result<(), Aborted> {
-    let mut sessions = Short::<Session, 4>::new(NO_SESSION);
-    let mut stores = Short::<(StoreId, Session), 4>::new((StoreId(0), NO_SESSION));
-    for &step in steps {
-        match step {
-            Step::Impersonate(user) => {
-                ctx.impersonate(user);
-                ctx.log(Event::Impersonate { user });
-            }
-            Step::Revert => {
-                if ctx.impersonating().is_some() {
-                    ctx.revert();
-                    ctx.log(Event::Revert);
-                } else {
-                    ctx.log(Event::Skipped { op: OpKind::Revert });
-                }
-            }
-            Step::Logon => sessions.push(mapi.logon(ctx)),
-            Step::OpenStore => match sessions.last() {
-                Some(&session) => stores.push((mapi.open_store(ctx, session), session)),
-                None => ctx.log(Event::Skipped {
-                    op: OpKind::OpenStore,
-                }),
-            },
-            Step::ReleaseStore => match stores.pop() {
-                Some((store, session)) => mapi.release_store(ctx, session, store)?,
-                None => ctx.log(Event::Skipped {
-                    op: OpKind::ReleaseStore,
-                }),
-            },
-            Step::Logoff => match sessions.pop() {
-                Some(session) => logoff(ctx, mapi, session, &mut stores)?,
-                None => ctx.log(Event::Skipped { op: OpKind::Logoff }),
-            },
-        }
-    }
-    ctx.set_implicit(true);
-    while let Some((store, session)) = stores.pop() {
-        mapi.release_store(ctx, session, store)?;
-    }
-    while let Some(session) = sessions.pop() {
-        mapi.logoff(ctx, session);
-    }
-    ctx.set_implicit(false);
-    ctx.log(Event::ThreadDone);
-    Ok(())
-}
-
-/// The filler of unused inline slots.
-const NO_SESSION: Session = Session {
-    id: SessionId(0),
-    list: ListId(0),
-};
-
-/// Log off `session`, releasing its open stores first (newest first).
-fn logoff(
-    ctx: &mut Ctx,
-    mapi: &Mapi,
-    session: Session,
-    stores: &mut Short<(StoreId, Session), 4>,
-) -> Result<(), Aborted> {
-    let mut own = stores.clone();
-    own.retain(|(_, s)| *s == session);
-    stores.retain(|(_, s)| *s != session);
-    for &(store, _) in own.as_slice().iter().rev() {
-        mapi.release_store(ctx, session, store)?;
-    }
-    mapi.logoff(ctx, session);
-    Ok(())
-}
-
 /// What a whole search saw: every violated invariant and every distinct terminal outcome (for
 /// comparing searches: DPOR against plain DFS, a cached search against an uncached one).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -512,6 +356,7 @@ pub struct Explored {
 /// terminal outcome.
 pub fn explore(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfig) -> Explored {
     let compiled = Arc::new(compile(scenario));
+    let certainty = compiled.certainty(variant.as_ref());
     let seen = Arc::new(std::sync::Mutex::new(Explored::default()));
     let sink = seen.clone();
     let stats = runner::run(
@@ -524,7 +369,7 @@ pub fn explore(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckCon
             let mut seen = sink.lock().unwrap_or_else(|p| p.into_inner());
             seen.traces += 1;
             sim.with_outcome(|o| {
-                seen.invariants.extend(invariants_of(&judge(o)));
+                seen.invariants.extend(invariants_of(&judge(o, &certainty)));
                 seen.outcomes.insert(outcome_signature(o));
             });
             Next::Continue

@@ -484,14 +484,13 @@ pub fn scenarios(bound: &Bound, reduction: Reduction) -> (Vec<Scenario>, (usize,
 }
 
 fn to_scenario(threads: &[Vec<Letter>], users: &[Sid]) -> Scenario {
-    Scenario {
-        process_user: Sid::local_system(),
-        threads: threads
+    Scenario::new(
+        Sid::local_system(),
+        threads
             .iter()
-            .map(|ops| ThreadSpec {
-                name: None,
-                ops: ops
-                    .iter()
+            .map(|ops| {
+                ThreadSpec::new(
+                    ops.iter()
                     .map(|&op| match op {
                         Letter::Imp(user) => Op::Impersonate(users[user as usize].clone()),
                         Letter::Revert => Op::Revert,
@@ -501,9 +500,10 @@ fn to_scenario(threads: &[Vec<Letter>], users: &[Sid]) -> Scenario {
                         Letter::Logoff => Op::Logoff,
                     })
                     .collect(),
+                )
             })
             .collect(),
-    }
+    )
 }
 
 /// The DFS configuration every scenario is checked with.

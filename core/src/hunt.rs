@@ -104,8 +104,12 @@ pub struct Found {
 pub struct HuntResult {
     /// Counts.
     pub stats: HuntStats,
-    /// The shrunk violation, if one was found.
+    /// The shrunk violation of the most severe invariant found (see
+    /// [`Invariant::BY_SEVERITY`]), if one was found.
     pub found: Option<Found>,
+    /// One shrunk violation per distinct invariant found, most severe first (`found` is the
+    /// first); with a target invariant, only that one.
+    pub distinct: Vec<Found>,
     /// Milliseconds to the first detection (wall time; the only non-deterministic fields).
     pub detection_ms: u64,
     /// Milliseconds from the start to the end of shrinking.
@@ -233,12 +237,16 @@ pub fn hunt(
         cut_off: search.cut_off,
         ..HuntStats::default()
     };
-    let found = search
-        .failing
-        .map(|(case, invariant)| shrink(&variant, config, case, invariant, &mut stats, progress));
+    let mut failing = search.failing;
+    failing.sort_by_key(|&(_, invariant)| invariant.severity());
+    let distinct: Vec<Found> = failing
+        .into_iter()
+        .map(|(case, invariant)| shrink(&variant, config, case, invariant, &mut stats, progress))
+        .collect();
     HuntResult {
         stats,
-        found,
+        found: distinct.first().cloned(),
+        distinct,
         detection_ms,
         total_ms: start.elapsed().as_millis() as u64,
     }
@@ -248,7 +256,42 @@ struct Search {
     cases_tried: usize,
     schedules_run: usize,
     cut_off: usize,
-    failing: Option<(usize, Invariant)>,
+    /// Each invariant found, with the lowest case that violates it.
+    failing: Vec<(usize, Invariant)>,
+}
+
+/// What the search is after: the target invariant, or (with none) every invariant the
+/// variant declares it may or must violate in the family; an empty declaration (a variant
+/// expected to keep everything) is searched to the end of the budget.
+fn wanted(variant: &dyn Variant, config: &HuntConfig) -> Vec<Invariant> {
+    match config.target {
+        Some(target) => vec![target],
+        None => {
+            let expected = variant.expected(config.family);
+            crate::monitor::distinct_invariants(expected.must.into_iter().chain(expected.may))
+        }
+    }
+}
+
+/// The cases, in order, up to the first that completes `wanted` (all of them when nothing is
+/// wanted or the budget ends first); `None` while they do not.
+fn enough(found: &BTreeMap<usize, Vec<Invariant>>, wanted: &[Invariant], target: bool) -> Option<usize> {
+    if wanted.is_empty() {
+        return None;
+    }
+    let mut seen: Vec<Invariant> = Vec::new();
+    for (&index, invariants) in found {
+        seen.extend(invariants.iter().copied());
+        let complete = if target {
+            seen.contains(&wanted[0])
+        } else {
+            wanted.iter().all(|w| seen.contains(w))
+        };
+        if complete {
+            return Some(index);
+        }
+    }
+    None
 }
 
 /// Run `worker` on `jobs` OS threads (this one included) until each returns; workers take
@@ -262,22 +305,28 @@ pub(crate) fn run_workers(jobs: usize, worker: &(dyn Fn() + Sync)) {
     });
 }
 
-/// Run cases in order over `config.jobs` threads; the lowest failing case wins.
+/// Run cases in order over `config.jobs` threads until the cases so far hold every wanted
+/// invariant (see [`wanted`]), or the budget ends: the lowest failing case of each invariant
+/// wins, so the result does not depend on the number of jobs.
 fn search(
     variant: &Arc<dyn Variant>,
     config: &HuntConfig,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Search {
+    let wanted = wanted(variant.as_ref(), config);
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let best: Mutex<Option<(usize, Invariant)>> = Mutex::new(None);
+    // Per failing case, the invariants its first failure violates (the target's only).
+    let found: Mutex<BTreeMap<usize, Vec<Invariant>>> = Mutex::new(BTreeMap::new());
+    // The last case needed: every case up to it has been or is being run.
+    let last: Mutex<Option<usize>> = Mutex::new(None);
     let executions: Mutex<BTreeMap<usize, (usize, usize)>> = Mutex::new(BTreeMap::new());
     let worker = || loop {
         let index = next.fetch_add(1, Ordering::Relaxed);
-        let beaten = best
+        let beaten = last
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .is_some_and(|(b, _)| b < index);
+            .is_some_and(|b| b < index);
         if index >= config.cases || beaten {
             break;
         }
@@ -287,10 +336,15 @@ fn search(
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(index, (result.executions, result.cut_off));
-        if let Some(invariant) = violated(&result, config.target) {
-            let mut best = best.lock().unwrap_or_else(|p| p.into_inner());
-            if best.is_none_or(|(b, _)| index < b) {
-                *best = Some((index, invariant));
+        let invariants = violated_all(&result, config.target);
+        if !invariants.is_empty() {
+            let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
+            found.insert(index, invariants);
+            if let Some(end) = enough(&found, &wanted, config.target.is_some()) {
+                let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+                if last.is_none_or(|b| end < b) {
+                    *last = Some(end);
+                }
             }
         }
         let done = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -300,14 +354,38 @@ fn search(
         });
     };
     run_workers(config.jobs, &worker);
-    let failing = best.into_inner().unwrap_or_else(|p| p.into_inner());
-    let last = failing.map_or(config.cases, |(index, _)| index + 1);
+    let found = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    let end = enough(&found, &wanted, config.target.is_some())
+        .map_or(config.cases, |index| index + 1);
+    let mut failing: Vec<(usize, Invariant)> = Vec::new();
+    for (&index, invariants) in found.range(..end) {
+        for &invariant in invariants {
+            if !failing.iter().any(|&(_, i)| i == invariant) {
+                failing.push((index, invariant));
+            }
+        }
+    }
     let executions = executions.into_inner().unwrap_or_else(|p| p.into_inner());
     Search {
-        cases_tried: last,
-        schedules_run: executions.range(..last).map(|(_, n)| n.0).sum(),
-        cut_off: executions.range(..last).map(|(_, n)| n.1).sum(),
+        cases_tried: end,
+        schedules_run: executions.range(..end).map(|(_, n)| n.0).sum(),
+        cut_off: executions.range(..end).map(|(_, n)| n.1).sum(),
         failing,
+    }
+}
+
+/// Every invariant `result`'s first failure violates that the hunt is after.
+fn violated_all(result: &CheckResult, target: Option<Invariant>) -> Vec<Invariant> {
+    let Some(failure) = result.first_failure.as_ref() else {
+        return Vec::new();
+    };
+    match target {
+        Some(target) => failure
+            .invariants()
+            .into_iter()
+            .filter(|&i| i == target)
+            .collect(),
+        None => failure.invariants(),
     }
 }
 

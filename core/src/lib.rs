@@ -37,6 +37,7 @@
 
 #![warn(missing_docs)]
 
+pub mod advise;
 pub mod corpus;
 pub mod engine;
 pub mod exhaustive;

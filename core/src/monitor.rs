@@ -11,6 +11,11 @@ use serde::{Deserialize, Serialize};
 use crate::sim::{Actor, EventId, OutcomeRef, UserId};
 use crate::trace::{Entry, Event, ListId, PollerId, StoreId};
 
+mod chain;
+
+pub(crate) use chain::AppPlan;
+pub use chain::{Chain, ChainEnd, Link};
+
 /// A named invariant (stable names: CLI, JSON, tests).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -25,20 +30,45 @@ pub enum Invariant {
     WorkDone,
     /// After every thread has finished, no connection list and no poller remain.
     NoLeak,
+    /// No execution ends with threads blocked on application-level waits (join, wait, lock)
+    /// that nothing can satisfy (a chain through a poller's signal is `poller-signals`).
+    NoDeadlock,
     /// The variant panicked.
     ModelPanic,
 }
 
 impl Invariant {
     /// Every invariant, in DESIGN.md's order.
-    pub const ALL: [Invariant; 6] = [
+    pub const ALL: [Invariant; 7] = [
         Invariant::PollerSignals,
         Invariant::PollerOwnsList,
         Invariant::ListIsolation,
         Invariant::WorkDone,
         Invariant::NoLeak,
+        Invariant::NoDeadlock,
         Invariant::ModelPanic,
     ];
+
+    /// Every invariant, most severe first: the order `hunt` reports them in (MAPI's hang, then
+    /// lost work, a security breach, an application deadlock, a poller on the wrong list, a
+    /// leak; a model panic is the harness's and comes last).
+    pub const BY_SEVERITY: [Invariant; 7] = [
+        Invariant::PollerSignals,
+        Invariant::WorkDone,
+        Invariant::ListIsolation,
+        Invariant::NoDeadlock,
+        Invariant::PollerOwnsList,
+        Invariant::NoLeak,
+        Invariant::ModelPanic,
+    ];
+
+    /// The rank of this invariant in [`Invariant::BY_SEVERITY`] (0: the most severe).
+    pub fn severity(self) -> usize {
+        Invariant::BY_SEVERITY
+            .iter()
+            .position(|&i| i == self)
+            .expect("every invariant is ranked")
+    }
 
     /// The stable name (`poller-signals`, ...).
     pub fn name(self) -> &'static str {
@@ -48,6 +78,7 @@ impl Invariant {
             Invariant::ListIsolation => "list-isolation",
             Invariant::WorkDone => "work-done",
             Invariant::NoLeak => "no-leak",
+            Invariant::NoDeadlock => "no-deadlock",
             Invariant::ModelPanic => "model-panic",
         }
     }
@@ -91,7 +122,9 @@ pub enum PollerEnd {
 pub enum Finding {
     /// `thread` waits forever in a store release for `poller`'s signal. `cut_off` when the step
     /// bound ended the execution rather than every thread blocking (kept only when certain:
-    /// see [`settle`]).
+    /// see [`settle`]). When `chain` is not empty, `thread` waits at the application level
+    /// (a join, an event, a lock) and the chain of waits leads to the thread blocked in the
+    /// release (the last link's target).
     Hang {
         thread: u8,
         store: StoreId,
@@ -100,7 +133,11 @@ pub enum Finding {
         end: PollerEnd,
         step: u32,
         cut_off: bool,
+        chain: Vec<Link>,
     },
+    /// `thread` waits at the application level for something nothing left can give: the chain
+    /// ends in a cycle or with nobody to satisfy the last wait, never at a poller.
+    Deadlock { thread: u8, chain: Chain, step: u32 },
     /// `poller`, created for `owner`, did `store`'s work on `list`, another user's list.
     WrongList {
         poller: PollerId,
@@ -142,6 +179,7 @@ impl Finding {
             Finding::SharedList { .. } => Invariant::ListIsolation,
             Finding::Unworked { .. } => Invariant::WorkDone,
             Finding::Leak { .. } => Invariant::NoLeak,
+            Finding::Deadlock { .. } => Invariant::NoDeadlock,
             Finding::Panic { .. } => Invariant::ModelPanic,
         }
     }
@@ -176,7 +214,7 @@ pub fn distinct_invariants(invariants: impl IntoIterator<Item = Invariant>) -> V
 
 /// Judge one execution. Findings come in log order within each invariant, invariants in
 /// DESIGN.md's order.
-pub(crate) fn judge(outcome: &OutcomeRef<'_>) -> Vec<Finding> {
+pub(crate) fn judge(outcome: &OutcomeRef<'_>, certainty: &Certainty) -> Vec<Finding> {
     let log = outcome.log;
     let mut findings = Vec::new();
     if let Some((actor, message)) = outcome.panic {
@@ -185,7 +223,7 @@ pub(crate) fn judge(outcome: &OutcomeRef<'_>) -> Vec<Finding> {
             message: message.clone(),
         });
     }
-    judge_liveness(outcome, &mut findings);
+    judge_liveness(outcome, &certainty.plan, &mut findings);
     judge_ownership(log, &mut findings);
     judge_isolation(log, &mut findings);
     judge_work(log, &mut findings);
@@ -205,6 +243,8 @@ pub(crate) struct Certainty {
     /// Per application thread, the `logon` ops in its script (a thread that has not made them
     /// all may still create a list and a poller).
     pub(crate) logon_ops: Vec<usize>,
+    /// Who spawns and who signals what: the wait-for chains of application-level waits.
+    pub(crate) plan: AppPlan,
 }
 
 /// Whether the step bound cut the execution off: it neither ran to its end, nor stalled (every
@@ -278,7 +318,7 @@ fn no_logon_to_come(log: &[Entry], logon_ops: &[usize]) -> bool {
 }
 
 /// `poller-signals` and `no-leak`: who was left waiting, or left over, when the execution ended.
-fn judge_liveness(outcome: &OutcomeRef<'_>, findings: &mut Vec<Finding>) {
+fn judge_liveness(outcome: &OutcomeRef<'_>, plan: &AppPlan, findings: &mut Vec<Finding>) {
     if outcome.panic.is_some() {
         return; // a panic aborts the execution; what is left waiting is its consequence
     }
@@ -300,9 +340,13 @@ fn judge_liveness(outcome: &OutcomeRef<'_>, findings: &mut Vec<Finding>) {
                 poller,
                 event: waited,
                 ..
-            } if waited == event => Some((store, list, poller)),
+            } if waited == event && e.actor == actor => Some((store, list, poller)),
             _ => None,
         }) else {
+            if let Some(found) = app_wait(outcome, plan, thread, step) {
+                hung = true;
+                findings.push(found);
+            }
             continue;
         };
         hung = true;
@@ -315,6 +359,7 @@ fn judge_liveness(outcome: &OutcomeRef<'_>, findings: &mut Vec<Finding>) {
             end,
             step,
             cut_off,
+            chain: Vec::new(),
         });
     }
     if hung {
@@ -339,6 +384,37 @@ fn judge_liveness(outcome: &OutcomeRef<'_>, findings: &mut Vec<Finding>) {
             step,
         });
     }
+}
+
+/// A thread stalled in an application-level wait or on a lock: `poller-signals` when its chain
+/// of waits ends at a thread blocked in a store release, else `no-deadlock`. Only at a stall
+/// (every thread blocked): in a cut-off execution a waiting thread may still be released.
+fn app_wait(outcome: &OutcomeRef<'_>, plan: &AppPlan, thread: u8, step: u32) -> Option<Finding> {
+    outcome.stall?;
+    let chain = chain::chain(outcome, plan, thread)?;
+    Some(match chain.end {
+        ChainEnd::Poller {
+            store,
+            list,
+            poller,
+            end,
+            ..
+        } => Finding::Hang {
+            thread,
+            store,
+            list,
+            poller,
+            end,
+            step,
+            cut_off: false,
+            chain: chain.links,
+        },
+        ChainEnd::Cycle { .. } | ChainEnd::Nobody => Finding::Deadlock {
+            thread,
+            chain,
+            step,
+        },
+    })
 }
 
 fn poller_end(log: &[Entry], poller: PollerId) -> PollerEnd {

@@ -5,7 +5,7 @@
 //! stable; the renderers' labels are short forms of the same facts.
 
 use crate::ids::{Actor, LockId, UserId};
-use crate::trace::{Event, EventKind, KeyText, OpKind, TraceLine};
+use crate::trace::{Event, EventKind, KeyText, OpKind, TraceLine, WaitOn};
 
 /// How a list's key reads: `crc32 1a2b3c4d`, `sid S-1-5-21-...`.
 pub(crate) fn key(key: &KeyText) -> String {
@@ -81,6 +81,8 @@ pub(crate) fn op(op: OpKind) -> &'static str {
         OpKind::OpenStore => "open_store",
         OpKind::Logoff => "logoff",
         OpKind::Revert => "revert",
+        OpKind::Lock => "lock (already held by this thread)",
+        OpKind::Unlock => "unlock (not held by this thread)",
     }
 }
 
@@ -92,6 +94,20 @@ pub(crate) trait Names {
     fn actor(&self, actor: Actor) -> String;
     /// A lock's name.
     fn lock(&self, lock: LockId) -> String;
+    /// An application event's name.
+    fn app_event(&self, event: u16) -> String;
+}
+
+/// What an application-level wait waits for, in words: `W1 to finish`, `event \`done\``.
+pub(crate) fn wait_on(on: WaitOn, names: &impl Names) -> String {
+    match on {
+        WaitOn::Thread(thread) => format!("{} to finish", names.actor(Actor::Thread(thread))),
+        WaitOn::Event(event) => format!("event `{}`", names.app_event(event)),
+        WaitOn::Release { store, thread } => format!(
+            "{}'s release of {store} to return",
+            names.actor(Actor::Thread(thread))
+        ),
+    }
 }
 
 /// One event in words, naming ids with `names`: the `event` field of a report's trace line.
@@ -159,6 +175,20 @@ pub(crate) fn event(event: &Event, names: &impl Names) -> String {
         }
         Event::LockTaken { lock } => format!("takes lock `{}`", names.lock(lock)),
         Event::LockReleased { lock } => format!("releases lock `{}`", names.lock(lock)),
+        Event::Spawn { thread } => format!(
+            "CreateThread {} (process token)",
+            names.actor(Actor::Thread(thread))
+        ),
+        Event::AppWait {
+            on: WaitOn::Thread(thread),
+            ..
+        } => format!("joins {}: waits for it to finish", names.actor(Actor::Thread(thread))),
+        Event::AppWait { on, .. } => format!("waits for {}", wait_on(on, names)),
+        Event::AppWaitDone {
+            on: WaitOn::Thread(thread),
+        } => format!("joined {}", names.actor(Actor::Thread(thread))),
+        Event::AppWaitDone { on } => format!("done waiting for {}", wait_on(on, names)),
+        Event::AppSignal { event } => format!("sets event `{}`", names.app_event(event)),
     }
 }
 
@@ -198,6 +228,15 @@ pub(crate) fn short(line: &TraceLine) -> String {
         EventKind::LockWait => format!("waits for lock {lock}"),
         EventKind::LockTaken => format!("takes lock {lock}"),
         EventKind::LockReleased => format!("releases lock {lock}"),
+        EventKind::Spawn => format!("spawn {}", line.thread.as_deref().unwrap_or("?")),
+        EventKind::Wait => match (&line.thread, &line.app_event) {
+            (_, Some(event)) => format!("waits for {event}"),
+            (Some(thread), None) if line.store.is_some() => format!("waits for {thread}'s {store}"),
+            (Some(thread), None) => format!("joins {thread}"),
+            (None, None) => "waits".into(),
+        },
+        EventKind::WaitDone => "wait done".into(),
+        EventKind::Signal => format!("sets {}", line.app_event.as_deref().unwrap_or("?")),
     }
 }
 

@@ -10,8 +10,12 @@ use crate::monitor::{Finding, Invariant, PollerEnd};
 use crate::phrase;
 use crate::scenario::Scenario;
 use crate::sim::{Actor, LockId, SimOutcome, UserId};
-use crate::trace::{Entry, Event, FiledKey, ListId};
+use crate::trace::{Entry, Event, FiledKey, ListId, WaitOn};
 pub use crate::trace::{KeyText, TraceLine};
+
+mod chain;
+
+pub use chain::{advice, Advice, ChainLink, ChainWait};
 
 /// The `schema` field of every JSON report this version writes.
 pub const SCHEMA: &str = "mapihang.report/1";
@@ -65,6 +69,13 @@ pub struct ViolationReport {
     /// The log step where it shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<u32>,
+    /// The wait-for chain of an application-level wait (a join, an event, a lock): each link
+    /// in order, the last one where it ends (a poller's signal, a cycle, or nothing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<ChainLink>,
+    /// What to do next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advice: Option<Advice>,
 }
 
 /// Where one thread was when the execution ended.
@@ -292,6 +303,27 @@ pub struct HuntSummary {
     pub detection_ms: u64,
     /// Milliseconds to the end of shrinking.
     pub total_ms: u64,
+    /// One shrunk repro per distinct invariant found, most severe first (the first is the
+    /// report's own violation).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub distinct: Vec<HuntDistinct>,
+}
+
+/// One invariant a hunt found, shrunk on its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HuntDistinct {
+    /// The invariant.
+    pub invariant: Invariant,
+    /// The failing case (1-based, as in `case N of M`).
+    pub case: usize,
+    /// Ops of the shrunk scenario.
+    pub shrunk_ops: usize,
+    /// The shrunk scenario.
+    pub scenario: Scenario,
+    /// The schedule that shows the violation on it (`mh1:...`).
+    pub schedule: Option<String>,
+    /// A command that reproduces it (a hunt for this invariant, then its replay).
+    pub repro: String,
 }
 
 /// The scheduler's name as reports and the CLI spell it.
@@ -424,7 +456,7 @@ impl Report {
 
     /// Fill in the violations, schedule, trace and stacks of `failure`.
     pub fn describe(&mut self, failure: &Failure) {
-        let names = Names::new(&self.scenario, &failure.outcome);
+        let names = Names::new(&self.scenario, &failure.outcome, &self.variant);
         self.violations = failure
             .findings
             .iter()
@@ -445,6 +477,7 @@ impl Report {
 struct Names<'a> {
     scenario: &'a Scenario,
     outcome: &'a SimOutcome,
+    variant: &'a str,
 }
 
 impl phrase::Names for Names<'_> {
@@ -459,11 +492,24 @@ impl phrase::Names for Names<'_> {
     fn lock(&self, lock: LockId) -> String {
         Names::lock(self, lock)
     }
+
+    fn app_event(&self, event: u16) -> String {
+        self.scenario
+            .names()
+            .events
+            .get(event as usize)
+            .cloned()
+            .unwrap_or_else(|| format!("event {event}"))
+    }
 }
 
 impl<'a> Names<'a> {
-    fn new(scenario: &'a Scenario, outcome: &'a SimOutcome) -> Names<'a> {
-        Names { scenario, outcome }
+    fn new(scenario: &'a Scenario, outcome: &'a SimOutcome, variant: &'a str) -> Names<'a> {
+        Names {
+            scenario,
+            outcome,
+            variant,
+        }
     }
 
     fn actor(&self, actor: Actor) -> String {
@@ -548,6 +594,8 @@ impl<'a> Names<'a> {
             lists_seen: None,
             lock: None,
             holder: None,
+            thread: None,
+            app_event: None,
             implicit: entry.implicit,
         };
         match entry.event {
@@ -563,6 +611,16 @@ impl<'a> Names<'a> {
             }
             Event::LockTaken { lock } | Event::LockReleased { lock } => {
                 line.lock = Some(self.lock(lock))
+            }
+            Event::Spawn { thread } => line.thread = Some(self.thread(thread)),
+            Event::AppWait { on, .. } | Event::AppWaitDone { on } => match on {
+                WaitOn::Thread(thread) | WaitOn::Release { thread, .. } => {
+                    line.thread = Some(self.thread(thread))
+                }
+                WaitOn::Event(event) => line.app_event = Some(phrase::Names::app_event(self, event)),
+            },
+            Event::AppSignal { event } => {
+                line.app_event = Some(phrase::Names::app_event(self, event))
             }
             _ => {}
         }
@@ -612,8 +670,27 @@ impl<'a> Names<'a> {
             thread: None,
             poller: None,
             step: None,
+            chain: self.chain(finding),
+            advice: Some(advice(self.variant, finding.invariant())),
         };
         match finding {
+            Finding::Hang {
+                thread,
+                poller,
+                step,
+                chain,
+                ..
+            } if !chain.is_empty() => {
+                report.message = self.chain_message(*thread, &report.chain);
+                report.thread = Some(self.thread(*thread));
+                report.poller = Some(poller.to_string());
+                report.step = Some(*step);
+            }
+            Finding::Deadlock { thread, step, .. } => {
+                report.message = self.chain_message(*thread, &report.chain);
+                report.thread = Some(self.thread(*thread));
+                report.step = Some(*step);
+            }
             Finding::Hang {
                 thread,
                 store,
@@ -622,6 +699,7 @@ impl<'a> Names<'a> {
                 end,
                 step,
                 cut_off,
+                ..
             } => {
                 let how = if *cut_off {
                     " (cut off by the step bound, but certain: every poller has exited, none can be restarted, and no thread has a logon left)"
@@ -743,10 +821,11 @@ impl<'a> Names<'a> {
                     store,
                     poller,
                     end,
+                    chain,
                     ..
                 } = finding
                 {
-                    if *thread == index {
+                    if *thread == index && chain.is_empty() {
                         return format!(
                             "blocked in release_store ({store}), waiting for poller {poller}; {poller} {}",
                             self.poller_end(*end)

@@ -182,6 +182,7 @@ pub fn stress_with_progress(
     on_run: &dyn Fn(usize, usize),
 ) -> StressResult {
     let compiled = Arc::new(engine::compile(scenario));
+    let certainty = compiled.certainty(variant.as_ref());
     let mut real_tally = Tally::new();
     let (mut fired, mut all_blocked) = (0, 0);
     let mut first_failure = None;
@@ -195,12 +196,17 @@ pub fn stress_with_progress(
         let run = real::run(&sim, config.timeout, body);
         fired += usize::from(run.hung);
         all_blocked += usize::from(run.hung && run.all_blocked);
-        let mut findings = sim.with_outcome(judge);
+        let mut findings = sim.with_outcome(|outcome| judge(outcome, &certainty));
         // A watchdog that fired while a thread still ran proves no hang: what it left waiting
         // (and the lists and pollers left behind) is not judged; safety findings stand.
         let unjudged = run.hung && !run.all_blocked;
         if unjudged {
-            findings.retain(|f| !matches!(f, Finding::Hang { .. } | Finding::Leak { .. }));
+            findings.retain(|f| {
+                !matches!(
+                    f,
+                    Finding::Hang { .. } | Finding::Deadlock { .. } | Finding::Leak { .. }
+                )
+            });
         }
         real_tally.count(&findings, unjudged, started);
         on_run(index + 1, real_tally.hung);

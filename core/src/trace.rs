@@ -95,6 +95,29 @@ pub enum Event {
     LockTaken { lock: LockId },
     /// The thread released `lock` (implicit: it ended holding it).
     LockReleased { lock: LockId },
+    /// The thread started application thread `thread` (CreateThread: process token).
+    Spawn { thread: u8 },
+    /// The thread waits, at the application level, for `on` (a join, an application event,
+    /// another thread's release of a store), on the sim event `event`.
+    AppWait { on: WaitOn, event: EventId },
+    /// The application-level wait for `on` returned.
+    AppWaitDone { on: WaitOn },
+    /// The thread set application event `event` (manual-reset: it stays set).
+    AppSignal { event: u16 },
+}
+
+/// What an application-level wait waits for.
+// The fields are ids named in each variant's own doc line.
+#[allow(missing_docs)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WaitOn {
+    /// Application thread `n` to finish, its implicit cleanup included (a join).
+    Thread(u8),
+    /// Application event `n` (numbered in the order the scenario first names it) to be set.
+    Event(u16),
+    /// Thread `thread`'s release of `store` to return (a logoff, or a release, of a named
+    /// handle that another thread is releasing at that moment).
+    Release { store: StoreId, thread: u8 },
 }
 
 /// The key a connection list was filed under, as the variant chose it (`Copy`: a SID key is
@@ -161,11 +184,19 @@ pub enum EventKind {
     LockTaken,
     /// [`Event::LockReleased`]
     LockReleased,
+    /// [`Event::Spawn`]
+    Spawn,
+    /// [`Event::AppWait`]
+    Wait,
+    /// [`Event::AppWaitDone`]
+    WaitDone,
+    /// [`Event::AppSignal`]
+    Signal,
 }
 
 impl EventKind {
     /// Every kind, in the order of [`Event`]'s variants.
-    pub const ALL: [EventKind; 24] = [
+    pub const ALL: [EventKind; 28] = [
         EventKind::Impersonate,
         EventKind::Revert,
         EventKind::Skipped,
@@ -190,6 +221,10 @@ impl EventKind {
         EventKind::LockWait,
         EventKind::LockTaken,
         EventKind::LockReleased,
+        EventKind::Spawn,
+        EventKind::Wait,
+        EventKind::WaitDone,
+        EventKind::Signal,
     ];
 
     /// The stable kebab-case name (`logon`, `release-wait`, `work-done`, ...), as in JSON.
@@ -219,6 +254,10 @@ impl EventKind {
             EventKind::LockWait => "lock-wait",
             EventKind::LockTaken => "lock-taken",
             EventKind::LockReleased => "lock-released",
+            EventKind::Spawn => "spawn",
+            EventKind::Wait => "wait",
+            EventKind::WaitDone => "wait-done",
+            EventKind::Signal => "signal",
         }
     }
 
@@ -248,7 +287,11 @@ impl EventKind {
             | EventKind::ThreadDone
             | EventKind::LockWait
             | EventKind::LockTaken
-            | EventKind::LockReleased => false,
+            | EventKind::LockReleased 
+            | EventKind::Spawn
+            | EventKind::Wait
+            | EventKind::WaitDone
+            | EventKind::Signal => false,
         }
     }
 }
@@ -298,6 +341,10 @@ impl Event {
             Event::LockWait { .. } => EventKind::LockWait,
             Event::LockTaken { .. } => EventKind::LockTaken,
             Event::LockReleased { .. } => EventKind::LockReleased,
+            Event::Spawn { .. } => EventKind::Spawn,
+            Event::AppWait { .. } => EventKind::Wait,
+            Event::AppWaitDone { .. } => EventKind::WaitDone,
+            Event::AppSignal { .. } => EventKind::Signal,
         }
     }
 
@@ -331,13 +378,24 @@ impl Event {
                 store,
             } => (Some(poller), Some(list), Some(store)),
             Event::SignalledWithoutWork { poller, store } => (Some(poller), None, Some(store)),
+            Event::AppWait {
+                on: WaitOn::Release { store, .. },
+                ..
+            }
+            | Event::AppWaitDone {
+                on: WaitOn::Release { store, .. },
+            } => (None, None, Some(store)),
             Event::Impersonate { .. }
             | Event::Revert
             | Event::Skipped { .. }
             | Event::ThreadDone
             | Event::LockWait { .. }
             | Event::LockTaken { .. }
-            | Event::LockReleased { .. } => (None, None, None),
+            | Event::LockReleased { .. }
+            | Event::Spawn { .. }
+            | Event::AppWait { .. }
+            | Event::AppWaitDone { .. }
+            | Event::AppSignal { .. } => (None, None, None),
         };
         Refs {
             poller,
@@ -358,6 +416,10 @@ pub enum OpKind {
     Logoff,
     /// `revert`
     Revert,
+    /// `lock` of a lock the thread already holds
+    Lock,
+    /// `unlock` of a lock the thread does not hold
+    Unlock,
 }
 
 /// One log entry.
@@ -404,6 +466,13 @@ pub struct TraceLine {
     /// For `release-done`: the wait timed out instead of being signalled.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub timed_out: bool,
+    /// For `spawn`, and a `wait` or `wait-done` for a thread (a join, or another thread's
+    /// release): the other application thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<String>,
+    /// For `signal`, and a `wait` or `wait-done` for an application event: the event's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_event: Option<String>,
     /// For `poller-found` and `poller-quit`: how many lists the poller saw in the table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lists_seen: Option<u16>,

@@ -278,7 +278,7 @@ fn row_class(line: &TraceLine, hung_waits: &[(String, u32)]) -> &'static str {
         {
             " bad"
         }
-        EventKind::ReleaseWait | EventKind::LockWait => " warn",
+        EventKind::ReleaseWait | EventKind::LockWait | EventKind::Wait => " warn",
         EventKind::ReleaseDone if line.timed_out => " bad",
         EventKind::DidWork | EventKind::ReleaseDone => " good",
         EventKind::Impersonate
@@ -298,6 +298,9 @@ fn row_class(line: &TraceLine, hung_waits: &[(String, u32)]) -> &'static str {
         | EventKind::PollerExhausted
         | EventKind::ThreadDone
         | EventKind::LockTaken
-        | EventKind::LockReleased => "",
+        | EventKind::LockReleased
+        | EventKind::Spawn
+        | EventKind::WaitDone
+        | EventKind::Signal => "",
     }
 }

@@ -300,7 +300,11 @@ fn draw(model: &Model<'_>, line: &TraceLine, ids: &Ids) -> Draw {
         | EventKind::ThreadDone
         | EventKind::LockWait
         | EventKind::LockTaken
-        | EventKind::LockReleased => Draw::Note(said),
+        | EventKind::LockReleased
+        | EventKind::Spawn
+        | EventKind::Wait
+        | EventKind::WaitDone
+        | EventKind::Signal => Draw::Note(said),
     }
 }
 

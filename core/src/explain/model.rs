@@ -178,7 +178,11 @@ impl Facts {
             | EventKind::ThreadDone
             | EventKind::LockWait
             | EventKind::LockTaken
-            | EventKind::LockReleased => {}
+            | EventKind::LockReleased
+            | EventKind::Spawn
+            | EventKind::Wait
+            | EventKind::WaitDone
+            | EventKind::Signal => {}
         }
         self.lists_after.push(self.current.clone());
     }
@@ -481,11 +485,33 @@ impl<'a> Model<'a> {
         format!("{head}; {why}")
     }
 
-    /// The chain of every hung wait (empty when nothing hangs).
+    /// The chain of every hung wait (empty when nothing hangs), then every application-level
+    /// chain (a join, an event, a lock: see [`Model::app_chains`]).
     pub fn chains(&self) -> Vec<String> {
+        let mut chains = self.release_chains();
+        chains.extend(self.app_chains());
+        chains
+    }
+
+    /// The chain of every wait in a store release that hangs.
+    pub fn release_chains(&self) -> Vec<String> {
         self.open_waits()
             .filter(|w| self.is_hang(w))
             .map(|w| self.chain(w))
+            .collect()
+    }
+
+    /// The wait-for chain of every violation that has one, from its typed links: `main joins
+    /// W1; W1 is blocked in release_store ...`.
+    pub fn app_chains(&self) -> Vec<String> {
+        self.report
+            .violations
+            .iter()
+            .filter(|v| !v.chain.is_empty())
+            .map(|v| {
+                let texts: Vec<&str> = v.chain.iter().map(|l| l.text.as_str()).collect();
+                format!("[{}] {}", v.invariant, texts.join("; "))
+            })
             .collect()
     }
 

@@ -37,6 +37,7 @@ pub(crate) fn render(model: &Model<'_>) -> String {
         let step = v.step.map(|s| format!(" at step {s}")).unwrap_or_default();
         let _ = writeln!(out, "  [{}]{step}: {}", v.invariant, v.message);
     }
+    advice(model, &mut out);
 
     lists(model, &mut out);
     timeline(model, &mut out);
@@ -49,6 +50,26 @@ pub(crate) fn render(model: &Model<'_>) -> String {
         let _ = writeln!(out, "repro:    {repro}");
     }
     out
+}
+
+/// What to do next: each distinct advice of the violations once, with its command.
+fn advice(model: &Model<'_>, out: &mut String) {
+    let mut seen: Vec<&crate::report::Advice> = Vec::new();
+    for advice in model.report.violations.iter().filter_map(|v| v.advice.as_ref()) {
+        if !seen.iter().any(|a| a.text == advice.text) {
+            seen.push(advice);
+        }
+    }
+    if seen.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nWhat to do next:");
+    for advice in seen {
+        let _ = writeln!(out, "  {}", advice.text);
+        if let Some(command) = &advice.command {
+            let _ = writeln!(out, "  run: {command}");
+        }
+    }
 }
 
 /// The connection lists, each with the key the variant filed it under.
@@ -153,7 +174,14 @@ fn stacks(model: &Model<'_>, out: &mut String) {
             let _ = writeln!(out, "      #{index}  {frame}");
         }
     }
-    let chains = model.chains();
+    let app = model.app_chains();
+    if !app.is_empty() {
+        let _ = writeln!(out, "\nApplication wait-for chains:");
+        for chain in &app {
+            let _ = writeln!(out, "  {chain}");
+        }
+    }
+    let chains = model.release_chains();
     if !chains.is_empty() {
         let _ = writeln!(out, "\nWait-for chain:");
         for chain in &chains {

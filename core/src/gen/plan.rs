@@ -199,13 +199,10 @@ impl Plan {
                         impersonating = false;
                     }
                 }
-                ThreadSpec { name: None, ops }
+                ThreadSpec::new(ops)
             })
             .collect();
-        Scenario {
-            process_user: self.process_sid(),
-            threads,
-        }
+        Scenario::new(self.process_sid(), threads)
     }
 }
 

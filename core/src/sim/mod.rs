@@ -582,16 +582,33 @@ impl Ctx {
         self.sim.world().joins.push(handle);
     }
 
+    /// `CreateThread` for application thread `index` (a scenario's `spawned` thread): like
+    /// every new thread it starts with the process token and no impersonation, whatever this
+    /// thread's token. The execution's main task joins it at the end, with the pollers.
+    pub(crate) fn spawn_app_thread(&self, index: u8, f: impl FnOnce(&mut Ctx) + Send + 'static) {
+        let handle = self.sim.spawn(Actor::Thread(index), f);
+        self.sim.world().joins.push(handle);
+    }
+
     /// `CreateEvent`: a new, unset event.
     pub fn create_event(&self, manual_reset: bool) -> EventId {
-        let mut world = self.sim.world();
+        self.sim.create_event(manual_reset)
+    }
+}
+
+impl Sim {
+    /// `CreateEvent` before any thread runs (the engine's application-level events).
+    pub(crate) fn create_event(&self, manual_reset: bool) -> EventId {
+        let mut world = self.world();
         world.events.push(EventRec {
             set: false,
             manual_reset,
         });
         EventId(world.events.len() as u32 - 1)
     }
+}
 
+impl Ctx {
     /// `SetEvent`: set the event and wake its waiters.
     pub fn set_event(&self, event: EventId) {
         let mut world = self.sim.world();

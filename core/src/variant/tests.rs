@@ -27,14 +27,11 @@ fn user(rid: u32) -> Sid {
 fn worker(impersonate: Option<Sid>) -> ThreadSpec {
     let mut ops: Vec<Op> = impersonate.into_iter().map(Op::Impersonate).collect();
     ops.extend([Op::Logon, Op::OpenStore, Op::ReleaseStore, Op::Logoff]);
-    ThreadSpec { name: None, ops }
+    ThreadSpec::new(ops)
 }
 
 fn scenario(threads: Vec<ThreadSpec>) -> Scenario {
-    Scenario {
-        process_user: Sid::local_system(),
-        threads,
-    }
+    Scenario::new(Sid::local_system(), threads)
 }
 
 fn service_account() -> Scenario {

@@ -71,8 +71,13 @@ pub(super) fn marker_color(kind: EventKind) -> &'static str {
         | EventKind::PollerExhausted => POLLER,
         EventKind::DidWork => SIGNAL,
         EventKind::SignalledWithoutWork => NO_WORK,
-        EventKind::Impersonate | EventKind::LockTaken | EventKind::LockReleased => THREAD,
-        EventKind::LockWait => WAIT,
+        EventKind::Impersonate
+        | EventKind::LockTaken
+        | EventKind::LockReleased
+        | EventKind::Spawn
+        | EventKind::Signal
+        | EventKind::WaitDone => THREAD,
+        EventKind::LockWait | EventKind::Wait => WAIT,
         EventKind::Revert | EventKind::Skipped | EventKind::PollerQuit | EventKind::ThreadDone => {
             SLATE
         }
@@ -83,7 +88,7 @@ pub(super) fn marker_color(kind: EventKind) -> &'static str {
 pub(super) fn label_class(kind: EventKind) -> &'static str {
     match kind {
         EventKind::PollerQuit | EventKind::SignalledWithoutWork => "lbl bad",
-        EventKind::ReleaseWait | EventKind::LockWait => "lbl warn",
+        EventKind::ReleaseWait | EventKind::LockWait | EventKind::Wait => "lbl warn",
         EventKind::DidWork => "lbl good",
         EventKind::Impersonate
         | EventKind::Revert
@@ -103,7 +108,10 @@ pub(super) fn label_class(kind: EventKind) -> &'static str {
         | EventKind::PollerExhausted
         | EventKind::ThreadDone
         | EventKind::LockTaken
-        | EventKind::LockReleased => "lbl",
+        | EventKind::LockReleased
+        | EventKind::Spawn
+        | EventKind::WaitDone
+        | EventKind::Signal => "lbl",
     }
 }
 
@@ -133,7 +141,11 @@ pub(super) fn has_connector(kind: EventKind) -> bool {
         | EventKind::ThreadDone
         | EventKind::LockWait
         | EventKind::LockTaken
-        | EventKind::LockReleased => false,
+        | EventKind::LockReleased
+        | EventKind::Spawn
+        | EventKind::Wait
+        | EventKind::WaitDone
+        | EventKind::Signal => false,
     }
 }
 

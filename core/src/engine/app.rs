@@ -1,0 +1,702 @@
+//! The application: a scenario compiled into steps, and the thread interpreter that runs them
+//! over the MAPI machinery, with its implicit cleanup.
+//!
+//! A thread's unnamed sessions and stores are its own (only it can name them), kept in short
+//! inline lists as before. Named handles are process-wide: their state (open, being released
+//! by whom, closed) lives in a [`Shm`] that every named op locks, so that the order of two
+//! threads' uses of one handle is a scheduling choice the complete search sees. A scenario
+//! without named handles never touches it: its schedules are the ones it always had.
+
+use std::sync::Arc;
+
+use crate::mapi::{Mapi, Session};
+use crate::monitor::AppPlan;
+use crate::scenario::{Names, Op, Scenario};
+use crate::sim::short::Short;
+use crate::sim::{Aborted, Ctx, EventId, LockId, Shm, Sim, UserId};
+use crate::trace::{Event, ListId, OpKind, SessionId, StoreId, WaitOn};
+use crate::variant::Variant;
+
+/// An op with its names interned, ready to run.
+#[derive(Copy, Clone, Debug)]
+enum Step {
+    Impersonate(UserId),
+    Revert,
+    Logon,
+    LogonAs(u16),
+    OpenStore,
+    OpenStoreAs { session: Option<u16>, store: u16 },
+    ReleaseStore,
+    ReleaseStoreNamed(u16),
+    Logoff,
+    LogoffNamed(u16),
+    Spawn(u8),
+    Join(u8),
+    Signal(u16),
+    Wait(u16),
+    Lock(u16),
+    Unlock(u16),
+}
+
+/// A scenario compiled for the engine: users interned, ops as `Step`s, repeats expanded.
+pub(crate) struct Compiled {
+    /// Shared by every execution's world (interned once, never copied per execution).
+    pub(crate) users: Arc<Vec<crate::sim::Sid>>,
+    threads: Vec<Vec<Step>>,
+    /// Per thread: it starts only when spawned.
+    spawned: Vec<bool>,
+    pub(crate) polls_max: usize,
+    /// Per thread, its `logon` ops (what `monitor::settle` needs to know about the future).
+    pub(crate) logon_ops: Vec<usize>,
+    /// Who spawns and signals what (the monitors' wait-for chains).
+    pub(crate) plan: AppPlan,
+    names: Names,
+    /// Some thread joins another: every thread gets a "finished" event.
+    joins: bool,
+    /// Some op names a handle: the process-wide handle table exists.
+    named: bool,
+}
+
+pub(crate) fn compile(scenario: &Scenario) -> Compiled {
+    let users = scenario.users();
+    let names = scenario.names();
+    let intern = |sid| {
+        UserId(
+            users
+                .iter()
+                .position(|u| u == sid)
+                .expect("users() lists every SID") as u16,
+        )
+    };
+    let index = |list: &[String], name: &str| Names::index(list, name).unwrap_or(u16::MAX);
+    let thread = |name: &str| scenario.thread_index(name).map_or(u8::MAX, |t| t as u8);
+    let expanded: Vec<Vec<Op>> = scenario.threads.iter().map(|t| t.expanded()).collect();
+    let threads: Vec<Vec<Step>> = expanded
+        .iter()
+        .map(|ops| {
+            ops.iter()
+                .map(|op| match op {
+                    Op::Impersonate(sid) | Op::ImpersonateUser { sid, .. } => {
+                        Step::Impersonate(intern(sid))
+                    }
+                    Op::Revert => Step::Revert,
+                    Op::Logon => Step::Logon,
+                    Op::LogonAs(name) => Step::LogonAs(index(&names.sessions, name)),
+                    Op::OpenStore => Step::OpenStore,
+                    Op::OpenStoreAs { session, name } => Step::OpenStoreAs {
+                        session: session.as_ref().map(|s| index(&names.sessions, s)),
+                        store: index(&names.stores, name),
+                    },
+                    Op::ReleaseStore => Step::ReleaseStore,
+                    Op::ReleaseStoreNamed(name) => {
+                        Step::ReleaseStoreNamed(index(&names.stores, name))
+                    }
+                    Op::Logoff => Step::Logoff,
+                    Op::LogoffNamed(name) => Step::LogoffNamed(index(&names.sessions, name)),
+                    Op::Spawn(name) => Step::Spawn(thread(name)),
+                    Op::Join(name) => Step::Join(thread(name)),
+                    Op::Signal(name) => Step::Signal(index(&names.events, name)),
+                    Op::Wait(name) => Step::Wait(index(&names.events, name)),
+                    Op::Lock(name) => Step::Lock(index(&names.locks, name)),
+                    Op::Unlock(name) => Step::Unlock(index(&names.locks, name)),
+                    Op::Repeat { .. } => unreachable!("expanded() leaves no repeat"),
+                })
+                .collect()
+        })
+        .collect();
+    // Every table change wakes every poller once; a scenario makes at most two changes per op
+    // (counting the implicit cleanup), so this bound is never what ends a correct poller.
+    let polls_max = 4 * scenario.ops_total() + 16;
+    let logon_ops = expanded
+        .iter()
+        .map(|ops| ops.iter().filter(|op| op.is_logon()).count())
+        .collect();
+    let any = |f: fn(&Op) -> bool| expanded.iter().flatten().any(f);
+    let plan = AppPlan {
+        spawned: scenario.threads.iter().map(|t| t.spawned).collect(),
+        spawns: threads_steps(&threads, |step| match step {
+            Step::Spawn(t) => Some(t),
+            _ => None,
+        }),
+        signals: threads_steps(&threads, |step| match step {
+            Step::Signal(e) => Some(e),
+            _ => None,
+        }),
+    };
+    Compiled {
+        users: Arc::new(users),
+        threads,
+        spawned: scenario.threads.iter().map(|t| t.spawned).collect(),
+        polls_max,
+        logon_ops,
+        plan,
+        joins: any(|op| matches!(op, Op::Join(_))),
+        named: !names.sessions.is_empty() || !names.stores.is_empty(),
+        names,
+    }
+}
+
+/// Per thread, what `pick` finds in its steps.
+fn threads_steps<T>(threads: &[Vec<Step>], pick: impl Fn(Step) -> Option<T>) -> Vec<Vec<T>> {
+    threads
+        .iter()
+        .map(|steps| steps.iter().filter_map(|&s| pick(s)).collect())
+        .collect()
+}
+
+/// One execution's application: the library, and the objects the threads share.
+struct App {
+    mapi: Mapi,
+    compiled: Arc<Compiled>,
+    /// Per thread, set when it has finished (only when some thread joins).
+    done: Vec<EventId>,
+    /// The application events, by index (manual-reset).
+    events: Vec<EventId>,
+    locks: Vec<LockId>,
+    /// The named handles (only when the scenario names one).
+    handles: Option<Shm<Handles>>,
+}
+
+/// One execution: start the threads that start at once, join them, then join the pollers and
+/// spawned threads they made.
+pub(crate) fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<Compiled>) {
+    let mapi = Mapi::new(variant, compiled.polls_max);
+    let count = compiled.threads.len();
+    let app = Arc::new(App {
+        mapi,
+        done: if compiled.joins {
+            (0..count).map(|_| sim.create_event(true)).collect()
+        } else {
+            Vec::new()
+        },
+        events: (0..compiled.names.events.len())
+            .map(|_| sim.create_event(true))
+            .collect(),
+        locks: compiled.names.locks.iter().map(|name| sim.create_lock(name)).collect(),
+        handles: compiled.named.then(|| Shm::new(Handles::new(&compiled.names))),
+        compiled,
+    });
+    let handles: Vec<_> = (0..count)
+        .filter(|&index| !app.compiled.spawned[index])
+        .map(|index| {
+            let app = app.clone();
+            sim.spawn_app(index as u8, move |ctx| thread_main(ctx, &app, index as u8))
+        })
+        .collect();
+    for handle in handles {
+        handle.join();
+    }
+    // In creation order; threads created meanwhile are joined after the ones before them.
+    while let Some(next) = sim.next_join() {
+        next.join();
+    }
+    sim.complete();
+}
+
+fn thread_main(ctx: &mut Ctx, app: &Arc<App>, index: u8) {
+    // `Err`: the execution was aborted while the thread waited; it just ends.
+    let _ = Thread::new(app.clone(), index).run(ctx);
+}
+
+/// A session this thread logged on: shared when it is named (`Some(record)`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+struct MySession {
+    session: Session,
+    shared: Option<u16>,
+}
+
+/// A store this thread opened: shared when it, or its session, is named.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+struct MyStore {
+    store: StoreId,
+    session: Session,
+    shared: Option<u16>,
+}
+
+/// The filler of unused inline slots.
+const NO_SESSION: Session = Session {
+    id: SessionId(0),
+    list: ListId(0),
+};
+const NO_MINE: MySession = MySession {
+    session: NO_SESSION,
+    shared: None,
+};
+const NO_STORE: MyStore = MyStore {
+    store: StoreId(0),
+    session: NO_SESSION,
+    shared: None,
+};
+
+/// The process-wide named handles: every session and store record ever bound, and what each
+/// name is bound to now.
+struct Handles {
+    sessions: Vec<SharedSession>,
+    stores: Vec<SharedStore>,
+    session_names: Vec<Option<u16>>,
+    store_names: Vec<Option<u16>>,
+}
+
+struct SharedSession {
+    session: Session,
+    open: bool,
+}
+
+struct SharedStore {
+    store: StoreId,
+    session: Session,
+    state: StoreState,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum StoreState {
+    Open,
+    /// Being released by application thread `by`; `done` is set when that release returned.
+    Releasing {
+        by: u8,
+        done: EventId,
+    },
+    Closed,
+}
+
+impl Handles {
+    fn new(names: &Names) -> Handles {
+        Handles {
+            sessions: Vec::new(),
+            stores: Vec::new(),
+            session_names: vec![None; names.sessions.len()],
+            store_names: vec![None; names.stores.len()],
+        }
+    }
+
+    fn open_session(&self, name: u16) -> Option<u16> {
+        let record = (*self.session_names.get(name as usize)?)?;
+        self.sessions[record as usize].open.then_some(record)
+    }
+
+    fn add_store(&mut self, store: StoreId, session: Session) -> u16 {
+        self.stores.push(SharedStore {
+            store,
+            session,
+            state: StoreState::Open,
+        });
+        self.stores.len() as u16 - 1
+    }
+}
+
+/// One application thread's state while it runs its steps.
+struct Thread {
+    app: Arc<App>,
+    me: u8,
+    sessions: Short<MySession, 4>,
+    stores: Short<MyStore, 4>,
+    locks: Short<LockId, 2>,
+}
+
+impl Thread {
+    fn new(app: Arc<App>, me: u8) -> Thread {
+        Thread {
+            app,
+            me,
+            sessions: Short::new(NO_MINE),
+            stores: Short::new(NO_STORE),
+            locks: Short::new(LockId(0)),
+        }
+    }
+
+    fn mapi(&self) -> &Mapi {
+        &self.app.mapi
+    }
+
+    fn handles(&self) -> &Shm<Handles> {
+        self.app
+            .handles
+            .as_ref()
+            .expect("a scenario that names a handle has the handle table")
+    }
+
+    /// Its steps in order, then the implicit cleanup of what it left open. `Err` when the
+    /// execution was aborted while the thread waited: it does nothing more.
+    fn run(&mut self, ctx: &mut Ctx) -> Result<(), Aborted> {
+        let app = self.app.clone();
+        for &step in &app.compiled.threads[self.me as usize] {
+            self.step(ctx, step)?;
+        }
+        ctx.set_implicit(true);
+        while let Some(mine) = self.stores.pop() {
+            self.release_mine(ctx, mine)?;
+        }
+        while let Some(mine) = self.sessions.pop() {
+            if self.close_session(mine) {
+                self.logoff(ctx, mine)?;
+            }
+        }
+        while let Some(lock) = self.locks.pop() {
+            ctx.unlock(lock);
+        }
+        ctx.set_implicit(false);
+        ctx.log(Event::ThreadDone);
+        if let Some(&done) = app.done.get(self.me as usize) {
+            ctx.set_event(done);
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, ctx: &mut Ctx, step: Step) -> Result<(), Aborted> {
+        match step {
+            Step::Impersonate(user) => {
+                ctx.impersonate(user);
+                ctx.log(Event::Impersonate { user });
+            }
+            Step::Revert => {
+                if ctx.impersonating().is_some() {
+                    ctx.revert();
+                    ctx.log(Event::Revert);
+                } else {
+                    ctx.log(Event::Skipped { op: OpKind::Revert });
+                }
+            }
+            Step::Logon => {
+                let session = self.mapi().logon(ctx);
+                self.sessions.push(MySession {
+                    session,
+                    shared: None,
+                });
+            }
+            Step::LogonAs(name) => self.logon_as(ctx, name),
+            Step::OpenStore => match self.newest_open_session() {
+                Some(mine) => self.open_store(ctx, mine, None),
+                None => skipped(ctx, OpKind::OpenStore),
+            },
+            Step::OpenStoreAs { session, store } => self.open_named(ctx, session, store),
+            Step::ReleaseStore => match self.take_newest_store(ctx) {
+                Some(mine) => self.release(ctx, mine)?,
+                None => skipped(ctx, OpKind::ReleaseStore),
+            },
+            Step::ReleaseStoreNamed(name) => self.release_named(ctx, name)?,
+            Step::Logoff => match self.take_newest_session() {
+                Some(mine) => self.logoff(ctx, mine)?,
+                None => skipped(ctx, OpKind::Logoff),
+            },
+            Step::LogoffNamed(name) => self.logoff_named(ctx, name)?,
+            Step::Spawn(thread) => self.spawn(ctx, thread),
+            Step::Join(thread) => {
+                let event = self.app.done[thread as usize];
+                self.wait(ctx, WaitOn::Thread(thread), event)?;
+            }
+            Step::Signal(event) => {
+                ctx.log(Event::AppSignal { event });
+                ctx.set_event(self.app.events[event as usize]);
+            }
+            Step::Wait(event) => {
+                self.wait(ctx, WaitOn::Event(event), self.app.events[event as usize])?;
+            }
+            Step::Lock(lock) => {
+                let id = self.app.locks[lock as usize];
+                if self.locks.as_slice().contains(&id) {
+                    skipped(ctx, OpKind::Lock);
+                } else {
+                    ctx.lock(id)?;
+                    self.locks.push(id);
+                }
+            }
+            Step::Unlock(lock) => {
+                let id = self.app.locks[lock as usize];
+                if self.locks.as_slice().contains(&id) {
+                    self.locks.retain(|&l| l != id);
+                    ctx.unlock(id);
+                } else {
+                    skipped(ctx, OpKind::Unlock);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn wait(&self, ctx: &Ctx, on: WaitOn, event: EventId) -> Result<(), Aborted> {
+        ctx.log(Event::AppWait { on, event });
+        ctx.try_wait(event)?;
+        ctx.log(Event::AppWaitDone { on });
+        Ok(())
+    }
+
+    fn spawn(&self, ctx: &Ctx, thread: u8) {
+        ctx.log(Event::Spawn { thread });
+        let app = self.app.clone();
+        ctx.spawn_app_thread(thread, move |ctx| thread_main(ctx, &app, thread));
+    }
+
+    fn logon_as(&mut self, ctx: &Ctx, name: u16) {
+        let session = self.mapi().logon(ctx);
+        let mut handles = self.handles().lock();
+        handles.sessions.push(SharedSession {
+            session,
+            open: true,
+        });
+        let record = handles.sessions.len() as u16 - 1;
+        handles.session_names[name as usize] = Some(record);
+        drop(handles);
+        self.sessions.push(MySession {
+            session,
+            shared: Some(record),
+        });
+    }
+
+    /// The newest of this thread's sessions that is still open (named ones another thread
+    /// logged off are dropped from its list on the way).
+    fn newest_open_session(&mut self) -> Option<MySession> {
+        loop {
+            let mine = *self.sessions.last()?;
+            let Some(record) = mine.shared else {
+                return Some(mine);
+            };
+            if self.handles().lock().sessions[record as usize].open {
+                return Some(mine);
+            }
+            self.sessions.pop();
+        }
+    }
+
+    /// Take the newest of this thread's open sessions to log it off (a named one is marked
+    /// closed in the same critical section, so no other thread logs it off too).
+    fn take_newest_session(&mut self) -> Option<MySession> {
+        while let Some(mine) = self.sessions.pop() {
+            if self.close_session(mine) {
+                return Some(mine);
+            }
+        }
+        None
+    }
+
+    /// Mark a session closed: `false` when it is named and another thread closed it first.
+    fn close_session(&self, mine: MySession) -> bool {
+        let Some(record) = mine.shared else {
+            return true;
+        };
+        let mut handles = self.handles().lock();
+        std::mem::replace(&mut handles.sessions[record as usize].open, false)
+    }
+
+    /// Open a store on `mine` (named `store` when given). On a named session the check that it
+    /// is still open and the opening are one critical section.
+    fn open_store(&mut self, ctx: &Ctx, mine: MySession, store: Option<u16>) {
+        if mine.shared.is_none() && store.is_none() {
+            let store = self.mapi().open_store(ctx, mine.session);
+            self.stores.push(MyStore {
+                store,
+                session: mine.session,
+                shared: None,
+            });
+            return;
+        }
+        let mut handles = self.handles().lock();
+        if let Some(record) = mine.shared {
+            if !handles.sessions[record as usize].open {
+                drop(handles);
+                return skipped(ctx, OpKind::OpenStore);
+            }
+        }
+        let opened = self.app.mapi.open_store(ctx, mine.session);
+        let record = handles.add_store(opened, mine.session);
+        if let Some(name) = store {
+            handles.store_names[name as usize] = Some(record);
+        }
+        drop(handles);
+        self.stores.push(MyStore {
+            store: opened,
+            session: mine.session,
+            shared: Some(record),
+        });
+    }
+
+    fn open_named(&mut self, ctx: &Ctx, session: Option<u16>, store: u16) {
+        let target = match session {
+            None => self.newest_open_session(),
+            Some(name) => {
+                let handles = self.handles().lock();
+                handles.open_session(name).map(|record| MySession {
+                    session: handles.sessions[record as usize].session,
+                    shared: Some(record),
+                })
+            }
+        };
+        match target {
+            Some(mine) => self.open_store(ctx, mine, Some(store)),
+            None => skipped(ctx, OpKind::OpenStore),
+        }
+    }
+
+    /// Take the newest of this thread's open stores for a release (a shared one is marked as
+    /// being released by this thread, in the same critical section).
+    fn take_newest_store(&mut self, ctx: &Ctx) -> Option<MyStore> {
+        while let Some(mine) = self.stores.pop() {
+            if self.start_release(ctx, mine.shared) {
+                return Some(mine);
+            }
+        }
+        None
+    }
+
+    /// Mark a shared store as being released by this thread: `false` when it is not open.
+    fn start_release(&self, ctx: &Ctx, record: Option<u16>) -> bool {
+        let Some(record) = record else {
+            return true;
+        };
+        let mut handles = self.handles().lock();
+        let done = ctx.create_event(true);
+        let rec = &mut handles.stores[record as usize];
+        if rec.state != StoreState::Open {
+            return false;
+        }
+        rec.state = StoreState::Releasing { by: self.me, done };
+        true
+    }
+
+    /// Release a store this thread took for release, then mark it closed.
+    fn release(&self, ctx: &Ctx, mine: MyStore) -> Result<(), Aborted> {
+        self.mapi().release_store(ctx, mine.session, mine.store)?;
+        if let Some(record) = mine.shared {
+            let mut handles = self.handles().lock();
+            let rec = &mut handles.stores[record as usize];
+            let done = match rec.state {
+                StoreState::Releasing { done, .. } => Some(done),
+                StoreState::Open | StoreState::Closed => None,
+            };
+            rec.state = StoreState::Closed;
+            drop(handles);
+            if let Some(done) = done {
+                ctx.set_event(done);
+            }
+        }
+        Ok(())
+    }
+
+    /// The implicit cleanup's release: only a store that is still open.
+    fn release_mine(&self, ctx: &Ctx, mine: MyStore) -> Result<(), Aborted> {
+        if self.start_release(ctx, mine.shared) {
+            self.release(ctx, mine)?;
+        }
+        Ok(())
+    }
+
+    fn release_named(&mut self, ctx: &Ctx, name: u16) -> Result<(), Aborted> {
+        let record = self.handles().lock().store_names[name as usize];
+        let Some(record) = record else {
+            skipped(ctx, OpKind::ReleaseStore);
+            return Ok(());
+        };
+        if !self.start_release(ctx, Some(record)) {
+            skipped(ctx, OpKind::ReleaseStore);
+            return Ok(());
+        }
+        let (store, session) = {
+            let handles = self.handles().lock();
+            let rec = &handles.stores[record as usize];
+            (rec.store, rec.session)
+        };
+        self.stores.retain(|s| s.shared != Some(record));
+        self.release(
+            ctx,
+            MyStore {
+                store,
+                session,
+                shared: Some(record),
+            },
+        )
+    }
+
+    fn logoff_named(&mut self, ctx: &Ctx, name: u16) -> Result<(), Aborted> {
+        let closed = {
+            let mut handles = self.handles().lock();
+            match handles.open_session(name) {
+                Some(record) => {
+                    handles.sessions[record as usize].open = false;
+                    Some((record, handles.sessions[record as usize].session))
+                }
+                None => None,
+            }
+        };
+        match closed {
+            Some((record, session)) => {
+                self.sessions.retain(|s| s.shared != Some(record));
+                self.logoff(
+                    ctx,
+                    MySession {
+                        session,
+                        shared: Some(record),
+                    },
+                )
+            }
+            None => {
+                skipped(ctx, OpKind::Logoff);
+                Ok(())
+            }
+        }
+    }
+
+    /// Log off a session already marked closed: release its open stores first (this thread's
+    /// own, newest first, then those other threads opened on it), wait for releases of its
+    /// stores that other threads have under way, then log off.
+    fn logoff(&mut self, ctx: &Ctx, mine: MySession) -> Result<(), Aborted> {
+        let session = mine.session;
+        let mut own = self.stores.clone();
+        own.retain(|s| s.session == session);
+        self.stores.retain(|s| s.session != session);
+        for &store in own.as_slice().iter().rev() {
+            if self.start_release(ctx, store.shared) {
+                self.release(ctx, store)?;
+            }
+        }
+        if self.app.handles.is_some() {
+            let (others, busy) = self.claim_session_stores(ctx, session);
+            for store in others {
+                self.release(ctx, store)?;
+            }
+            for (store, thread, done) in busy {
+                self.wait(ctx, WaitOn::Release { store, thread }, done)?;
+            }
+        }
+        self.mapi().logoff(ctx, session);
+        Ok(())
+    }
+
+    /// Of the shared stores on `session`: the open ones, now being released by this thread,
+    /// and those another thread is releasing (with the event set when it is done).
+    #[allow(clippy::type_complexity)]
+    fn claim_session_stores(
+        &self,
+        ctx: &Ctx,
+        session: Session,
+    ) -> (Vec<MyStore>, Vec<(StoreId, u8, EventId)>) {
+        let mut handles = self.handles().lock();
+        let (mut open, mut busy) = (Vec::new(), Vec::new());
+        let mut fresh = Vec::new();
+        for (record, rec) in handles.stores.iter().enumerate() {
+            if rec.session != session {
+                continue;
+            }
+            match rec.state {
+                StoreState::Open => fresh.push(record),
+                StoreState::Releasing { by, done } if by != self.me => {
+                    busy.push((rec.store, by, done))
+                }
+                StoreState::Releasing { .. } | StoreState::Closed => {}
+            }
+        }
+        for record in fresh.into_iter().rev() {
+            let done = ctx.create_event(true);
+            let rec = &mut handles.stores[record];
+            rec.state = StoreState::Releasing { by: self.me, done };
+            open.push(MyStore {
+                store: rec.store,
+                session,
+                shared: Some(record as u16),
+            });
+        }
+        (open, busy)
+    }
+}
+
+fn skipped(ctx: &Ctx, op: OpKind) {
+    ctx.log(Event::Skipped { op });
+}
