@@ -82,7 +82,7 @@ fn reports_match_the_documented_schema() {
     check(
         &report["violations"][0],
         "Violation",
-        &["thread", "poller", "step"],
+        &["thread", "poller", "step", "chain"],
     );
     for line in report["trace"].as_array().unwrap() {
         check(
@@ -98,11 +98,14 @@ fn reports_match_the_documented_schema() {
                 "lists_seen",
                 "lock",
                 "holder",
+                "thread",
+                "app_event",
                 "implicit",
             ],
         );
     }
     check(&report["stacks"][0], "StackLine", &[]);
+    check(&report["violations"][0]["advice"], "Advice", &[]);
 
     let pass = json(&[
         "check",
@@ -122,6 +125,9 @@ fn reports_match_the_documented_schema() {
     let hunt = json(&["hunt", "--family", "multi-user", "--format", "json"]);
     check(&hunt, "Report (", &["inconclusive", "guarantee"]);
     check(&hunt["hunt"], "HuntSummary", &[]);
+    for distinct in hunt["hunt"]["distinct"].as_array().unwrap() {
+        check(distinct, "HuntDistinct", &[]);
+    }
 
     let nothing = json(&[
         "hunt",
@@ -133,7 +139,7 @@ fn reports_match_the_documented_schema() {
         "json",
     ]);
     check(&nothing, "Hunt pass", &["inconclusive"]);
-    check(&nothing["hunt"], "HuntSummary", &[]);
+    check(&nothing["hunt"], "HuntSummary", &["distinct"]);
 
     let variants = json(&["variants", "--format", "json"]);
     for variant in variants.as_array().unwrap() {
