@@ -94,10 +94,12 @@ impl Scenario {
     /// The distinct SIDs the threads impersonate, in order of first appearance.
     pub fn users_impersonated(&self) -> Vec<&crate::sim::Sid> {
         let mut users = Vec::new();
-        for op in self.threads.iter().flat_map(|t| &t.ops) {
-            if let Op::Impersonate(sid) = op {
-                if !users.contains(&sid) {
-                    users.push(sid);
+        for thread in &self.threads {
+            for op in flat(&thread.ops) {
+                if let Some(sid) = op.impersonated() {
+                    if !users.contains(&sid) {
+                        users.push(sid);
+                    }
                 }
             }
         }
@@ -108,17 +110,29 @@ impl Scenario {
     pub fn has_process_user_logon(&self) -> bool {
         self.threads.iter().any(|thread| {
             let mut impersonating = false;
-            thread.ops.iter().any(|op| {
+            flat(&thread.ops).into_iter().any(|op| {
                 match op {
-                    Op::Impersonate(_) => impersonating = true,
+                    Op::Impersonate(_) | Op::ImpersonateUser { .. } => impersonating = true,
                     Op::Revert => impersonating = false,
-                    Op::Logon => return !impersonating,
+                    op if op.is_logon() => return !impersonating,
                     _ => {}
                 }
                 false
             })
         })
     }
+}
+
+/// The ops of a thread in order, the ops inside each `repeat` once (borrowed).
+fn flat(ops: &[Op]) -> Vec<&Op> {
+    let mut out = Vec::new();
+    for op in ops {
+        match op {
+            Op::Repeat { ops, .. } => out.extend(flat(ops)),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -158,9 +158,9 @@ pub fn users_logging_on(scenario: &Scenario) -> usize {
         let mut current = &scenario.process_user;
         for op in &thread.ops {
             match op {
-                Op::Impersonate(sid) => current = sid,
+                Op::Impersonate(sid) | Op::ImpersonateUser { sid, .. } => current = sid,
                 Op::Revert => current = &scenario.process_user,
-                Op::Logon if !users.contains(&current) => users.push(current),
+                op if op.is_logon() && !users.contains(&current) => users.push(current),
                 _ => {}
             }
         }
@@ -191,13 +191,15 @@ fn candidates(scenario: &Scenario) -> Vec<Scenario> {
         for to in users.iter().filter(|to| *to != from) {
             let mut merged = scenario.clone();
             for op in merged.threads.iter_mut().flat_map(|t| t.ops.iter_mut()) {
-                if matches!(op, Op::Impersonate(sid) if sid == from) {
+                if op.impersonated() == Some(from) {
                     *op = Op::Impersonate(to.clone());
                 }
             }
             out.push(merged);
         }
     }
+    // Dropping a thread or an op can leave a spawn, join or handle name without its target.
+    out.retain(|candidate| candidate.validate().is_ok());
     out
 }
 

@@ -1,5 +1,6 @@
 //! mapihang's integration tests: one binary, one module per area (see STYLE.md).
 
+mod application;
 mod cli;
 mod contract;
 mod corpus;

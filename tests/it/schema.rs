@@ -74,6 +74,30 @@ fn check(value: &serde_json::Value, section: &str, optional: &[&str]) {
 }
 
 #[test]
+fn advice_json_matches_the_documented_schema() {
+    let seed = example("seed-repro.json").to_string_lossy().into_owned();
+    let advice = json(&[
+        "advise", &seed, "--dpor-budget", "500", "--schedules", "50", "--format", "json",
+    ]);
+    check(&advice, "mapihang.advice/1", &[]);
+    for w in advice["workarounds"].as_array().unwrap() {
+        check(w, "Workaround", &["not_applicable"]);
+    }
+    // A chain, and its links, in a report of an application-level wait.
+    let pool = example("thread-pool.json").to_string_lossy().into_owned();
+    let report = json(&["check", &pool, "--schedules", "20", "--format", "json"]);
+    let chained = report["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v.get("chain").is_some())
+        .expect("a violation with a chain");
+    for link in chained["chain"].as_array().unwrap() {
+        check(link, "ChainLink", &[]);
+    }
+}
+
+#[test]
 fn reports_match_the_documented_schema() {
     let seed = example("seed-repro.json").to_string_lossy().into_owned();
     let report = json(&["check", &seed, "--schedules", "50", "--format", "json"]);
@@ -82,7 +106,7 @@ fn reports_match_the_documented_schema() {
     check(
         &report["violations"][0],
         "Violation",
-        &["thread", "poller", "step"],
+        &["thread", "poller", "step", "chain"],
     );
     for line in report["trace"].as_array().unwrap() {
         check(
@@ -98,11 +122,14 @@ fn reports_match_the_documented_schema() {
                 "lists_seen",
                 "lock",
                 "holder",
+                "thread",
+                "app_event",
                 "implicit",
             ],
         );
     }
     check(&report["stacks"][0], "StackLine", &[]);
+    check(&report["violations"][0]["advice"], "Advice", &[]);
 
     let pass = json(&[
         "check",
@@ -122,6 +149,9 @@ fn reports_match_the_documented_schema() {
     let hunt = json(&["hunt", "--family", "multi-user", "--format", "json"]);
     check(&hunt, "Report (", &["inconclusive", "guarantee"]);
     check(&hunt["hunt"], "HuntSummary", &[]);
+    for distinct in hunt["hunt"]["distinct"].as_array().unwrap() {
+        check(distinct, "HuntDistinct", &[]);
+    }
 
     let nothing = json(&[
         "hunt",
@@ -133,7 +163,7 @@ fn reports_match_the_documented_schema() {
         "json",
     ]);
     check(&nothing, "Hunt pass", &["inconclusive"]);
-    check(&nothing["hunt"], "HuntSummary", &[]);
+    check(&nothing["hunt"], "HuntSummary", &["distinct"]);
 
     let variants = json(&["variants", "--format", "json"]);
     for variant in variants.as_array().unwrap() {
@@ -279,7 +309,7 @@ fn exhaustive_json_matches_the_documented_schema() {
     check(
         &found["violations"][0],
         "Violation",
-        &["thread", "poller", "step"],
+        &["thread", "poller", "step", "chain"],
     );
     let report = &found["counterexample"];
     assert_eq!(report["schema"], "mapihang.report/1");
@@ -326,7 +356,7 @@ fn check_real_thread_report(report: &serde_json::Value) {
     check(
         &report["violations"][0],
         "Violation",
-        &["thread", "poller", "step"],
+        &["thread", "poller", "step", "chain"],
     );
     check(&report["stacks"][0], "StackLine", &[]);
 }

@@ -239,6 +239,39 @@ mod tests {
     }
 
     #[test]
+    fn mixed_and_any_produce_spawned_workers_joins_and_cross_thread_releases() {
+        for family in [Family::Mixed, Family::Any] {
+            let (mut pools, mut handed) = (0, 0);
+            for seed in 0..200 {
+                let scenario = generate(family, seed);
+                scenario.validate().unwrap();
+                assert!(family.contains(&scenario));
+                let ops: Vec<Op> = scenario.threads.iter().flat_map(|t| t.expanded()).collect();
+                if scenario.threads.iter().any(|t| t.spawned) {
+                    pools += 1;
+                    assert!(ops.iter().any(|op| matches!(op, Op::Join(_))));
+                }
+                handed += usize::from(ops.iter().any(|op| matches!(op, Op::ReleaseStoreNamed(_))));
+            }
+            assert!(pools >= 10 && handed >= 5, "{family}: {pools} pools, {handed} handovers");
+        }
+    }
+
+    #[test]
+    fn generated_applications_never_deadlock_and_keep_every_invariant_under_fixed() {
+        let fixed = crate::variant::by_name("fixed").unwrap();
+        let config = crate::engine::CheckConfig {
+            schedules: 40,
+            ..crate::engine::CheckConfig::default()
+        };
+        for seed in 0..60 {
+            let scenario = generate(Family::Mixed, seed);
+            let result = crate::engine::check(fixed.clone(), &scenario, &config);
+            assert!(result.per_invariant.is_empty(), "seed {seed}: {:?}\n{}", result.per_invariant, scenario.to_json());
+        }
+    }
+
+    #[test]
     fn scenarios_are_mostly_meaningful() {
         for family in [
             Family::MultiUser,

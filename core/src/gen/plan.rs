@@ -248,3 +248,58 @@ impl Group {
         reverted
     }
 }
+
+/// How a generated scenario's threads are organised as an application (`mixed` only): as they
+/// are, or started by a main thread that spawns and joins them, and then maybe with one store
+/// released by another thread than the one that opened it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Structure {
+    /// Every thread starts at once (the scenario as built).
+    Flat,
+    /// A thread `main` (added last, so the others keep their names) spawns every thread and
+    /// joins them.
+    Pool,
+    /// `Pool`, and the first store the first thread opens is named and released by the next
+    /// thread, which waits for it to be opened.
+    PoolRelease,
+}
+
+/// The named store a [`Structure::PoolRelease`] hands over, and the event that says it is open.
+const SHARED_STORE: &str = "shared";
+const SHARED_OPEN: &str = "shared-open";
+
+impl Structure {
+    /// `scenario` organised so (it stays in its family: the main thread logs on nowhere).
+    pub(crate) fn apply(self, mut scenario: Scenario) -> Scenario {
+        if self == Structure::Flat || scenario.threads.len() >= crate::scenario::THREADS_MAX {
+            return scenario;
+        }
+        let count = scenario.threads.len();
+        for (index, thread) in scenario.threads.iter_mut().enumerate() {
+            thread.name = Some(format!("T{}", index + 1));
+            thread.spawned = true;
+        }
+        if self == Structure::PoolRelease && count >= 2 {
+            if let Some(at) = scenario.threads[0].ops.iter().position(|op| *op == Op::OpenStore) {
+                let first = &mut scenario.threads[0].ops;
+                first[at] = Op::OpenStoreAs {
+                    session: None,
+                    name: SHARED_STORE.into(),
+                };
+                first.insert(at + 1, Op::Signal(SHARED_OPEN.into()));
+                let next = &mut scenario.threads[1].ops;
+                next.push(Op::Wait(SHARED_OPEN.into()));
+                next.push(Op::ReleaseStoreNamed(SHARED_STORE.into()));
+            }
+        }
+        let names: Vec<String> = (1..=count).map(|i| format!("T{i}")).collect();
+        let mut main: Vec<Op> = names.iter().cloned().map(Op::Spawn).collect();
+        main.extend(names.into_iter().map(Op::Join));
+        scenario.threads.push(ThreadSpec {
+            name: Some("main".into()),
+            spawned: false,
+            ops: main,
+        });
+        scenario
+    }
+}

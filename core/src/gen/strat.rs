@@ -13,7 +13,7 @@ use proptest::strategy::{BoxedStrategy, Just, Union};
 use crate::family::Family;
 use crate::scenario::Scenario;
 
-use super::plan::{other_slot, Group, Noise, Plan, Segment, Spec, UserContext, CONCRETE};
+use super::plan::{other_slot, Group, Noise, Plan, Segment, Spec, Structure, UserContext, CONCRETE};
 use super::{FORGE_TEMPLATES, USER_POOL};
 
 fn noise(revert: bool) -> BoxedStrategy<Noise> {
@@ -194,6 +194,19 @@ fn plan(family: Family) -> BoxedStrategy<Plan> {
 pub(crate) fn strategy(family: Family) -> BoxedStrategy<Scenario> {
     match family {
         Family::Any => Union::new(CONCRETE.map(strategy)).boxed(),
+        // Mixed workloads are also drawn as applications: a main thread that spawns and joins
+        // the workers, and a store released by another thread than its opener. Shrinking goes
+        // toward the flat form.
+        Family::Mixed => {
+            let structure = prop_oneof![
+                2 => Just(Structure::Flat),
+                1 => Just(Structure::Pool),
+                1 => Just(Structure::PoolRelease),
+            ];
+            (plan(Family::Mixed), structure)
+                .prop_map(|(plan, structure)| structure.apply(plan.build()))
+                .boxed()
+        }
         concrete => plan(concrete).prop_map(|plan| plan.build()).boxed(),
     }
 }
