@@ -66,11 +66,11 @@ fn bad_input_is_one_line_and_exit_2() {
     );
     let many = format!(
         r#"{{"threads":[{}]}}"#,
-        [r#"{"ops":["logon"]}"#; 9].join(",")
+        [r#"{"ops":["logon"]}"#; 17].join(",")
     );
     check_bad(
         &["check", &write(&dir, "d.json", &many)],
-        "9 threads, at most 8",
+        "17 threads, at most 16",
     );
     check_bad(
         &["check", &seed, "--variant", "nonesuch"],
