@@ -488,6 +488,8 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
     let mut report = replayed.report;
     report.elapsed_ms = start.elapsed().as_millis() as u64;
     let prog = program();
+    // The report holds its scenario: `advise` reads it from there.
+    set_advise_command(&mut report, &format!("{prog} advise {}", shell(path)));
     let check_instead = format!(
         "{prog} check {} --variant {}{}",
         shell(path),

@@ -815,9 +815,9 @@ fn input_is_read_as_a_person_wrote_it() {
     check_bad(
         &[
             "check",
-            &write("arg.json", r#"{"threads":[{"ops":[{"logon":"x"}]}]}"#),
+            &write("arg.json", r#"{"threads":[{"ops":[{"revert":"x"}]}]}"#),
         ],
-        "thread T1, op 1: \"logon\" takes no argument",
+        "thread T1, op 1: \"revert\" takes no argument",
     );
     check_bad(
         &[
