@@ -19,8 +19,8 @@ mod app;
 #[cfg(test)]
 mod app_tests;
 
-pub(crate) use app::{compile, run_execution, Compiled};
 pub use crate::sim::runner::{Schedule, ScheduleError, Strategy};
+pub(crate) use app::{compile, run_execution, Compiled};
 
 /// The default bound on an execution's scheduling steps (far above any scenario's needs: the
 /// largest scenario takes a few thousand).

@@ -46,13 +46,20 @@ fn the_thread_pool_hangs_under_original_through_mains_join_and_not_under_fixed()
     assert_eq!(chain[0]["waits"], "join");
     assert_eq!(chain.last().unwrap()["waits"], "poller");
     let advice = &main["advice"];
-    assert!(advice["command"].as_str().unwrap().ends_with("advise examples/scenarios/thread-pool.json")
-        || advice["command"].as_str().unwrap().contains("advise "));
+    assert!(
+        advice["command"]
+            .as_str()
+            .unwrap()
+            .ends_with("advise examples/scenarios/thread-pool.json")
+            || advice["command"].as_str().unwrap().contains("advise ")
+    );
 }
 
 #[test]
 fn a_cross_thread_release_of_another_users_store_hangs_under_original() {
-    assert!(violated("original", "cross-thread-release.json", 300).contains(&Invariant::PollerSignals));
+    assert!(
+        violated("original", "cross-thread-release.json", 300).contains(&Invariant::PollerSignals)
+    );
     assert!(violated("fixed", "cross-thread-release.json", 2000).is_empty());
 }
 
@@ -63,15 +70,27 @@ fn the_serialised_design_keeps_every_invariant_on_every_interleaving() {
         schedules: 100_000,
         ..CheckConfig::default()
     };
-    let result = check(by_name("original").unwrap(), &load("serialized.json"), &config);
+    let result = check(
+        by_name("original").unwrap(),
+        &load("serialized.json"),
+        &config,
+    );
     assert_eq!(result.verdict(), Verdict::Pass);
     assert!(result.complete, "a proof, not a sample");
 }
 
 #[test]
-fn advise_on_the_seeds_repro_shows_service_account_removing_the_hang_and_keep_process_session_not() {
+fn advise_on_the_seeds_repro_shows_service_account_removing_the_hang_and_keep_process_session_not()
+{
     let seed = example("seed-repro.json").to_string_lossy().into_owned();
-    let args = ["advise", &seed, "--dpor-budget", "2000", "--schedules", "300"];
+    let args = [
+        "advise",
+        &seed,
+        "--dpor-budget",
+        "2000",
+        "--schedules",
+        "300",
+    ];
     let text = mapihang(&args);
     assert_eq!(text.status.code(), Some(1), "the scenario as given hangs");
     let text = String::from_utf8_lossy(&text.stdout);
@@ -82,8 +101,14 @@ fn advise_on_the_seeds_repro_shows_service_account_removing_the_hang_and_keep_pr
             .to_string()
     };
     assert!(line("service-account").ends_with("PASS"), "{text}");
-    assert!(line("keep-process-session").contains("VIOLATION: poller-signals"), "{text}");
-    assert!(line("original").contains("VIOLATION: poller-signals"), "{text}");
+    assert!(
+        line("keep-process-session").contains("VIOLATION: poller-signals"),
+        "{text}"
+    );
+    assert!(
+        line("original").contains("VIOLATION: poller-signals"),
+        "{text}"
+    );
     let json = mapihang(&[&args[..], &["--format", "json"]].concat());
     let advice: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(advice["schema"], "mapihang.advice/1");
@@ -122,7 +147,12 @@ fn advise_on_a_safe_scenario_exits_zero() {
         "--schedules",
         "200",
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
@@ -143,5 +173,8 @@ fn hunt_with_no_options_leads_with_the_hang() {
         .iter()
         .map(|d| d.parse::<Invariant>().unwrap().severity())
         .collect();
-    assert!(ranks.windows(2).all(|w| w[0] < w[1]), "most severe first: {distinct:?}");
+    assert!(
+        ranks.windows(2).all(|w| w[0] < w[1]),
+        "most severe first: {distinct:?}"
+    );
 }

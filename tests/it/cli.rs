@@ -190,7 +190,10 @@ fn replay_round_trip_through_the_binary() {
     let without_advice = |v: &serde_json::Value| {
         let mut v = v.clone();
         for violation in v.as_array_mut().unwrap() {
-            violation["advice"].as_object_mut().unwrap().remove("command");
+            violation["advice"]
+                .as_object_mut()
+                .unwrap()
+                .remove("command");
         }
         v
     };

@@ -77,7 +77,14 @@ fn check(value: &serde_json::Value, section: &str, optional: &[&str]) {
 fn advice_json_matches_the_documented_schema() {
     let seed = example("seed-repro.json").to_string_lossy().into_owned();
     let advice = json(&[
-        "advise", &seed, "--dpor-budget", "500", "--schedules", "50", "--format", "json",
+        "advise",
+        &seed,
+        "--dpor-budget",
+        "500",
+        "--schedules",
+        "50",
+        "--format",
+        "json",
     ]);
     check(&advice, "mapihang.advice/1", &[]);
     for w in advice["workarounds"].as_array().unwrap() {

@@ -172,8 +172,15 @@ pub(crate) fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<
         events: (0..compiled.names.events.len())
             .map(|_| sim.create_event(true))
             .collect(),
-        locks: compiled.names.locks.iter().map(|name| sim.create_lock(name)).collect(),
-        handles: compiled.named.then(|| Shm::new(Handles::new(&compiled.names))),
+        locks: compiled
+            .names
+            .locks
+            .iter()
+            .map(|name| sim.create_lock(name))
+            .collect(),
+        handles: compiled
+            .named
+            .then(|| Shm::new(Handles::new(&compiled.names))),
         compiled,
     });
     let handles: Vec<_> = (0..count)

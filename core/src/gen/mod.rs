@@ -253,7 +253,10 @@ mod tests {
                 }
                 handed += usize::from(ops.iter().any(|op| matches!(op, Op::ReleaseStoreNamed(_))));
             }
-            assert!(pools >= 10 && handed >= 5, "{family}: {pools} pools, {handed} handovers");
+            assert!(
+                pools >= 10 && handed >= 5,
+                "{family}: {pools} pools, {handed} handovers"
+            );
         }
     }
 
@@ -267,7 +270,12 @@ mod tests {
         for seed in 0..60 {
             let scenario = generate(Family::Mixed, seed);
             let result = crate::engine::check(fixed.clone(), &scenario, &config);
-            assert!(result.per_invariant.is_empty(), "seed {seed}: {:?}\n{}", result.per_invariant, scenario.to_json());
+            assert!(
+                result.per_invariant.is_empty(),
+                "seed {seed}: {:?}\n{}",
+                result.per_invariant,
+                scenario.to_json()
+            );
         }
     }
 

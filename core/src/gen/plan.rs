@@ -280,7 +280,11 @@ impl Structure {
             thread.spawned = true;
         }
         if self == Structure::PoolRelease && count >= 2 {
-            if let Some(at) = scenario.threads[0].ops.iter().position(|op| *op == Op::OpenStore) {
+            if let Some(at) = scenario.threads[0]
+                .ops
+                .iter()
+                .position(|op| *op == Op::OpenStore)
+            {
                 let first = &mut scenario.threads[0].ops;
                 first[at] = Op::OpenStoreAs {
                     session: None,
