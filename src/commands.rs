@@ -253,6 +253,7 @@ pub(crate) fn progress_bar(shown: bool, len: usize, template: &str) -> indicatif
     bar
 }
 
+/// Print `report` on stdout in `output.format`, after writing its JSON to `--out` if given.
 /// Give every violation whose advice is checked by `mapihang advise` the command to run.
 pub(crate) fn set_advise_command(report: &mut Report, command: &str) {
     for violation in &mut report.violations {
@@ -261,8 +262,6 @@ pub(crate) fn set_advise_command(report: &mut Report, command: &str) {
         }
     }
 }
-
-/// Print `report` on stdout in `output.format`, after writing its JSON to `--out` if given.
 
 pub(crate) fn emit(report: &Report, output: &OutputArgs) -> Result<(), CliError> {
     write_out(report, output)?;
@@ -492,14 +491,8 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
     let mut report = replayed.report;
     report.elapsed_ms = start.elapsed().as_millis() as u64;
     let prog = program();
-    // The advise command the replayed report named (for its scenario file), else one that
-    // reads the scenario from the report itself.
-    let advise = input
-        .violations
-        .iter()
-        .find_map(|v| v.advice.as_ref()?.command.clone())
-        .unwrap_or_else(|| format!("{prog} advise {}", shell(path)));
-    set_advise_command(&mut report, &advise);
+    // The report holds its scenario: `advise` reads it from there.
+    set_advise_command(&mut report, &format!("{prog} advise {}", shell(path)));
     let check_instead = format!(
         "{prog} check {} --variant {}{}",
         shell(path),

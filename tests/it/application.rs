@@ -178,3 +178,30 @@ fn hunt_with_no_options_leads_with_the_hang() {
         "most severe first: {distinct:?}"
     );
 }
+
+#[test]
+fn on_real_threads_the_thread_pool_hangs_every_time_and_the_serialised_design_never() {
+    // main's process-user list exists before any worker logs on, so every worker's poller
+    // (process token) takes it: whatever the OS interleaving, the workers' releases wait forever.
+    let run = |name: &str| {
+        let out = mapihang(&[
+            "stress",
+            &example(name).to_string_lossy(),
+            "--runs",
+            "5",
+            "--schedules",
+            "50",
+            "--timeout-ms",
+            "50",
+            "--format",
+            "json",
+        ]);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), json)
+    };
+    let (code, pool) = run("thread-pool.json");
+    assert_eq!(code, Some(1));
+    assert_eq!(pool["real_threads"]["hung"], 5, "{pool}");
+    let (code, serial) = run("serialized.json");
+    assert_eq!(code, Some(0), "{serial}");
+}

@@ -203,18 +203,16 @@ pub(crate) fn chain(outcome: &OutcomeRef<'_>, plan: &AppPlan, thread: u8) -> Opt
                         if started(outcome, plan, w) {
                             Some(w)
                         } else {
-                            spawner(outcome, plan, w).map(|s| {
+                            spawner(outcome, plan, w).inspect(|&s| {
                                 links.push(Link::NotStarted {
                                     thread: w,
                                     spawner: s,
                                 });
-                                s
                             })
                         }
                     }
-                    WaitOn::Event(event) => would_signal(outcome, plan, event).map(|t| {
+                    WaitOn::Event(event) => would_signal(outcome, plan, event).inspect(|&t| {
                         links.push(Link::WouldSignal { thread: t, event });
-                        t
                     }),
                 }
             }
