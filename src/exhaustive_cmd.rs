@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use mapihang_core::exhaustive::{
-    self, Bound, ExhaustiveConfig, ExhaustiveResult, Reduction, Shard,
+    self, Bound, BoundError, ExhaustiveConfig, ExhaustiveResult, Reduction, Shard,
     SCHEDULES_PER_SCENARIO_DEFAULT,
 };
 use mapihang_core::monitor::Invariant;
@@ -94,7 +94,7 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
     };
     bound
         .validate()
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+        .map_err(|e| CliError::Usage(bound_usage(e)))?;
     in_range_steps(args.steps_max)?;
     if let Some(path) = &args.out {
         io::check_output(path, &[])?;
@@ -366,4 +366,15 @@ fn text(config: &ExhaustiveConfig, result: &ExhaustiveResult) -> String {
 
 fn parse_shard(text: &str) -> Result<Shard, String> {
     text.parse()
+}
+
+/// A rejected bound in the words of this command's options.
+fn bound_usage(error: BoundError) -> String {
+    use mapihang_core::exhaustive::{OPS_MAX, THREADS_MAX, USERS_MAX};
+    match error {
+        BoundError::Threads(n) => format!("--threads must be 1 to {THREADS_MAX}, not {n}"),
+        BoundError::Users(n) => format!("--users must be 1 to {USERS_MAX}, not {n}"),
+        BoundError::Ops(n) => format!("--ops must be 1 to {OPS_MAX}, not {n}"),
+        BoundError::Collide(n) => format!("--collide needs --users 2, not {n}"),
+    }
 }

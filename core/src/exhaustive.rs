@@ -243,26 +243,45 @@ enum Letter {
     Revert,
 }
 
-/// Why a bound was rejected.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("bad bound: {0}")]
-pub struct BoundError(pub String);
+/// The most threads, users and ops per thread a bound may have.
+pub const THREADS_MAX: usize = 3;
+/// See [`THREADS_MAX`].
+pub const USERS_MAX: usize = 4;
+/// See [`THREADS_MAX`].
+pub const OPS_MAX: usize = 8;
+
+/// Why a bound was rejected (the CLI words it with its option names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BoundError {
+    /// `threads` is not from 1 to [`THREADS_MAX`].
+    #[error("threads must be 1 to {THREADS_MAX}, not {0}")]
+    Threads(usize),
+    /// `users` is not from 1 to [`USERS_MAX`].
+    #[error("users must be 1 to {USERS_MAX}, not {0}")]
+    Users(usize),
+    /// `ops` is not from 1 to [`OPS_MAX`].
+    #[error("ops must be 1 to {OPS_MAX}, not {0}")]
+    Ops(usize),
+    /// Colliding users (two SIDs with one CRC32) need exactly two users, not this many.
+    #[error("colliding users need exactly 2 users, not {0}")]
+    Collide(usize),
+}
 
 impl Bound {
     /// Check the bound's limits.
     pub fn validate(&self) -> Result<(), BoundError> {
-        let err = |text: &str| Err(BoundError(text.to_string()));
-        if !(1..=3).contains(&self.threads) {
-            return err("--threads must be 1, 2 or 3");
+        debug_assert_eq!(USER_POOL.len(), USERS_MAX);
+        if !(1..=THREADS_MAX).contains(&self.threads) {
+            return Err(BoundError::Threads(self.threads));
         }
-        if !(1..=USER_POOL.len()).contains(&self.users) {
-            return err("--users must be 1 to 4");
+        if !(1..=USERS_MAX).contains(&self.users) {
+            return Err(BoundError::Users(self.users));
         }
-        if !(1..=8).contains(&self.ops) {
-            return err("--ops must be 1 to 8");
+        if !(1..=OPS_MAX).contains(&self.ops) {
+            return Err(BoundError::Ops(self.ops));
         }
         if self.collide && self.users != 2 {
-            return err("--collide needs --users 2");
+            return Err(BoundError::Collide(self.users));
         }
         Ok(())
     }
