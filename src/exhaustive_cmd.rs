@@ -231,6 +231,13 @@ fn command_line(args: &ExhaustiveArgs) -> String {
 }
 
 fn text(config: &ExhaustiveConfig, result: &ExhaustiveResult) -> String {
+    let mut out = describe(config, result);
+    out.push_str(&verdict_text(config, result));
+    out
+}
+
+/// What was searched: the bound, the reductions, the budget and what it cost.
+fn describe(config: &ExhaustiveConfig, result: &ExhaustiveResult) -> String {
     let bound = &config.bound;
     let users: Vec<String> = bound.users().iter().map(|u| u.to_string()).collect();
     let preemptions = config.preemptions.map_or(
@@ -300,12 +307,18 @@ fn text(config: &ExhaustiveConfig, result: &ExhaustiveResult) -> String {
     if let Some(target) = config.target {
         let _ = writeln!(out, "  only violations of {target} count");
     }
-    let k = config
-        .preemptions
-        .map_or("any number of".to_string(), |k| format!("≤{k}"));
     if let Some(shard) = config.shard {
         let _ = writeln!(out, "  shard {shard}: only these scenarios were checked");
     }
+    out
+}
+
+/// The verdict line, and for a violation the scenario that shows it.
+fn verdict_text(config: &ExhaustiveConfig, result: &ExhaustiveResult) -> String {
+    let mut out = String::new();
+    let k = config
+        .preemptions
+        .map_or("any number of".to_string(), |k| format!("≤{k}"));
     match &result.counterexample {
         None if result.complete => {
             let _ = writeln!(
