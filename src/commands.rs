@@ -515,8 +515,34 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
             _ => check_instead.clone(),
         });
     }
-    let name = variant.name();
-    let line = match &replayed.verdict {
+    let line = replay_line(
+        &replayed.verdict,
+        variant.name(),
+        input.steps_max,
+        &check_instead,
+    );
+    report.repro = Some(format!(
+        "{prog} replay {}{}",
+        shell(path),
+        args.variant
+            .as_ref()
+            .map_or(String::new(), |v| format!(" --variant {v}"))
+    ));
+    if args.output.format == Format::Text {
+        outln(&line)?;
+    }
+    emit(&report, &args.output)?;
+    Ok(report.verdict.exit_code())
+}
+
+/// A replay's verdict in one line (`check_instead`: the check that settles an unsettled one).
+fn replay_line(
+    verdict: &ReplayVerdict,
+    name: &str,
+    steps_max: usize,
+    check_instead: &str,
+) -> String {
+    match verdict {
         ReplayVerdict::LeftButViolated { found } => format!(
             "violation: under {name} the execution left the recorded schedule, but before it did \
              it violated {} (certain)",
@@ -542,7 +568,7 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
         ),
         ReplayVerdict::CutOff => format!(
             "not judged: under {name} the step bound ({}) cut the execution off",
-            input.steps_max
+            steps_max
         ),
         ReplayVerdict::NotReproduced => format!(
             "did not reproduce: under {name} the recorded schedule runs to its end without a violation"
@@ -555,19 +581,7 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
             names(found),
             names(expected)
         ),
-    };
-    report.repro = Some(format!(
-        "{prog} replay {}{}",
-        shell(path),
-        args.variant
-            .as_ref()
-            .map_or(String::new(), |v| format!(" --variant {v}"))
-    ));
-    if args.output.format == Format::Text {
-        outln(&line)?;
     }
-    emit(&report, &args.output)?;
-    Ok(report.verdict.exit_code())
 }
 
 #[derive(Serialize)]
