@@ -109,7 +109,10 @@ fn evidence(w: &Workaround) -> String {
         _ if w.not_applicable.is_some() => "none (not run)".into(),
         _ if w.complete => format!("complete: every interleaving covered ({runs})"),
         Some(g) if w.verdict == Some(Verdict::Violation) => {
-            format!("certain: a failing execution was found ({runs}; {})", g.kind)
+            format!(
+                "certain: a failing execution was found ({runs}; {})",
+                g.kind
+            )
         }
         Some(g) => format!("{runs}; {}", g.statement),
         None => runs,

@@ -415,7 +415,10 @@ fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliError> {
             Some(out) => format!("{prog} replay {}", shell(out)),
             None => format!("{rerun} --out REPORT.json && {prog} replay REPORT.json"),
         });
-        set_advise_command(&mut report, &format!("{prog} advise {}", shell(&args.scenario)));
+        set_advise_command(
+            &mut report,
+            &format!("{prog} advise {}", shell(&args.scenario)),
+        );
     }
     if let Some(inconclusive) = &mut report.inconclusive {
         let raised = args.explore.steps_max.saturating_mul(10).min(STEPS_MAX_MAX);

@@ -421,7 +421,11 @@ mod tests {
         assert_eq!(keep.threads.len(), 3);
         assert_eq!(keep.thread_name(2), KEEPER);
         assert!(matches!(keep.threads[0].ops[0], Op::Wait(_)));
-        assert_eq!(keep.threads[2].ops.len(), 5, "logon, signal, join T1, join T2, logoff");
+        assert_eq!(
+            keep.threads[2].ops.len(),
+            5,
+            "logon, signal, join T1, join T2, logoff"
+        );
     }
 
     #[test]
@@ -439,14 +443,25 @@ mod tests {
                 .find(|w| w.name == remedy)
                 .unwrap()
         };
-        let hangs = |remedy| get(remedy).per_invariant.contains_key(&Invariant::PollerSignals);
+        let hangs = |remedy| {
+            get(remedy)
+                .per_invariant
+                .contains_key(&Invariant::PollerSignals)
+        };
         assert_eq!(result.verdict, Verdict::Violation);
         assert!(hangs(Remedy::Original));
         assert_eq!(get(Remedy::ServiceAccount).verdict, Some(Verdict::Pass));
         assert_eq!(get(Remedy::OneUser).verdict, Some(Verdict::Pass));
-        assert!(hangs(Remedy::KeepProcessSession), "{:?}", get(Remedy::KeepProcessSession));
+        assert!(
+            hangs(Remedy::KeepProcessSession),
+            "{:?}",
+            get(Remedy::KeepProcessSession)
+        );
         // Small enough for a proof once the threads cannot interleave their MAPI work.
-        assert_eq!(get(Remedy::SerializeUserContexts).verdict, Some(Verdict::Pass));
+        assert_eq!(
+            get(Remedy::SerializeUserContexts).verdict,
+            Some(Verdict::Pass)
+        );
         assert!(get(Remedy::SerializeUserContexts).complete);
         assert_eq!(get(Remedy::Fixed).verdict, Some(Verdict::Pass));
     }

@@ -491,15 +491,15 @@ fn to_scenario(threads: &[Vec<Letter>], users: &[Sid]) -> Scenario {
             .map(|ops| {
                 ThreadSpec::new(
                     ops.iter()
-                    .map(|&op| match op {
-                        Letter::Imp(user) => Op::Impersonate(users[user as usize].clone()),
-                        Letter::Revert => Op::Revert,
-                        Letter::Logon => Op::Logon,
-                        Letter::OpenStore => Op::OpenStore,
-                        Letter::ReleaseStore => Op::ReleaseStore,
-                        Letter::Logoff => Op::Logoff,
-                    })
-                    .collect(),
+                        .map(|&op| match op {
+                            Letter::Imp(user) => Op::Impersonate(users[user as usize].clone()),
+                            Letter::Revert => Op::Revert,
+                            Letter::Logon => Op::Logon,
+                            Letter::OpenStore => Op::OpenStore,
+                            Letter::ReleaseStore => Op::ReleaseStore,
+                            Letter::Logoff => Op::Logoff,
+                        })
+                        .collect(),
                 )
             })
             .collect(),

@@ -275,7 +275,11 @@ fn wanted(variant: &dyn Variant, config: &HuntConfig) -> Vec<Invariant> {
 
 /// The cases, in order, up to the first that completes `wanted` (all of them when nothing is
 /// wanted or the budget ends first); `None` while they do not.
-fn enough(found: &BTreeMap<usize, Vec<Invariant>>, wanted: &[Invariant], target: bool) -> Option<usize> {
+fn enough(
+    found: &BTreeMap<usize, Vec<Invariant>>,
+    wanted: &[Invariant],
+    target: bool,
+) -> Option<usize> {
     if wanted.is_empty() {
         return None;
     }
@@ -355,8 +359,8 @@ fn search(
     };
     run_workers(config.jobs, &worker);
     let found = found.into_inner().unwrap_or_else(|p| p.into_inner());
-    let end = enough(&found, &wanted, config.target.is_some())
-        .map_or(config.cases, |index| index + 1);
+    let end =
+        enough(&found, &wanted, config.target.is_some()).map_or(config.cases, |index| index + 1);
     let mut failing: Vec<(usize, Invariant)> = Vec::new();
     for (&index, invariants) in found.range(..end) {
         for &invariant in invariants {

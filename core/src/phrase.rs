@@ -182,7 +182,10 @@ pub(crate) fn event(event: &Event, names: &impl Names) -> String {
         Event::AppWait {
             on: WaitOn::Thread(thread),
             ..
-        } => format!("joins {}: waits for it to finish", names.actor(Actor::Thread(thread))),
+        } => format!(
+            "joins {}: waits for it to finish",
+            names.actor(Actor::Thread(thread))
+        ),
         Event::AppWait { on, .. } => format!("waits for {}", wait_on(on, names)),
         Event::AppWaitDone {
             on: WaitOn::Thread(thread),

@@ -617,7 +617,9 @@ impl<'a> Names<'a> {
                 WaitOn::Thread(thread) | WaitOn::Release { thread, .. } => {
                     line.thread = Some(self.thread(thread))
                 }
-                WaitOn::Event(event) => line.app_event = Some(phrase::Names::app_event(self, event)),
+                WaitOn::Event(event) => {
+                    line.app_event = Some(phrase::Names::app_event(self, event))
+                }
             },
             Event::AppSignal { event } => {
                 line.app_event = Some(phrase::Names::app_event(self, event))

@@ -287,7 +287,7 @@ impl EventKind {
             | EventKind::ThreadDone
             | EventKind::LockWait
             | EventKind::LockTaken
-            | EventKind::LockReleased 
+            | EventKind::LockReleased
             | EventKind::Spawn
             | EventKind::Wait
             | EventKind::WaitDone

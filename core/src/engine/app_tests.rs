@@ -56,7 +56,8 @@ fn a_spawned_thread_starts_as_the_process_user_and_makes_a_second_list() {
     for (outcome, _) in logs("fixed", &scenario, Strategy::Dpor) {
         let w = events_of(&outcome.log, Actor::Thread(1));
         assert!(
-            w.iter().any(|e| matches!(e, Event::Logon { user, .. } if *user == UserId(0))),
+            w.iter()
+                .any(|e| matches!(e, Event::Logon { user, .. } if *user == UserId(0))),
             "W logs on as the process user: {w:?}"
         );
         let lists = outcome
@@ -81,7 +82,14 @@ fn a_join_waits_for_the_implicit_cleanup() {
         let log = &outcome.log;
         let joined = log
             .iter()
-            .position(|e| matches!(e.event, Event::AppWaitDone { on: WaitOn::Thread(1) }))
+            .position(|e| {
+                matches!(
+                    e.event,
+                    Event::AppWaitDone {
+                        on: WaitOn::Thread(1)
+                    }
+                )
+            })
             .expect("main joined W");
         let cleanup: Vec<usize> = (0..log.len())
             .filter(|&i| log[i].actor == Actor::Thread(1) && log[i].implicit)
@@ -140,10 +148,15 @@ fn a_release_racing_a_logoff_waits_for_it_and_never_breaks_the_table() {
             .log
             .iter()
             .any(|e| matches!(e.event, Event::Skipped { .. }));
-        waited |= outcome
-            .log
-            .iter()
-            .any(|e| matches!(e.event, Event::AppWait { on: WaitOn::Release { .. }, .. }));
+        waited |= outcome.log.iter().any(|e| {
+            matches!(
+                e.event,
+                Event::AppWait {
+                    on: WaitOn::Release { .. },
+                    ..
+                }
+            )
+        });
     }
     assert!(skipped && waited, "both orders were explored");
 }
@@ -175,7 +188,9 @@ fn a_lock_serialises_two_threads() {
         assert!(findings.is_empty(), "{findings:?}");
         assert!(!interleaved(&outcome), "the lock keeps A and B apart");
     }
-    let unlocked = locked.replace(r#"{"lock":"mapi"},"#, "").replace(r#",{"unlock":"mapi"}"#, "");
+    let unlocked = locked
+        .replace(r#"{"lock":"mapi"},"#, "")
+        .replace(r#",{"unlock":"mapi"}"#, "");
     assert!(
         logs("original", &unlocked, Strategy::Dpor)
             .iter()
@@ -203,7 +218,11 @@ fn sixteen_threads_run() {
         schedules: 50,
         ..CheckConfig::default()
     };
-    let result = check(crate::variant::by_name("original").unwrap(), &scenario, &config);
+    let result = check(
+        crate::variant::by_name("original").unwrap(),
+        &scenario,
+        &config,
+    );
     assert_eq!(result.executions, 50);
     assert_eq!(result.verdict(), Verdict::Pass);
     assert!(result.threads >= 16, "16 threads ran: {}", result.threads);
@@ -222,7 +241,11 @@ fn violated(variant: &str, scenario: &str) -> Vec<Invariant> {
         schedules: 200_000,
         ..CheckConfig::default()
     };
-    let result = check(crate::variant::by_name(variant).unwrap(), &scenario, &config);
+    let result = check(
+        crate::variant::by_name(variant).unwrap(),
+        &scenario,
+        &config,
+    );
     assert!(result.exhausted, "{variant}: the complete search finished");
     result.per_invariant.keys().copied().collect()
 }
@@ -275,7 +298,10 @@ const MAIN_JOINS_WORKERS: &str = r#"{
 fn a_main_thread_joining_impersonating_workers_hangs_as_poller_signals_under_original() {
     let original = violated("original", MAIN_JOINS_WORKERS);
     assert!(original.contains(&Invariant::PollerSignals), "{original:?}");
-    assert!(!original.contains(&Invariant::NoDeadlock), "the chain runs through a poller: {original:?}");
+    assert!(
+        !original.contains(&Invariant::NoDeadlock),
+        "the chain runs through a poller: {original:?}"
+    );
     // Two workers are too many interleavings for a complete search under `fixed` in a unit
     // test: 20,000 random schedules; one worker, every interleaving.
     let sampled = check(
@@ -299,7 +325,11 @@ fn a_main_thread_joining_impersonating_workers_hangs_as_poller_signals_under_ori
         stop_on_first: true,
         ..CheckConfig::default()
     };
-    let result = check(crate::variant::by_name("original").unwrap(), &scenario, &config);
+    let result = check(
+        crate::variant::by_name("original").unwrap(),
+        &scenario,
+        &config,
+    );
     let failure = result.first_failure.clone().expect("a hang");
     let report = crate::report::Report::from_check("original", &scenario, &config, &result, 0);
     let main = report
@@ -308,8 +338,23 @@ fn a_main_thread_joining_impersonating_workers_hangs_as_poller_signals_under_ori
         .find(|v| v.thread.as_deref() == Some("main"))
         .unwrap_or_else(|| panic!("main's chain: {:?}", failure.findings));
     assert_eq!(main.invariant, Invariant::PollerSignals);
-    assert!(main.message.starts_with("main (S-1-5-18) waits forever: main joins W"), "{}", main.message);
+    assert!(
+        main.message
+            .starts_with("main (S-1-5-18) waits forever: main joins W"),
+        "{}",
+        main.message
+    );
     let last = main.chain.last().unwrap();
-    assert_eq!(last.waits, crate::report::ChainWait::Poller, "{:?}", main.chain);
-    assert!(main.advice.as_ref().unwrap().text.contains("one service account"));
+    assert_eq!(
+        last.waits,
+        crate::report::ChainWait::Poller,
+        "{:?}",
+        main.chain
+    );
+    assert!(main
+        .advice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("one service account"));
 }

@@ -55,7 +55,12 @@ pub(crate) fn render(model: &Model<'_>) -> String {
 /// What to do next: each distinct advice of the violations once, with its command.
 fn advice(model: &Model<'_>, out: &mut String) {
     let mut seen: Vec<&crate::report::Advice> = Vec::new();
-    for advice in model.report.violations.iter().filter_map(|v| v.advice.as_ref()) {
+    for advice in model
+        .report
+        .violations
+        .iter()
+        .filter_map(|v| v.advice.as_ref())
+    {
         if !seen.iter().any(|a| a.text == advice.text) {
             seen.push(advice);
         }

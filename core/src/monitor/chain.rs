@@ -128,7 +128,10 @@ fn is_blocked(outcome: &OutcomeRef<'_>, thread: u8) -> bool {
 /// is blocked or not started (none of them running: this is a stall).
 fn would_signal(outcome: &OutcomeRef<'_>, plan: &AppPlan, event: u16) -> Option<u8> {
     (0..plan.signals.len() as u8).find(|&t| {
-        let planned = plan.signals[t as usize].iter().filter(|&&e| e == event).count();
+        let planned = plan.signals[t as usize]
+            .iter()
+            .filter(|&&e| e == event)
+            .count();
         let done = outcome
             .log
             .iter()
@@ -141,14 +144,18 @@ fn would_signal(outcome: &OutcomeRef<'_>, plan: &AppPlan, event: u16) -> Option<
 
 /// The blocked thread that would spawn `thread` (it has not spawned it yet).
 fn spawner(outcome: &OutcomeRef<'_>, plan: &AppPlan, thread: u8) -> Option<u8> {
-    (0..plan.spawns.len() as u8).find(|&t| plan.spawns[t as usize].contains(&thread))
+    (0..plan.spawns.len() as u8)
+        .find(|&t| plan.spawns[t as usize].contains(&thread))
         .filter(|&t| is_blocked(outcome, t) || !started(outcome, plan, t))
 }
 
 /// The chain from `thread`, blocked at a stall in an application-level wait or a lock; `None`
 /// when it is not (blocked in a release, or not blocked).
 pub(crate) fn chain(outcome: &OutcomeRef<'_>, plan: &AppPlan, thread: u8) -> Option<Chain> {
-    if !matches!(blocked_on(outcome, thread)?, Blocked::App(_) | Blocked::Lock(..)) {
+    if !matches!(
+        blocked_on(outcome, thread)?,
+        Blocked::App(_) | Blocked::Lock(..)
+    ) {
         return None;
     }
     let mut links = Vec::new();

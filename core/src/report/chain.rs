@@ -67,13 +67,23 @@ impl Names<'_> {
             Link::Waits {
                 thread: t,
                 on: WaitOn::Thread(w),
-            } => (t, ChainWait::Join, thread(w), format!("{} joins {}", thread(t), thread(w))),
+            } => (
+                t,
+                ChainWait::Join,
+                thread(w),
+                format!("{} joins {}", thread(t), thread(w)),
+            ),
             Link::Waits {
                 thread: t,
                 on: WaitOn::Event(e),
             } => {
                 let name = self.app_event(e);
-                (t, ChainWait::Event, name.clone(), format!("{} waits for event `{name}`", thread(t)))
+                (
+                    t,
+                    ChainWait::Event,
+                    name.clone(),
+                    format!("{} waits for event `{name}`", thread(t)),
+                )
             }
             Link::Waits {
                 thread: t,
@@ -94,14 +104,22 @@ impl Names<'_> {
                     t,
                     ChainWait::Lock,
                     name.clone(),
-                    format!("{} waits for lock `{name}` held by {}", thread(t), self.actor(holder)),
+                    format!(
+                        "{} waits for lock `{name}` held by {}",
+                        thread(t),
+                        self.actor(holder)
+                    ),
                 )
             }
             Link::NotStarted { thread: t, spawner } => (
                 spawner,
                 ChainWait::Spawn,
                 thread(t),
-                format!("{} never started: {} would spawn it", thread(t), thread(spawner)),
+                format!(
+                    "{} never started: {} would spawn it",
+                    thread(t),
+                    thread(spawner)
+                ),
             ),
             Link::WouldSignal { thread: t, event } => (
                 t,
@@ -152,7 +170,10 @@ impl Names<'_> {
                         thread: self.thread(t),
                         waits: ChainWait::Cycle,
                         on: self.thread(t),
-                        text: format!("{} is already in the chain: they wait for each other", self.thread(t)),
+                        text: format!(
+                            "{} is already in the chain: they wait for each other",
+                            self.thread(t)
+                        ),
                     },
                     ChainEnd::Nobody | ChainEnd::Poller { .. } => ChainLink {
                         thread,
@@ -204,18 +225,22 @@ pub fn advice(variant: &str, invariant: Invariant) -> Advice {
     let advise = variant == "original"
         && !matches!(invariant, Invariant::NoDeadlock | Invariant::ModelPanic);
     let text = match (variant, invariant) {
-        (_, Invariant::NoDeadlock) => "An application-level deadlock, not MAPI's: the wait-for chain shows \
+        (_, Invariant::NoDeadlock) => {
+            "An application-level deadlock, not MAPI's: the wait-for chain shows \
             which waits close the cycle or wait for what no thread will do; take locks in one \
             order, or signal the event on every path."
-            .to_string(),
+                .to_string()
+        }
         (_, Invariant::ModelPanic) => {
             "The variant's code panicked: fix the variant (its message says where).".to_string()
         }
-        ("original", Invariant::PollerSignals) => "The seed's remedy: run the application's MAPI work \
+        ("original", Invariant::PollerSignals) => {
+            "The seed's remedy: run the application's MAPI work \
             under one service account, with little or no thread-level impersonation (or \
             impersonate one and the same user on every thread); `mapihang advise` checks that \
             workaround and the others, and the code fixes, on this scenario."
-            .to_string(),
+                .to_string()
+        }
         ("original", _) => format!(
             "{invariant} has the hang's root cause (pollers run as the process user and match \
              lists by a CRC32 key); the seed's remedy (one service account, no impersonation) \
@@ -250,7 +275,11 @@ fn sentence_naming(text: &str, invariant: Invariant) -> &str {
         .collect();
     let naming = |word: &str| sentences.iter().find(|s| s.contains(word)).copied();
     naming(invariant.name())
-        .or_else(|| (invariant == Invariant::PollerSignals).then(|| naming("hang")).flatten())
+        .or_else(|| {
+            (invariant == Invariant::PollerSignals)
+                .then(|| naming("hang"))
+                .flatten()
+        })
         .or(sentences.last().copied())
         .unwrap_or(text)
 }

@@ -55,7 +55,11 @@ fn threads(scenario: &Scenario) -> Result<(), String> {
             let (Op::Spawn(name) | Op::Join(name)) = &op else {
                 continue;
             };
-            let verb = if matches!(op, Op::Spawn(_)) { "spawns" } else { "joins" };
+            let verb = if matches!(op, Op::Spawn(_)) {
+                "spawns"
+            } else {
+                "joins"
+            };
             let quoted = crate::text::quote(name);
             let targets: Vec<usize> = (0..scenario.threads.len())
                 .filter(|&t| scenario.thread_name(t) == *name)

@@ -154,7 +154,11 @@ fn thread(index: usize, value: Value, users: &BTreeMap<String, Sid>) -> Result<T
 
 /// A list of ops at repeat depth `depth`; errors start with `op N` (1-based, nested repeats'
 /// positions joined: `op 3.2`).
-fn op_list(ops: Vec<Value>, users: &BTreeMap<String, Sid>, depth: usize) -> Result<Vec<Op>, String> {
+fn op_list(
+    ops: Vec<Value>,
+    users: &BTreeMap<String, Sid>,
+    depth: usize,
+) -> Result<Vec<Op>, String> {
     ops.into_iter()
         .enumerate()
         .map(|(n, value)| {
@@ -267,10 +271,7 @@ fn keyed(key: &str, value: Value, users: &BTreeMap<String, Sid>) -> Result<Op, S
             quote(key),
             quote(key)
         )),
-        (key, _) => Err(format!(
-            "unknown op {} (expected one of {OPS})",
-            quote(key)
-        )),
+        (key, _) => Err(format!("unknown op {} (expected one of {OPS})", quote(key))),
     }
 }
 
@@ -318,14 +319,16 @@ fn open_store(mut map: Map<String, Value>) -> Result<Op, String> {
     Ok(Op::OpenStoreAs { session, name })
 }
 
-fn repeat(mut map: Map<String, Value>, users: &BTreeMap<String, Sid>, depth: usize) -> Result<Op, String> {
+fn repeat(
+    mut map: Map<String, Value>,
+    users: &BTreeMap<String, Sid>,
+    depth: usize,
+) -> Result<Op, String> {
     if let Some(err) = unknown_key(&map, &["repeat", "ops"]) {
         return Err(format!("repeat: {err}"));
     }
     if depth >= REPEAT_DEPTH_MAX {
-        return Err(format!(
-            "repeat nested more than {REPEAT_DEPTH_MAX} deep"
-        ));
+        return Err(format!("repeat nested more than {REPEAT_DEPTH_MAX} deep"));
     }
     let count = match map.remove("repeat") {
         Some(Value::Number(n)) => n

@@ -178,7 +178,9 @@ impl From<&Op> for OpJson {
             Op::LogoffNamed(name) => OpJson::Logoff {
                 logoff: name.clone(),
             },
-            Op::Spawn(name) => OpJson::Spawn { spawn: name.clone() },
+            Op::Spawn(name) => OpJson::Spawn {
+                spawn: name.clone(),
+            },
             Op::Join(name) => OpJson::Join { join: name.clone() },
             Op::Signal(name) => OpJson::Signal {
                 signal: name.clone(),

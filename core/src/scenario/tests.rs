@@ -81,7 +81,6 @@ fn rejects_bad_input() {
     );
 }
 
-
 /// DESIGN.md's example of the extended format.
 pub(crate) const EXTENDED: &str = r#"{
   "users": { "alice": "S-1-5-21-7-8-9-1001", "bob": "S-1-5-21-7-8-9-1002" },
@@ -105,7 +104,7 @@ fn parses_the_extended_design_example() {
     // 6 ops written, the repeat of 4 ops 3 times expanded: 5 + 12.
     assert_eq!(scenario.threads[2].ops.len(), 6);
     assert_eq!(scenario.threads[2].expanded().len(), 17);
-    assert_eq!(scenario.users(), vec![Sid::local_system(), alice, ]);
+    assert_eq!(scenario.users(), vec![Sid::local_system(), alice,]);
     // It serialises as written (names kept, repeat not expanded) and reads back the same.
     let again = Scenario::from_json(&scenario.to_json()).unwrap();
     assert_eq!(again, scenario);
@@ -115,9 +114,19 @@ fn parses_the_extended_design_example() {
 
 #[test]
 fn rejects_bad_extended_input() {
-    let one = |ops: &str| format!(r#"{{"threads":[{{"name":"main","ops":[{ops}]}},{{"name":"W","spawned":true,"ops":[]}}]}}"#);
-    check_err(&one(r#"{"spawn":"X"}"#), "thread main spawns \"X\", which is no thread");
-    check_err(&one(r#"{"join":"X"}"#), "thread main joins \"X\", which is no thread");
+    let one = |ops: &str| {
+        format!(
+            r#"{{"threads":[{{"name":"main","ops":[{ops}]}},{{"name":"W","spawned":true,"ops":[]}}]}}"#
+        )
+    };
+    check_err(
+        &one(r#"{"spawn":"X"}"#),
+        "thread main spawns \"X\", which is no thread",
+    );
+    check_err(
+        &one(r#"{"join":"X"}"#),
+        "thread main joins \"X\", which is no thread",
+    );
     check_err(
         &one(r#"{"spawn":"W"},{"spawn":"W"}"#),
         "thread \"W\" is spawned twice (by main and by main)",
@@ -134,26 +143,64 @@ fn rejects_bad_extended_input() {
         r#"{"threads":[{"spawned":true,"ops":[]}]}"#,
         "at least one must start at once",
     );
-    check_err(&one(r#"{"release_store":"inbox"}"#), "thread main: release_store inbox: no op binds the store \"inbox\"");
+    check_err(
+        &one(r#"{"release_store":"inbox"}"#),
+        "thread main: release_store inbox: no op binds the store \"inbox\"",
+    );
     check_err(&one(r#"{"logoff":"s"}"#), "no op binds the session \"s\"");
-    check_err(&one(r#"{"open_store":{"session":"s","as":"m"}}"#), "no op binds the session \"s\"");
-    check_err(&one(r#"{"open_store":{"session":"s"}}"#), "open_store: missing field \"as\"");
-    check_err(&one(r#"{"open_store":{"as":"m","x":1}}"#), "open_store: unknown field \"x\"");
-    check_err(&one(r#"{"repeat":0,"ops":["logon"]}"#), "op 1: repeat: the count is from 1 to 16, found 0");
-    check_err(&one(r#"{"repeat":17,"ops":["logon"]}"#), "from 1 to 16, found 17");
+    check_err(
+        &one(r#"{"open_store":{"session":"s","as":"m"}}"#),
+        "no op binds the session \"s\"",
+    );
+    check_err(
+        &one(r#"{"open_store":{"session":"s"}}"#),
+        "open_store: missing field \"as\"",
+    );
+    check_err(
+        &one(r#"{"open_store":{"as":"m","x":1}}"#),
+        "open_store: unknown field \"x\"",
+    );
+    check_err(
+        &one(r#"{"repeat":0,"ops":["logon"]}"#),
+        "op 1: repeat: the count is from 1 to 16, found 0",
+    );
+    check_err(
+        &one(r#"{"repeat":17,"ops":["logon"]}"#),
+        "from 1 to 16, found 17",
+    );
     check_err(&one(r#"{"repeat":2,"ops":[]}"#), "repeat: \"ops\" is empty");
     check_err(
-        &one(r#""logon",{"repeat":2,"ops":["logon",{"repeat":2,"ops":[{"repeat":2,"ops":["logon"]}]}]}"#),
+        &one(
+            r#""logon",{"repeat":2,"ops":["logon",{"repeat":2,"ops":[{"repeat":2,"ops":["logon"]}]}]}"#,
+        ),
         "thread \"main\", op 2.2.1: repeat nested more than 2 deep",
     );
-    check_err(&one(r#"{"repeat":2,"ops":["dance"]}"#), "op 1.1: unknown op \"dance\"");
-    check_err(&one(r#"{"impersonate":"carol"}"#), "\"carol\" is neither a SID nor a name in \"users\"");
+    check_err(
+        &one(r#"{"repeat":2,"ops":["dance"]}"#),
+        "op 1.1: unknown op \"dance\"",
+    );
+    check_err(
+        &one(r#"{"impersonate":"carol"}"#),
+        "\"carol\" is neither a SID nor a name in \"users\"",
+    );
     check_err(&one(r#""spawn""#), "\"spawn\" needs a thread name");
-    check_err(&one(r#"{"lock":3}"#), "\"lock\" takes a lock name (a string), found a number");
+    check_err(
+        &one(r#"{"lock":3}"#),
+        "\"lock\" takes a lock name (a string), found a number",
+    );
     check_err(&one(r#"{"wait":""}"#), "wait: name \"\" is empty");
-    check_err(r#"{"users":{"a":"S-1-x"},"threads":[{"ops":[]}]}"#, "users: \"a\": bad SID");
-    check_err(r#"{"users":[],"threads":[{"ops":[]}]}"#, "users: expected an object");
-    check_err(r#"{"threads":[{"spawned":1,"ops":[]}]}"#, "spawned: expected true or false");
+    check_err(
+        r#"{"users":{"a":"S-1-x"},"threads":[{"ops":[]}]}"#,
+        "users: \"a\": bad SID",
+    );
+    check_err(
+        r#"{"users":[],"threads":[{"ops":[]}]}"#,
+        "users: expected an object",
+    );
+    check_err(
+        r#"{"threads":[{"spawned":1,"ops":[]}]}"#,
+        "spawned: expected true or false",
+    );
     check_err(
         r#"{"threads":[{"name":"a","ops":[{"join":"b"}]},{"name":"b","ops":[]},{"name":"b","ops":[]}]}"#,
         "thread a joins \"b\", a name 2 threads share",
@@ -163,12 +210,18 @@ fn rejects_bad_extended_input() {
     let ok = format!(r#"{{"threads":[{{"ops":[{{"repeat":16,"ops":[{ops16}]}}]}}]}}"#);
     assert_eq!(Scenario::from_json(&ok).unwrap().ops_total(), 256);
     let over = format!(r#"{{"threads":[{{"ops":["logon",{{"repeat":16,"ops":[{ops16}]}}]}}]}}"#);
-    check_err(&over, "thread T1 has 257 ops after repeat is expanded, at most 256 allowed");
+    check_err(
+        &over,
+        "thread T1 has 257 ops after repeat is expanded, at most 256 allowed",
+    );
 }
 
 #[test]
 fn sixteen_threads_are_allowed() {
-    let sixteen = format!(r#"{{"threads":[{}]}}"#, [r#"{"ops":["logon"]}"#; 16].join(","));
+    let sixteen = format!(
+        r#"{{"threads":[{}]}}"#,
+        [r#"{"ops":["logon"]}"#; 16].join(",")
+    );
     assert_eq!(Scenario::from_json(&sixteen).unwrap().threads.len(), 16);
 }
 
@@ -193,10 +246,26 @@ fn the_schema_describes_every_op() {
     let schema: serde_json::Value = serde_json::from_str(&schema::json_schema()).unwrap();
     let text = schema.to_string();
     for key in [
-        "impersonate", "logon", "open_store", "release_store", "logoff", "spawn", "join",
-        "signal", "wait", "lock", "unlock", "repeat", "spawned", "users", "process_user",
+        "impersonate",
+        "logon",
+        "open_store",
+        "release_store",
+        "logoff",
+        "spawn",
+        "join",
+        "signal",
+        "wait",
+        "lock",
+        "unlock",
+        "repeat",
+        "spawned",
+        "users",
+        "process_user",
     ] {
-        assert!(text.contains(&format!("\"{key}\"")), "the schema names {key}");
+        assert!(
+            text.contains(&format!("\"{key}\"")),
+            "the schema names {key}"
+        );
     }
     // Every op the parser accepts serialises to a form of the schema's `OpJson` (serialising
     // goes through it), and that form parses back to the same op.
@@ -204,7 +273,9 @@ fn the_schema_describes_every_op() {
     for thread in &scenario.threads {
         for op in &thread.ops {
             let json = serde_json::to_value(op).unwrap();
-            let text = format!(r#"{{"users":{{"alice":"S-1-5-21-7-8-9-1001"}},"threads":[{{"ops":[{{"logon":"s"}},{{"open_store":{{"as":"inbox"}}}},{json}]}},{{"name":"W1","spawned":true,"ops":[]}},{{"name":"W2","spawned":true,"ops":[]}}]}}"#);
+            let text = format!(
+                r#"{{"users":{{"alice":"S-1-5-21-7-8-9-1001"}},"threads":[{{"ops":[{{"logon":"s"}},{{"open_store":{{"as":"inbox"}}}},{json}]}},{{"name":"W1","spawned":true,"ops":[]}},{{"name":"W2","spawned":true,"ops":[]}}]}}"#
+            );
             let back = Scenario::from_json(&text).unwrap();
             assert_eq!(&back.threads[0].ops[2], op);
         }
