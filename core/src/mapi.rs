@@ -22,6 +22,8 @@ use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 
 pub mod table;
+#[cfg(test)]
+mod tests;
 
 use crate::sim::{Aborted, Ctx, Shm, Sid, Sim, UserId, WaitOutcome};
 use crate::trace::{Event, ListId, PollerId, SessionId, StoreId};
@@ -266,6 +268,11 @@ fn code(variant: &dyn Variant) -> &dyn Machinery {
 /// variant's [`Variant::list_key`] and starts a poller for it; every logon connects a session to
 /// its user's list.
 pub fn logon(mapi: &Mapi, ctx: &Ctx) -> Result<Session, Aborted> {
+    logon_arming(mapi, ctx, Arming::AtCreation)
+}
+
+/// [`logon`], with a new poller's wake-up armed as `arming` says.
+pub fn logon_arming(mapi: &Mapi, ctx: &Ctx, arming: Arming) -> Result<Session, Aborted> {
     let user = ctx.effective_user();
     let key = ctx.sim().with_sid(user, |sid| mapi.policy().list_key(sid));
     let mut table = mapi.table();
@@ -273,7 +280,7 @@ pub fn logon(mapi: &Mapi, ctx: &Ctx) -> Result<Session, Aborted> {
     let list = match table.find_by_key(&key) {
         Some(id) => id,
         None => {
-            let (id, poller) = table.create_list_with_poller(ctx, key, Arming::AtCreation);
+            let (id, poller) = table.create_list_with_poller(ctx, key, arming);
             new_poller = Some(poller);
             id
         }
@@ -382,12 +389,10 @@ pub fn poll(mapi: &Mapi, ctx: &mut Ctx, me: PollerStart) -> Result<(), Aborted> 
     let wake = mapi.table().wake_event(me.id);
     let mut state = PollState::new(ctx);
     for _ in 0..mapi.polls_max() {
-        let mut table = mapi.table();
-        if table.stop_requested(me.id) {
-            table.stopped(ctx, me.id);
+        if see_stop(mapi, ctx, me) {
             return Ok(());
         }
-        if search_locked(mapi, ctx, me, &mut state, table) == Searched::Quit {
+        if search(mapi, ctx, me, &mut state) == Searched::Quit {
             return Ok(());
         }
         ctx.try_wait(wake)?;

@@ -424,11 +424,18 @@ fn app_wait(outcome: &OutcomeRef<'_>, plan: &AppPlan, thread: u8, step: u32) -> 
 }
 
 /// A thread blocked inside a store release on something no `release-wait` names (code of a
-/// variant's own that waits elsewhere, or queued nothing through the table): the release, its
+/// variant's own that waits elsewhere, or queued nothing through the table), other than a lock:
+/// the release, its
 /// list, and the poller the log says serves that list (every session is on a list the table
 /// logged, so there is one).
 fn unlogged_release(outcome: &OutcomeRef<'_>, actor: Actor) -> Option<(StoreId, ListId, PollerId)> {
     let &(_, store, list) = outcome.releasing.iter().find(|(a, _, _)| *a == actor)?;
+    // A release blocked on a lock waits for the lock's holder, not for a poller.
+    if let Some(stall) = outcome.stall {
+        if stall.locks.iter().any(|&(waiter, _, _)| waiter == actor) {
+            return None;
+        }
+    }
     let poller = outcome.log.iter().rev().find_map(|e| match e.event {
         Event::PollerCreated { poller, list: l }
         | Event::PollerRespawned {

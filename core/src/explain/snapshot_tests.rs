@@ -221,3 +221,29 @@ fn a_shared_list_is_explained_by_the_key_it_was_filed_under_not_by_a_crc() {
     }
     snapshot("one-key-seed", &report, WORDS);
 }
+
+#[test]
+fn wrong_release_lock_is_explained_with_the_lock_in_every_format() {
+    let scenario = Scenario {
+        process_user: Sid::local_system(),
+        threads: vec![crate::scenario::ThreadSpec {
+            name: None,
+            ops: vec![
+                crate::scenario::Op::Logon,
+                crate::scenario::Op::OpenStore,
+                crate::scenario::Op::ReleaseStore,
+                crate::scenario::Op::Logoff,
+            ],
+        }],
+    };
+    let report = report_with(by_name("wrong-release-lock").unwrap(), &scenario);
+    assert!(report
+        .violations
+        .iter()
+        .any(|v| v.invariant == crate::monitor::Invariant::PollerSignals));
+    for format in ExplainFormat::ALL {
+        let shown = shown(&report, format);
+        assert!(shown.contains("table"), "{format}:\n{shown}");
+        assert!(shown.contains("held by T1"), "{format}:\n{shown}");
+    }
+}

@@ -10,9 +10,11 @@ mod fix_full_sid;
 mod fix_inherit_token;
 mod fixed;
 mod original;
+mod pre_8244;
 #[cfg(test)]
 mod tests;
 mod wrong_keep_shortcut;
+mod wrong_release_lock;
 mod wrong_respawn;
 mod wrong_signal_on_exit;
 mod wrong_wait_timeout;
@@ -33,7 +35,9 @@ pub use fix_full_sid::FixFullSid;
 pub use fix_inherit_token::FixInheritToken;
 pub use fixed::Fixed;
 pub use original::Original;
+pub use pre_8244::Pre8244;
 pub use wrong_keep_shortcut::WrongKeepShortcut;
+pub use wrong_release_lock::WrongReleaseLock;
 pub use wrong_respawn::WrongRespawn;
 pub use wrong_signal_on_exit::WrongSignalOnExit;
 pub use wrong_wait_timeout::WrongWaitTimeout;
@@ -242,6 +246,8 @@ pub fn builtin() -> Vec<Arc<dyn Variant>> {
         Arc::new(WrongWaitTimeout),
         Arc::new(WrongKeepShortcut),
         Arc::new(WrongRespawn),
+        Arc::new(WrongReleaseLock),
+        Arc::new(Pre8244),
     ]
 }
 
