@@ -224,17 +224,16 @@ fn a_shared_list_is_explained_by_the_key_it_was_filed_under_not_by_a_crc() {
 
 #[test]
 fn wrong_release_lock_is_explained_with_the_lock_in_every_format() {
+    use crate::scenario::{Op, ThreadSpec};
     let scenario = Scenario {
         process_user: Sid::local_system(),
-        threads: vec![crate::scenario::ThreadSpec {
-            name: None,
-            ops: vec![
-                crate::scenario::Op::Logon,
-                crate::scenario::Op::OpenStore,
-                crate::scenario::Op::ReleaseStore,
-                crate::scenario::Op::Logoff,
-            ],
-        }],
+        users: Default::default(),
+        threads: vec![ThreadSpec::new(vec![
+            Op::Logon,
+            Op::OpenStore,
+            Op::ReleaseStore,
+            Op::Logoff,
+        ])],
     };
     let report = report_with(by_name("wrong-release-lock").unwrap(), &scenario);
     assert!(report

@@ -21,7 +21,8 @@ fn one_user(rounds: usize) -> Scenario {
         .collect();
     Scenario {
         process_user: Sid::local_system(),
-        threads: vec![ThreadSpec { name: None, ops }],
+        users: Default::default(),
+        threads: vec![ThreadSpec::new(ops)],
     }
 }
 
