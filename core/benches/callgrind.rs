@@ -25,7 +25,7 @@ use mapihang_core::monitor::Invariant;
 use mapihang_core::scenario::{Op, Scenario, ThreadSpec};
 use mapihang_core::sim::Sid;
 use mapihang_core::trace::ListId;
-use mapihang_core::variant::{builtin, by_name, ListView, PollerView, Variant};
+use mapihang_core::variant::{builtin, by_name, Declared, ListView, PollerView, Variant};
 
 #[path = "models/mod.rs"]
 mod models;
@@ -53,7 +53,7 @@ fn wide() -> Scenario {
 /// A variant that panics when a poller sees two lists (exercises `model-panic`).
 struct Panicky;
 
-impl Variant for Panicky {
+impl Declared for Panicky {
     fn name(&self) -> &str {
         "panicky"
     }
@@ -61,7 +61,9 @@ impl Variant for Panicky {
     fn description(&self) -> &str {
         "panics when a poller sees two lists"
     }
+}
 
+impl Variant for Panicky {
     fn find_own_list(&self, lists: &[ListView<'_>], _me: &PollerView<'_>) -> Option<ListId> {
         assert!(lists.len() < 2, "two lists");
         lists.first().map(|l| l.id)

@@ -287,7 +287,7 @@ fn map_ops(ops: &[Op], f: &dyn Fn(&Op) -> Option<Op>) -> Vec<Op> {
         .filter_map(|op| match op {
             Op::Repeat { count, ops } => {
                 let inner = map_ops(ops, f);
-                (!inner.is_empty()).then_some(Op::Repeat {
+                (!inner.is_empty()).then(|| Op::Repeat {
                     count: *count,
                     ops: inner,
                 })
@@ -457,12 +457,17 @@ mod tests {
             "{:?}",
             get(Remedy::KeepProcessSession)
         );
-        // Small enough for a proof once the threads cannot interleave their MAPI work.
+        // Small enough for a proof once the threads cannot interleave their MAPI work; and not
+        // safe, by the poller's stop window: T1's poller sees no stop request, T1 logs off and
+        // unlocks, T2 logs on, and the poller then finds T2's list the only one and takes it for
+        // its own (poller-owns-list; no release hangs on any interleaving).
+        let serialized = get(Remedy::SerializeUserContexts);
+        assert_eq!(serialized.verdict, Some(Verdict::Violation));
+        assert!(serialized.complete);
         assert_eq!(
-            get(Remedy::SerializeUserContexts).verdict,
-            Some(Verdict::Pass)
+            serialized.per_invariant.keys().copied().collect::<Vec<_>>(),
+            [Invariant::PollerOwnsList]
         );
-        assert!(get(Remedy::SerializeUserContexts).complete);
         assert_eq!(get(Remedy::Fixed).verdict, Some(Verdict::Pass));
     }
 }

@@ -123,7 +123,10 @@ impl CheckResult {
 impl Compiled {
     pub(crate) fn certainty(&self, variant: &dyn Variant) -> Certainty {
         Certainty {
-            restarts_dead_pollers: variant.on_dead_poller() != OnDeadPoller::Wait,
+            // Code of a variant's own may start pollers anywhere (or time out anywhere): a
+            // cut-off hang is never certain under it.
+            restarts_dead_pollers: variant.machinery().is_some()
+                || variant.on_dead_poller() != OnDeadPoller::Wait,
             timed_release_waits: variant.release_wait() != ReleaseWait::Infinite,
             logon_ops: self.logon_ops.clone(),
             plan: self.plan.clone(),

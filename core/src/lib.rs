@@ -48,7 +48,7 @@ pub mod gen;
 mod hash;
 pub mod hunt;
 pub mod ids;
-mod mapi;
+pub mod mapi;
 pub mod matrix;
 pub mod monitor;
 mod phrase;

@@ -301,7 +301,7 @@ pub fn matrix(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::variant::by_name;
+    use crate::variant::{by_name, Declared};
 
     fn small(jobs: usize) -> MatrixConfig {
         MatrixConfig {
@@ -371,14 +371,17 @@ mod tests {
     #[test]
     fn a_wrong_declaration_is_a_mismatch() {
         struct Liar;
-        impl Variant for Liar {
+        impl Declared for Liar {
             fn name(&self) -> &str {
                 "liar"
             }
+
             fn description(&self) -> &str {
                 "the original, declared clean everywhere"
             }
         }
+
+        impl Variant for Liar {}
         let result = matrix(&[Arc::new(Liar) as Arc<dyn Variant>], &small(1), &|_| {});
         let cell = result.cell("liar", Family::MultiUser).unwrap();
         assert!(!cell.ok);

@@ -333,16 +333,22 @@ fn judge_liveness(outcome: &OutcomeRef<'_>, plan: &AppPlan, findings: &mut Vec<F
         let Actor::Thread(thread) = actor else {
             continue;
         };
-        let Some((store, list, poller)) = outcome.log.iter().rev().find_map(|e| match e.event {
-            Event::ReleaseWait {
-                store,
-                list,
-                poller,
-                event: waited,
-                ..
-            } if waited == event && e.actor == actor => Some((store, list, poller)),
-            _ => None,
-        }) else {
+        let Some((store, list, poller)) = outcome
+            .log
+            .iter()
+            .rev()
+            .find_map(|e| match e.event {
+                Event::ReleaseWait {
+                    store,
+                    list,
+                    poller,
+                    event: waited,
+                    ..
+                } if waited == event && e.actor == actor => Some((store, list, poller)),
+                _ => None,
+            })
+            .or_else(|| unlogged_release(outcome, actor))
+        else {
             if let Some(found) = app_wait(outcome, plan, thread, step) {
                 hung = true;
                 findings.push(found);
@@ -417,6 +423,31 @@ fn app_wait(outcome: &OutcomeRef<'_>, plan: &AppPlan, thread: u8, step: u32) -> 
     })
 }
 
+/// A thread blocked inside a store release on something no `release-wait` names (code of a
+/// variant's own that waits elsewhere, or queued nothing through the table), other than a lock:
+/// the release, its
+/// list, and the poller the log says serves that list (every session is on a list the table
+/// logged, so there is one).
+fn unlogged_release(outcome: &OutcomeRef<'_>, actor: Actor) -> Option<(StoreId, ListId, PollerId)> {
+    let &(_, store, list) = outcome.releasing.iter().find(|(a, _, _)| *a == actor)?;
+    // A release blocked on a lock waits for the lock's holder, not for a poller.
+    if let Some(stall) = outcome.stall {
+        if stall.locks.iter().any(|&(waiter, _, _)| waiter == actor) {
+            return None;
+        }
+    }
+    let poller = outcome.log.iter().rev().find_map(|e| match e.event {
+        Event::PollerCreated { poller, list: l }
+        | Event::PollerRespawned {
+            new: poller,
+            list: l,
+            ..
+        } if l == list => Some(poller),
+        _ => None,
+    })?;
+    Some((store, list, poller))
+}
+
 fn poller_end(log: &[Entry], poller: PollerId) -> PollerEnd {
     let mut serving = None;
     for entry in log {
@@ -473,10 +504,13 @@ fn lists_remaining(log: &[Entry]) -> Vec<ListId> {
 }
 
 /// `poller-owns-list`: work done by a poller for a user other than the one whose logon created
-/// it (another list of the same user, e.g. one rebuilt after a logoff, is that user's work).
+/// it (another list of the same user, e.g. one rebuilt after a logoff, is that user's work), on
+/// a list the table did not hand it (a release names the poller that serves its list: a variant
+/// whose one poller serves every list by design does no wrong-list work).
 fn judge_ownership(log: &[Entry], findings: &mut Vec<Finding>) {
     let mut list_user: IdMap<UserId> = IdMap::new();
     let mut owner: IdMap<ListId> = IdMap::new();
+    let mut waited_for: IdMap<PollerId> = IdMap::new();
     for entry in log {
         match entry.event {
             Event::ListCreated { list, user, .. } => list_user.insert(list.0, user),
@@ -484,6 +518,7 @@ fn judge_ownership(log: &[Entry], findings: &mut Vec<Finding>) {
             | Event::PollerRespawned {
                 new: poller, list, ..
             } => owner.insert(poller.0, list),
+            Event::ReleaseWait { store, poller, .. } => waited_for.insert(store.0, poller),
             Event::DidWork {
                 poller,
                 list,
@@ -491,7 +526,10 @@ fn judge_ownership(log: &[Entry], findings: &mut Vec<Finding>) {
             } => {
                 let own = owner.get(poller.0).expect("every poller was created");
                 let user = |list: ListId| list_user.get(list.0).expect("every list was created");
-                if user(own) != user(list) {
+                // The table handed the list to this poller (its release waited for it): the
+                // variant's design, not a poller that took another user's list for its own.
+                let assigned = waited_for.get(store.0) == Some(poller);
+                if user(own) != user(list) && !assigned {
                     findings.push(Finding::WrongList {
                         poller,
                         owner: own,

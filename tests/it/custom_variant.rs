@@ -13,7 +13,8 @@ use mapihang_core::scenario::Scenario;
 use mapihang_core::sim::Sid;
 use mapihang_core::trace::ListId;
 use mapihang_core::variant::{
-    key_by_full_sid, list_keyed, Expectation, ListKey, ListView, PollerToken, PollerView, Variant,
+    key_by_full_sid, list_keyed, Declared, Expectation, ListKey, ListView, PollerToken, PollerView,
+    Variant,
 };
 
 use crate::{example, load};
@@ -22,7 +23,7 @@ use crate::{example, load};
 /// by the full SID, with no one-list shortcut. Nothing in it is built in.
 struct TokenAndSid;
 
-impl Variant for TokenAndSid {
+impl Declared for TokenAndSid {
     fn name(&self) -> &str {
         "test-token-and-sid"
     }
@@ -34,7 +35,9 @@ impl Variant for TokenAndSid {
     fn expected(&self, _family: Family) -> Expectation {
         Expectation::clean()
     }
+}
 
+impl Variant for TokenAndSid {
     fn list_key(&self, user: &Sid) -> ListKey {
         key_by_full_sid(user)
     }
@@ -52,7 +55,7 @@ impl Variant for TokenAndSid {
 /// takes the first one (any list rather than quitting).
 struct TakeFirst;
 
-impl Variant for TakeFirst {
+impl Declared for TakeFirst {
     fn name(&self) -> &str {
         "test-take-first"
     }
@@ -77,7 +80,9 @@ impl Variant for TakeFirst {
             }
         }
     }
+}
 
+impl Variant for TakeFirst {
     fn find_own_list(&self, lists: &[ListView<'_>], me: &PollerView<'_>) -> Option<ListId> {
         list_keyed(lists, &self.list_key(me.user)).or(lists.first().map(|l| l.id))
     }

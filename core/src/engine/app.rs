@@ -160,7 +160,7 @@ struct App {
 /// One execution: start the threads that start at once, join them, then join the pollers and
 /// spawned threads they made.
 pub(crate) fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<Compiled>) {
-    let mapi = Mapi::new(variant, compiled.polls_max);
+    let mapi = Mapi::new(sim, variant, compiled.polls_max);
     let count = compiled.threads.len();
     let app = Arc::new(App {
         mapi,
@@ -364,13 +364,13 @@ impl Thread {
                 }
             }
             Step::Logon => {
-                let session = self.mapi().logon(ctx);
+                let session = self.mapi().logon(ctx)?;
                 self.sessions.push(MySession {
                     session,
                     shared: None,
                 });
             }
-            Step::LogonAs(name) => self.logon_as(ctx, name),
+            Step::LogonAs(name) => self.logon_as(ctx, name)?,
             Step::OpenStore => match self.newest_open_session() {
                 Some(mine) => self.open_store(ctx, mine, None),
                 None => skipped(ctx, OpKind::OpenStore),
@@ -433,8 +433,8 @@ impl Thread {
         ctx.spawn_app_thread(thread, move |ctx| thread_main(ctx, &app, thread));
     }
 
-    fn logon_as(&mut self, ctx: &Ctx, name: u16) {
-        let session = self.mapi().logon(ctx);
+    fn logon_as(&mut self, ctx: &Ctx, name: u16) -> Result<(), Aborted> {
+        let session = self.mapi().logon(ctx)?;
         let mut handles = self.handles().lock();
         handles.sessions.push(SharedSession {
             session,
@@ -447,6 +447,7 @@ impl Thread {
             session,
             shared: Some(record),
         });
+        Ok(())
     }
 
     /// The newest of this thread's sessions that is still open (named ones another thread
@@ -663,8 +664,7 @@ impl Thread {
                 self.wait(ctx, WaitOn::Release { store, thread }, done)?;
             }
         }
-        self.mapi().logoff(ctx, session);
-        Ok(())
+        self.mapi().logoff(ctx, session)
     }
 
     /// Of the shared stores on `session`: the open ones, now being released by this thread,

@@ -9,7 +9,7 @@ use crate::scenario::Scenario;
 use std::sync::Arc;
 
 use crate::sim::Sid;
-use crate::variant::{by_name, ListKey, Variant};
+use crate::variant::{by_name, Declared, ListKey, Variant};
 
 /// The report of `variant` on `scenario`, with a fixed seed and no wall time.
 fn report_of(variant: &str, scenario: &Scenario) -> Report {
@@ -185,7 +185,7 @@ fn lists_filed_by_full_sid_are_never_said_to_be_keyed_by_crc() {
 /// user's), so every user shares one list.
 struct OneKey;
 
-impl Variant for OneKey {
+impl Declared for OneKey {
     fn name(&self) -> &str {
         "test-one-key"
     }
@@ -193,7 +193,9 @@ impl Variant for OneKey {
     fn description(&self) -> &str {
         "Files every connection list under the SID S-1-5-18."
     }
+}
 
+impl Variant for OneKey {
     fn list_key(&self, _user: &Sid) -> ListKey {
         ListKey::Sid(Sid::parse("S-1-5-18").expect("a SID"))
     }
@@ -218,4 +220,29 @@ fn a_shared_list_is_explained_by_the_key_it_was_filed_under_not_by_a_crc() {
         assert!(shown.contains("key sid S-1-5-18"), "{format}:\n{shown}");
     }
     snapshot("one-key-seed", &report, WORDS);
+}
+
+#[test]
+fn wrong_release_lock_is_explained_with_the_lock_in_every_format() {
+    use crate::scenario::{Op, ThreadSpec};
+    let scenario = Scenario {
+        process_user: Sid::local_system(),
+        users: Default::default(),
+        threads: vec![ThreadSpec::new(vec![
+            Op::Logon,
+            Op::OpenStore,
+            Op::ReleaseStore,
+            Op::Logoff,
+        ])],
+    };
+    let report = report_with(by_name("wrong-release-lock").unwrap(), &scenario);
+    assert!(report
+        .violations
+        .iter()
+        .any(|v| v.invariant == crate::monitor::Invariant::PollerSignals));
+    for format in ExplainFormat::ALL {
+        let shown = shown(&report, format);
+        assert!(shown.contains("table"), "{format}:\n{shown}");
+        assert!(shown.contains("held by T1"), "{format}:\n{shown}");
+    }
 }

@@ -1,17 +1,25 @@
 //! The shared-memory table of connection lists and poller records, behind accessors that
 //! declare, for partial-order reduction, exactly which part of the table each one reads or
-//! writes (see `sim::footprint`).
+//! writes (see `sim::footprint`), and that log what the monitors read.
 //!
-//! The fields are private to this module: the machinery in `mapi` can reach the table only
-//! through these methods, so a critical section's declared footprint is the set of accesses it
-//! really makes, by construction. The parts:
+//! The fields are private to this module: the machinery (the default routines in `mapi`, and
+//! any routine a candidate fix rewrites as code) can reach the table only through these methods,
+//! so a critical section's declared footprint is the set of accesses it really makes, by
+//! construction, and every change the monitors judge is in the log as it happened: a list
+//! created (with the key it was filed under) or removed, a connection joining or leaving one, a
+//! store release queued (with the poller it waits for), a poller created, replaced, finding a
+//! list, doing a store's work or signalling it without the work, told to stop, stopping,
+//! quitting, exhausting its budget. Code cannot mis-log these: the table logs them itself, with
+//! the facts it holds (the thread's effective user, the list's owner). The parts:
 //!
 //! - `Lists`: which lists exist, with their ids and keys (what a logon or a poller searches);
 //! - `Conns(list)`: one list's connections;
 //! - `Work(list)`: one list's queue of pending store releases;
 //! - `Owner(list)`: which poller serves the list;
 //! - `PollerSet`: which poller records exist;
-//! - `PollerStop(id)`, `PollerExited(id)`: one poller's stop request and whether it exited.
+//! - `PollerStop(id)`, `PollerExited(id)`: one poller's stop request and whether it exited;
+//! - `PollerArmed(id)`: whether a poller created unarmed ([`Arming::Late`]) has armed its wake
+//!   event yet (a poller armed at creation has no such part: nothing changes it).
 //!
 //! Id counters (lists, sessions) are not parts: an id only names a thing, and two equivalent
 //! executions may number things differently. A poller's wake event is fixed when its record is
@@ -20,22 +28,63 @@
 use crate::sim::footprint::Kind;
 use crate::sim::short::Short;
 use crate::sim::{Ctx, EventId, Shm, ShmGuard, UserId};
-use crate::trace::{ListId, PollerId, SessionId, StoreId};
+use crate::trace::{Event, FiledKey, ListId, PollerId, SessionId, StoreId};
 use crate::variant::{ListKey, ListView};
 
-/// A pending store release: the poller does the store's work, then sets the event.
+use super::{PollerStart, Session};
+
+/// A pending store release: a poller does the store's work, then sets the event
+/// ([`Work::done`]), or signals it without the work ([`Work::abandon`]). Only the table makes
+/// one ([`TableGuard::queue_release`]), and only these two methods set its event, each logging
+/// what it did.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Work {
-    pub store: StoreId,
-    pub event: EventId,
+pub struct Work {
+    store: StoreId,
+    event: EventId,
+}
+
+impl Work {
+    /// The store whose release this is.
+    pub fn store(&self) -> StoreId {
+        self.store
+    }
+
+    /// `poller` did the store's work on `list`: log it and signal the waiting release.
+    pub fn done(&self, ctx: &Ctx, poller: PollerId, list: ListId) {
+        ctx.log(Event::DidWork {
+            poller,
+            list,
+            store: self.store,
+        });
+        ctx.set_event(self.event);
+    }
+
+    /// `poller` signals the waiting release without doing the store's work (the monitors judge
+    /// the release that returns so: `work-done`).
+    pub fn abandon(&self, ctx: &Ctx, poller: PollerId) {
+        ctx.log(Event::SignalledWithoutWork {
+            poller,
+            store: self.store,
+        });
+        ctx.set_event(self.event);
+    }
 }
 
 /// The filler of unused inline slots.
 const NO_CONNECTION: (SessionId, UserId) = (SessionId(0), UserId(0));
-pub(super) const NO_WORK: Work = Work {
+const NO_WORK: Work = Work {
     store: StoreId(0),
     event: EventId(0),
 };
+
+/// When a new poller's wake event starts to be set by table changes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Arming {
+    /// From its creation, before its list is published (the default machinery).
+    AtCreation,
+    /// Only once the poller arms it ([`TableGuard::arm_wake`]): changes before that wake no one.
+    Late,
+}
 
 /// One user context's connection list.
 struct ConnList {
@@ -50,13 +99,16 @@ struct ConnList {
 struct PollerRec {
     id: PollerId,
     wake: EventId,
+    /// Created with [`Arming::Late`]: whether it is armed is a part of its own.
+    late: bool,
+    armed: bool,
     stop: bool,
     exited: bool,
 }
 
 /// The table's contents.
 #[derive(Default)]
-pub(super) struct Table {
+pub(crate) struct Table {
     lists: Vec<ConnList>,
     pollers: Vec<PollerRec>,
     lists_created: u16,
@@ -73,6 +125,7 @@ enum Part {
     PollerSet,
     PollerStop(PollerId),
     PollerExited(PollerId),
+    PollerArmed(PollerId),
 }
 
 impl Part {
@@ -85,13 +138,62 @@ impl Part {
             Part::PollerSet => (4, 0),
             Part::PollerStop(poller) => (5, poller.0),
             Part::PollerExited(poller) => (6, poller.0),
+            Part::PollerArmed(poller) => (7, poller.0),
         };
         (kind << 16) | u32::from(id)
     }
 }
 
-/// The locked table: every access goes through a method that declares it.
-pub(super) struct TableGuard<'a>(ShmGuard<'a, Table>);
+/// The locked table: every access goes through a method that declares it, and every change the
+/// monitors read is logged by the method that makes it. Dropping it unlocks the table.
+pub struct TableGuard<'a>(ShmGuard<'a, Table>);
+
+/// The lists a poller sees while it searches the table (a view into the locked table).
+pub struct Views<'a>(Short<ListView<'a>, 8>);
+
+impl<'a> Views<'a> {
+    /// The lists, in the order they were filed.
+    pub fn as_slice(&self) -> &[ListView<'a>] {
+        self.0.as_slice()
+    }
+
+    /// How many lists the table holds.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the table holds no list.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A list's pending store releases, taken from the table.
+pub struct Batch(Short<Work, 4>);
+
+impl Batch {
+    /// The releases, oldest first.
+    pub fn as_slice(&self) -> &[Work] {
+        self.0.as_slice()
+    }
+}
+
+/// The wake events of the running pollers, to set once the table is unlocked ([`Wakes::wake`]).
+pub struct Wakes(Short<EventId, 8>);
+
+impl Wakes {
+    /// No poller to wake.
+    pub fn none() -> Wakes {
+        Wakes(Short::new(EventId(0)))
+    }
+
+    /// Set every wake event (no scheduling point).
+    pub fn wake(&self, ctx: &Ctx) {
+        for &wake in self.0.as_slice() {
+            ctx.set_event(wake);
+        }
+    }
+}
 
 /// Lock the table (a scheduling point).
 pub(super) fn lock(table: &Shm<Table>) -> TableGuard<'_> {
@@ -120,19 +222,19 @@ impl TableGuard<'_> {
     }
 
     /// The list filed under `key`, if any.
-    pub(super) fn find_by_key(&self, key: &ListKey) -> Option<ListId> {
+    pub fn find_by_key(&self, key: &ListKey) -> Option<ListId> {
         self.touch(Part::Lists, Kind::Read);
         self.0.lists.iter().find(|l| l.key == *key).map(|l| l.id)
     }
 
     /// Whether list `id` is in the table.
-    pub(super) fn has_list(&self, id: ListId) -> bool {
+    pub fn has_list(&self, id: ListId) -> bool {
         self.touch(Part::Lists, Kind::Read);
         self.0.lists.iter().any(|l| l.id == id)
     }
 
     /// Every list's id and key (what a poller searches).
-    pub(super) fn views(&self) -> Short<ListView<'_>, 8> {
+    pub fn views(&self) -> Views<'_> {
         self.touch(Part::Lists, Kind::Read);
         let mut views = Short::<ListView<'_>, 8>::new(ListView {
             id: ListId(0),
@@ -144,11 +246,20 @@ impl TableGuard<'_> {
                 key: &list.key,
             });
         }
-        views
+        Views(views)
     }
 
-    /// Record a new poller; the caller starts its thread once the lock is dropped.
-    pub(super) fn add_poller(&mut self, ctx: &Ctx) -> PollerId {
+    /// Every list with the poller that serves it.
+    pub fn owners(&self) -> Vec<(ListId, PollerId)> {
+        self.touch(Part::Lists, Kind::Read);
+        for list in &self.0.lists {
+            self.touch(Part::Owner(list.id), Kind::Read);
+        }
+        self.0.lists.iter().map(|l| (l.id, l.poller)).collect()
+    }
+
+    /// Record a new poller; its thread is started once the lock is dropped.
+    fn add_poller(&mut self, ctx: &Ctx, arming: Arming) -> PollerId {
         let id = PollerId(ctx.next_poller_id());
         for part in [
             Part::PollerSet,
@@ -157,18 +268,25 @@ impl TableGuard<'_> {
         ] {
             self.touch(part, Kind::Write);
         }
+        let late = arming == Arming::Late;
+        if late {
+            self.touch(Part::PollerArmed(id), Kind::Write);
+        }
         let wake = ctx.create_event(false);
         self.0.pollers.push(PollerRec {
             id,
             wake,
+            late,
+            armed: !late,
             stop: false,
             exited: false,
         });
         id
     }
 
-    /// File a new, empty list under `key`, served by `poller`.
-    pub(super) fn create_list(&mut self, key: ListKey, poller: PollerId) -> ListId {
+    /// File a new, empty list for the calling thread's effective user under `key`, served by
+    /// `poller`; logs `list-created` with the key as filed.
+    pub fn create_list_served_by(&mut self, ctx: &Ctx, key: ListKey, poller: PollerId) -> ListId {
         self.0.lists_created += 1;
         let id = ListId(self.0.lists_created);
         for part in [
@@ -179,6 +297,7 @@ impl TableGuard<'_> {
         ] {
             self.touch(part, Kind::Write);
         }
+        let filed = filed_key(ctx, &key);
         self.0.lists.push(ConnList {
             id,
             key,
@@ -186,28 +305,81 @@ impl TableGuard<'_> {
             work: Short::new(NO_WORK),
             poller,
         });
+        ctx.log(Event::ListCreated {
+            list: id,
+            user: ctx.effective_user(),
+            key: filed,
+        });
         id
     }
 
-    /// A new session's connection joins `list`.
-    pub(super) fn connect(&mut self, list: ListId, user: UserId) -> SessionId {
+    /// File a new list (as [`TableGuard::create_list_served_by`]) served by a new poller;
+    /// logs `list-created` and `poller-created`. Start the poller with
+    /// [`super::Mapi::start_poller`] once the lock is dropped.
+    pub fn create_list_with_poller(
+        &mut self,
+        ctx: &Ctx,
+        key: ListKey,
+        arming: Arming,
+    ) -> (ListId, PollerStart) {
+        let poller = self.add_poller(ctx, arming);
+        let list = self.create_list_served_by(ctx, key, poller);
+        ctx.log(Event::PollerCreated { poller, list });
+        let start = PollerStart {
+            id: poller,
+            list,
+            creator: ctx.effective_user(),
+        };
+        (list, start)
+    }
+
+    /// Hand `list` to a new poller (created by the calling thread, armed at creation); logs
+    /// `poller-respawned`. Start it once the lock is dropped.
+    pub fn replace_poller(&mut self, ctx: &Ctx, list: ListId) -> PollerStart {
+        let old = self.owner(list);
+        let new = self.add_poller(ctx, Arming::AtCreation);
+        self.touch(Part::Owner(list), Kind::Write);
+        self.list(list).poller = new;
+        ctx.log(Event::PollerRespawned { old, new, list });
+        PollerStart {
+            id: new,
+            list,
+            creator: ctx.effective_user(),
+        }
+    }
+
+    /// A new session's connection, for the calling thread's effective user, joins `list`; logs
+    /// `logon`.
+    pub fn connect(&mut self, ctx: &Ctx, list: ListId) -> Session {
         self.0.sessions_created += 1;
         let session = SessionId(self.0.sessions_created);
+        let user = ctx.effective_user();
         self.touch(Part::Conns(list), Kind::Write);
         self.list(list).connections.push((session, user));
-        session
+        ctx.log(Event::Logon {
+            session,
+            list,
+            user,
+        });
+        Session { id: session, list }
     }
 
-    /// A session's connection leaves `list`; whether the list has none left.
-    pub(super) fn disconnect(&mut self, list: ListId, session: SessionId) -> bool {
-        self.touch(Part::Conns(list), Kind::Write);
-        let list = self.list(list);
-        list.connections.retain(|(id, _)| *id != session);
-        list.connections.is_empty()
+    /// A session's connection leaves its list; logs `logoff`. Whether the list has none left.
+    pub fn disconnect(&mut self, ctx: &Ctx, session: Session) -> bool {
+        self.touch(Part::Conns(session.list), Kind::Write);
+        let list = self.list(session.list);
+        list.connections.retain(|(id, _)| *id != session.id);
+        let empty = list.connections.is_empty();
+        ctx.log(Event::Logoff {
+            session: session.id,
+            list: session.list,
+        });
+        empty
     }
 
-    /// Remove `list` from the table.
-    pub(super) fn remove_list(&mut self, list: ListId) {
+    /// Remove `list` from the table; logs `list-removed`. The poller that served it.
+    pub fn remove_list(&mut self, ctx: &Ctx, list: ListId) -> PollerId {
+        let poller = self.owner(list);
         for part in [
             Part::Lists,
             Part::Conns(list),
@@ -217,27 +389,46 @@ impl TableGuard<'_> {
             self.touch(part, Kind::Write);
         }
         self.0.lists.retain(|l| l.id != list);
+        ctx.log(Event::ListRemoved { list, poller });
+        poller
     }
 
-    /// Queue a store release on `list`.
-    pub(super) fn queue_work(&mut self, list: ListId, work: Work) {
+    /// Queue the release of `store` on `session`'s list: its poller is to do the work and set
+    /// `event`. Logs `release-wait`, naming the list's poller and whether the release means to
+    /// wait `timed` (with a timeout) or `INFINITE`.
+    pub fn queue_release(
+        &mut self,
+        ctx: &Ctx,
+        session: Session,
+        store: StoreId,
+        event: EventId,
+        timed: bool,
+    ) {
+        let list = session.list;
         self.touch(Part::Work(list), Kind::Write);
-        self.list(list).work.push(work);
+        self.list(list).work.push(Work { store, event });
+        let poller = self.owner(list);
+        ctx.log(Event::ReleaseWait {
+            store,
+            list,
+            poller,
+            event,
+            timed,
+        });
     }
 
-    /// Take `list`'s pending work.
-    /// (Finding the queue empty only reads it.)
-    pub(super) fn take_work(&mut self, list: ListId) -> Short<Work, 4> {
+    /// Take `list`'s pending work. (Finding the queue empty only reads it.)
+    pub fn take_work(&mut self, list: ListId) -> Batch {
         let empty = self.list(list).work.is_empty();
         self.touch(
             Part::Work(list),
             if empty { Kind::Read } else { Kind::Write },
         );
-        self.list(list).work.take(NO_WORK)
+        Batch(self.list(list).work.take(NO_WORK))
     }
 
     /// Take every list's pending work.
-    pub(super) fn take_all_work(&mut self) -> Vec<Work> {
+    pub fn take_all_work(&mut self) -> Vec<Work> {
         self.touch(Part::Lists, Kind::Read);
         let ids: Vec<ListId> = self.0.lists.iter().map(|l| l.id).collect();
         let mut all = Vec::new();
@@ -248,63 +439,109 @@ impl TableGuard<'_> {
     }
 
     /// The poller serving `list`.
-    pub(super) fn owner(&mut self, list: ListId) -> PollerId {
+    pub fn owner(&mut self, list: ListId) -> PollerId {
         self.touch(Part::Owner(list), Kind::Read);
         self.list(list).poller
     }
 
-    /// Hand `list` to another poller.
-    pub(super) fn set_owner(&mut self, list: ListId, poller: PollerId) {
-        self.touch(Part::Owner(list), Kind::Write);
-        self.list(list).poller = poller;
-    }
-
     /// Whether poller `id` has exited.
-    pub(super) fn exited(&mut self, id: PollerId) -> bool {
+    pub fn exited(&mut self, id: PollerId) -> bool {
         self.touch(Part::PollerExited(id), Kind::Read);
         self.poller(id).exited
     }
 
-    /// Record that poller `id` exited.
-    pub(super) fn mark_exited(&mut self, id: PollerId) {
+    fn mark_exited(&mut self, id: PollerId) {
         self.touch(Part::PollerExited(id), Kind::Write);
         self.poller(id).exited = true;
     }
 
-    /// Ask poller `id` to stop.
-    pub(super) fn request_stop(&mut self, id: PollerId) {
+    /// Ask poller `id` to stop; logs `poller-stop-requested`.
+    pub fn request_stop(&mut self, ctx: &Ctx, id: PollerId) {
         self.touch(Part::PollerStop(id), Kind::Write);
         self.poller(id).stop = true;
+        ctx.log(Event::PollerStopRequested { poller: id });
     }
 
     /// Whether poller `id` was asked to stop.
-    pub(super) fn stop_requested(&mut self, id: PollerId) -> bool {
+    pub fn stop_requested(&mut self, id: PollerId) -> bool {
         self.touch(Part::PollerStop(id), Kind::Read);
         self.poller(id).stop
     }
 
+    /// The calling poller `me` searched the table (`lists` lists in it) and took `list`; logs
+    /// `poller-found`.
+    pub fn found(&self, ctx: &Ctx, me: PollerId, lists: u16, list: ListId) {
+        ctx.log(Event::PollerFound {
+            poller: me,
+            lists,
+            list,
+        });
+    }
+
+    /// The calling poller `me` exits because it was told to stop; logs `poller-stopped`. It
+    /// must return right after.
+    pub fn stopped(&mut self, ctx: &Ctx, me: PollerId) {
+        self.mark_exited(me);
+        ctx.log(Event::PollerStopped { poller: me });
+    }
+
+    /// The calling poller `me` saw `lists` lists, none its own, and exits; logs `poller-quit`
+    /// with the user it runs as. It must return right after (any work it abandons first).
+    pub fn quit(&mut self, ctx: &Ctx, me: PollerId, lists: u16) {
+        self.mark_exited(me);
+        ctx.log(Event::PollerQuit {
+            poller: me,
+            lists,
+            user: ctx.effective_user(),
+        });
+    }
+
+    /// The calling poller `me` used up its poll budget and exits; logs `poller-exhausted`.
+    pub fn exhausted(&mut self, ctx: &Ctx, me: PollerId) {
+        self.mark_exited(me);
+        ctx.log(Event::PollerExhausted { poller: me });
+    }
+
     /// Poller `id`'s wake event (fixed when its record was made, before it ran).
-    pub(super) fn wake_event(&mut self, id: PollerId) -> EventId {
+    pub fn wake_event(&mut self, id: PollerId) -> EventId {
         self.0.declare_nothing();
         self.poller(id).wake
     }
 
-    /// The wake events of the pollers still running. Every change to the table that can change
-    /// a poller's decision (a list created or removed, work queued) wakes them all: that is how
-    /// the model stands for "the poller polls periodically" without spinning. A poller polling at
-    /// any moment sees the table as one of these changes left it, so no observable state is
-    /// missed.
-    pub(super) fn wakes(&self) -> Short<EventId, 8> {
+    /// Arm poller `id`'s wake event (created [`Arming::Late`]): from now on table changes set
+    /// it.
+    pub fn arm_wake(&mut self, id: PollerId) {
+        self.touch(Part::PollerArmed(id), Kind::Write);
+        self.poller(id).armed = true;
+    }
+
+    /// The wake events of the pollers still running and armed. Every change to the table that
+    /// can change a poller's decision (a list created or removed, work queued, a stop request)
+    /// wakes them all: that is how the model stands for "the poller polls periodically" without
+    /// spinning. A poller polling at any moment sees the table as one of these changes left it,
+    /// so no observable state is missed.
+    pub fn wakes(&self) -> Wakes {
         self.touch(Part::PollerSet, Kind::Read);
         let mut wakes = Short::new(EventId(0));
         // Whether a poller has exited is read without declaring it: a poller marks itself exited
         // only on its way out and never waits again, so setting its wake event or not is the same.
         for poller in &self.0.pollers {
-            if !poller.exited {
+            if poller.late {
+                self.touch(Part::PollerArmed(poller.id), Kind::Read);
+            }
+            if !poller.exited && poller.armed {
                 wakes.push(poller.wake);
             }
         }
-        wakes
+        Wakes(wakes)
+    }
+}
+
+/// The key a list was filed under, for the log: a SID key as the interned user it names.
+fn filed_key(ctx: &Ctx, key: &ListKey) -> FiledKey {
+    match key {
+        ListKey::Crc(crc) => FiledKey::Crc32(*crc),
+        ListKey::Sid(sid) => FiledKey::Sid(ctx.sim().user_id(sid)),
     }
 }
 

@@ -37,6 +37,7 @@ pub use backend::{Shm, ShmGuard};
 pub use sid::{Sid, SidError};
 
 pub use crate::ids::{Actor, EventId, LockId, UserId};
+use crate::ids::{ListId, StoreId};
 use crate::trace::{Entry, Event};
 use backend::{TaskHandle, Waker};
 
@@ -106,6 +107,10 @@ struct TaskRec {
     waker: Option<Waker>,
     /// Real threads only: when the current wait began (what the watchdog measures).
     blocked_at: Option<Instant>,
+    /// The store release (store, its session's list) the thread is inside, if any: set by the
+    /// machinery around a release's code, so the monitors know a thread that never returns from
+    /// one, whatever the code logged.
+    releasing: Option<(StoreId, ListId)>,
 }
 
 struct EventRec {
@@ -246,6 +251,7 @@ impl Sim {
                 timed_out: false,
                 waker: None,
                 blocked_at: None,
+                releasing: None,
             });
             world.tasks.len() - 1
         };
@@ -348,6 +354,7 @@ impl Sim {
             waiting: world.waiting(),
             running: world.running(),
             locks: world.locks.iter().map(|l| l.name.to_string()).collect(),
+            releasing: world.releasing(),
         }
     }
 
@@ -362,6 +369,7 @@ impl Sim {
             panic: world.panic.as_ref(),
             waiting: world.waiting(),
             running: world.running(),
+            releasing: world.releasing(),
         })
     }
 }
@@ -374,6 +382,7 @@ pub(crate) struct OutcomeRef<'a> {
     pub panic: Option<&'a (Actor, String)>,
     pub waiting: Vec<(Actor, EventId)>,
     pub running: Vec<Actor>,
+    pub releasing: Vec<(Actor, StoreId, ListId)>,
 }
 
 /// What an execution left behind: its log and how it ended.
@@ -395,6 +404,8 @@ pub struct SimOutcome {
     pub running: Vec<Actor>,
     /// The names of the execution's locks, by [`LockId`].
     pub locks: Vec<String>,
+    /// Threads that ended, or were left, inside a store release: the store and its list.
+    pub releasing: Vec<(Actor, StoreId, ListId)>,
 }
 
 /// The vectors of a world, emptied, kept from one execution to the next on the OS thread that
@@ -443,6 +454,14 @@ impl World {
                 Status::Blocked(event) => Some((t.actor, event)),
                 _ => None,
             })
+            .collect()
+    }
+
+    /// The threads inside a store release now (no allocation when none is).
+    fn releasing(&self) -> Vec<(Actor, StoreId, ListId)> {
+        self.tasks
+            .iter()
+            .filter_map(|t| t.releasing.map(|(store, list)| (t.actor, store, list)))
             .collect()
     }
 
@@ -551,6 +570,11 @@ impl Ctx {
         self.sim.world().tasks[self.me].impersonating = None;
     }
 
+    /// Mark (or, with `None`, unmark) the thread as inside the release of a store on a list.
+    pub(crate) fn set_releasing(&self, releasing: Option<(StoreId, ListId)>) {
+        self.sim.world().tasks[self.me].releasing = releasing;
+    }
+
     /// Whether what this thread logs from now on is implicit cleanup.
     pub fn set_implicit(&mut self, implicit: bool) {
         self.implicit = implicit;
@@ -640,14 +664,14 @@ impl Ctx {
 
     /// [`Ctx::wait`] that returns `Err(Aborted)` when the execution is aborted: the caller returns
     /// it up to the thread's entry point, without unwinding.
-    pub(crate) fn try_wait(&self, event: EventId) -> Result<(), Aborted> {
+    pub fn try_wait(&self, event: EventId) -> Result<(), Aborted> {
         let outcome = self.wait_inner(event, false)?;
         debug_assert_eq!(outcome, WaitOutcome::Signalled);
         Ok(())
     }
 
     /// [`Ctx::wait_timeout`] that returns `Err(Aborted)` when the execution is aborted.
-    pub(crate) fn try_wait_timeout(&self, event: EventId) -> Result<WaitOutcome, Aborted> {
+    pub fn try_wait_timeout(&self, event: EventId) -> Result<WaitOutcome, Aborted> {
         self.wait_inner(event, true)
     }
 

@@ -1,6 +1,6 @@
 //! `fix-bind-list`: the poller is handed its own list when it is created and never searches.
 
-use super::{bound_list, Expectation, ListView, PollerView, Variant};
+use super::{bound_list, Declared, Expectation, ListView, PollerView, Variant};
 use crate::family::Family;
 use crate::monitor::Invariant;
 use crate::trace::ListId;
@@ -10,7 +10,7 @@ use crate::trace::ListId;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FixBindList;
 
-impl Variant for FixBindList {
+impl Declared for FixBindList {
     fn name(&self) -> &str {
         "fix-bind-list"
     }
@@ -32,7 +32,9 @@ impl Variant for FixBindList {
             _ => Expectation::clean(),
         }
     }
+}
 
+impl Variant for FixBindList {
     fn find_own_list(&self, _lists: &[ListView<'_>], me: &PollerView<'_>) -> Option<ListId> {
         bound_list(me)
     }

@@ -1,6 +1,6 @@
 //! `fix-full-sid`: connection lists are keyed and matched by the full SID, not its CRC32.
 
-use super::{key_by_full_sid, Expectation, ListKey, Variant};
+use super::{key_by_full_sid, Declared, Expectation, ListKey, Variant};
 use crate::family::Family;
 use crate::monitor::Invariant;
 use crate::sim::Sid;
@@ -10,7 +10,7 @@ use crate::sim::Sid;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FixFullSid;
 
-impl Variant for FixFullSid {
+impl Declared for FixFullSid {
     fn name(&self) -> &str {
         "fix-full-sid"
     }
@@ -34,7 +34,9 @@ impl Variant for FixFullSid {
             Family::Any => Expectation::violates(&[PollerSignals], &[PollerOwnsList]),
         }
     }
+}
 
+impl Variant for FixFullSid {
     fn list_key(&self, user: &Sid) -> ListKey {
         key_by_full_sid(user)
     }

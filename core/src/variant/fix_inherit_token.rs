@@ -1,6 +1,6 @@
 //! `fix-inherit-token`: the poller runs with its creator's token and matches by its own key only.
 
-use super::{list_keyed, Expectation, ListView, PollerToken, PollerView, Variant};
+use super::{list_keyed, Declared, Expectation, ListView, PollerToken, PollerView, Variant};
 use crate::family::Family;
 use crate::monitor::Invariant;
 use crate::trace::ListId;
@@ -10,7 +10,7 @@ use crate::trace::ListId;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FixInheritToken;
 
-impl Variant for FixInheritToken {
+impl Declared for FixInheritToken {
     fn name(&self) -> &str {
         "fix-inherit-token"
     }
@@ -35,7 +35,9 @@ impl Variant for FixInheritToken {
             _ => Expectation::clean(),
         }
     }
+}
 
+impl Variant for FixInheritToken {
     fn poller_token(&self) -> PollerToken {
         PollerToken::Creator
     }

@@ -1,6 +1,8 @@
 //! `fixed`: the combined fix, a poller bound to its list and lists keyed by the full SID.
 
-use super::{bound_list, key_by_full_sid, Expectation, ListKey, ListView, PollerView, Variant};
+use super::{
+    bound_list, key_by_full_sid, Declared, Expectation, ListKey, ListView, PollerView, Variant,
+};
 use crate::family::Family;
 use crate::sim::Sid;
 use crate::trace::ListId;
@@ -10,7 +12,7 @@ use crate::trace::ListId;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Fixed;
 
-impl Variant for Fixed {
+impl Declared for Fixed {
     fn name(&self) -> &str {
         "fixed"
     }
@@ -28,7 +30,9 @@ impl Variant for Fixed {
     fn expected(&self, _family: Family) -> Expectation {
         Expectation::clean()
     }
+}
 
+impl Variant for Fixed {
     fn list_key(&self, user: &Sid) -> ListKey {
         key_by_full_sid(user)
     }

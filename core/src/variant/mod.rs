@@ -10,9 +10,11 @@ mod fix_full_sid;
 mod fix_inherit_token;
 mod fixed;
 mod original;
+mod pre_8244;
 #[cfg(test)]
 mod tests;
 mod wrong_keep_shortcut;
+mod wrong_release_lock;
 mod wrong_respawn;
 mod wrong_signal_on_exit;
 mod wrong_wait_timeout;
@@ -23,6 +25,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::family::Family;
+pub use crate::mapi::Machinery;
 use crate::monitor::Invariant;
 use crate::sim::Sid;
 use crate::trace::{ListId, PollerId};
@@ -32,7 +35,9 @@ pub use fix_full_sid::FixFullSid;
 pub use fix_inherit_token::FixInheritToken;
 pub use fixed::Fixed;
 pub use original::Original;
+pub use pre_8244::Pre8244;
 pub use wrong_keep_shortcut::WrongKeepShortcut;
+pub use wrong_release_lock::WrongReleaseLock;
 pub use wrong_respawn::WrongRespawn;
 pub use wrong_signal_on_exit::WrongSignalOnExit;
 pub use wrong_wait_timeout::WrongWaitTimeout;
@@ -143,8 +148,11 @@ impl Expectation {
     }
 }
 
-/// The MAPI internals under test. Every hook defaults to the seed's behaviour.
-pub trait Variant: Send + Sync + 'static {
+/// What a variant says about itself: its name, what it changes, and what it is expected to
+/// violate. Kept apart from its code ([`Variant`]'s hooks and [`Variant::machinery`]), so that
+/// `mapihang variants` and `matrix` read the declaration without running anything, and a
+/// candidate fix's code can change without its claims changing silently.
+pub trait Declared {
     /// The stable name (CLI, JSON, tests).
     fn name(&self) -> &str;
 
@@ -157,6 +165,19 @@ pub trait Variant: Send + Sync + 'static {
     fn expected(&self, family: Family) -> Expectation {
         let _ = family;
         Expectation::clean()
+    }
+}
+
+/// The MAPI internals under test: policies (the hooks, each defaulting to the seed's behaviour)
+/// and, for a fix the hooks cannot express, code ([`Variant::machinery`]: any routine of the
+/// machinery rewritten over the public `sim` primitives and the connection-list table).
+pub trait Variant: Declared + Send + Sync + 'static {
+    /// The machinery's routines as code, when this variant rewrites any of them; `None` (the
+    /// default, and every hook-only variant): the default routines of [`crate::mapi`], which
+    /// consult the hooks below. A variant that returns `Some` still has its hooks consulted by
+    /// every default routine it does not override.
+    fn machinery(&self) -> Option<&dyn Machinery> {
+        None
     }
 
     /// The key `user`'s connection list is filed under. Default: CRC32 of the binary SID.
@@ -225,6 +246,8 @@ pub fn builtin() -> Vec<Arc<dyn Variant>> {
         Arc::new(WrongWaitTimeout),
         Arc::new(WrongKeepShortcut),
         Arc::new(WrongRespawn),
+        Arc::new(WrongReleaseLock),
+        Arc::new(Pre8244),
     ]
 }
 

@@ -1,6 +1,6 @@
 //! `original`: the seed's MAPICDO build. It overrides nothing: every default hook is its behaviour.
 
-use super::{Expectation, Variant};
+use super::{Declared, Expectation, Variant};
 use crate::family::Family;
 use crate::monitor::Invariant;
 
@@ -9,7 +9,7 @@ use crate::monitor::Invariant;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Original;
 
-impl Variant for Original {
+impl Declared for Original {
     fn name(&self) -> &str {
         "original"
     }
@@ -39,3 +39,5 @@ impl Variant for Original {
         }
     }
 }
+
+impl Variant for Original {}

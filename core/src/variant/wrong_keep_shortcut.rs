@@ -1,6 +1,6 @@
 //! `wrong-keep-shortcut`: the poller inherits its creator's token but keeps the one-list shortcut.
 
-use super::{Expectation, PollerToken, Variant};
+use super::{Declared, Expectation, PollerToken, Variant};
 use crate::family::Family;
 use crate::monitor::Invariant;
 
@@ -9,7 +9,7 @@ use crate::monitor::Invariant;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WrongKeepShortcut;
 
-impl Variant for WrongKeepShortcut {
+impl Declared for WrongKeepShortcut {
     fn name(&self) -> &str {
         "wrong-keep-shortcut"
     }
@@ -32,7 +32,9 @@ impl Variant for WrongKeepShortcut {
             Family::Any => Expectation::violates(&[PollerOwnsList], &[ListIsolation]),
         }
     }
+}
 
+impl Variant for WrongKeepShortcut {
     fn poller_token(&self) -> PollerToken {
         PollerToken::Creator
     }

@@ -1,6 +1,6 @@
 //! `wrong-respawn`: a release that finds its poller gone starts a new one, with the process token.
 
-use super::{Expectation, OnDeadPoller, Original, Variant};
+use super::{Declared, Expectation, OnDeadPoller, Original, Variant};
 use crate::family::Family;
 
 /// The seed's build, except that a store release whose list's poller has exited starts a new
@@ -8,7 +8,7 @@ use crate::family::Family;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WrongRespawn;
 
-impl Variant for WrongRespawn {
+impl Declared for WrongRespawn {
     fn name(&self) -> &str {
         "wrong-respawn"
     }
@@ -28,7 +28,9 @@ impl Variant for WrongRespawn {
         // build violates, this one still does (it rescues only some schedules).
         Original.expected(family)
     }
+}
 
+impl Variant for WrongRespawn {
     fn on_dead_poller(&self) -> OnDeadPoller {
         OnDeadPoller::Respawn
     }

@@ -1,6 +1,6 @@
 //! `wrong-signal-on-exit`: a poller that finds no list signals the pending releases as it quits.
 
-use super::{Expectation, OnListMissing, Variant};
+use super::{Declared, Expectation, OnListMissing, Variant};
 use crate::family::Family;
 use crate::monitor::Invariant;
 
@@ -9,7 +9,7 @@ use crate::monitor::Invariant;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WrongSignalOnExit;
 
-impl Variant for WrongSignalOnExit {
+impl Declared for WrongSignalOnExit {
     fn name(&self) -> &str {
         "wrong-signal-on-exit"
     }
@@ -40,7 +40,9 @@ impl Variant for WrongSignalOnExit {
             }
         }
     }
+}
 
+impl Variant for WrongSignalOnExit {
     fn on_list_missing(&self) -> OnListMissing {
         OnListMissing::SignalAndQuit
     }

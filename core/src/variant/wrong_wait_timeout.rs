@@ -1,6 +1,6 @@
 //! `wrong-wait-timeout`: a store release waits for its poller with a timeout.
 
-use super::{Expectation, ReleaseWait, Variant};
+use super::{Declared, Expectation, ReleaseWait, Variant};
 use crate::family::Family;
 use crate::monitor::Invariant;
 
@@ -8,7 +8,7 @@ use crate::monitor::Invariant;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WrongWaitTimeout;
 
-impl Variant for WrongWaitTimeout {
+impl Declared for WrongWaitTimeout {
     fn name(&self) -> &str {
         "wrong-wait-timeout"
     }
@@ -34,7 +34,9 @@ impl Variant for WrongWaitTimeout {
             Family::Any => Expectation::violates(&[WorkDone], &[PollerOwnsList, ListIsolation]),
         }
     }
+}
 
+impl Variant for WrongWaitTimeout {
     fn release_wait(&self) -> ReleaseWait {
         ReleaseWait::Timeout
     }

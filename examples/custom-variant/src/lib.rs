@@ -9,13 +9,13 @@
 use mapihang_core::family::Family;
 use mapihang_core::monitor::Invariant;
 use mapihang_core::trace::ListId;
-use mapihang_core::variant::{Expectation, ListView, PollerView, Variant};
+use mapihang_core::variant::{Declared, Expectation, ListView, PollerView, Variant};
 
 /// The candidate fix: bind the poller to its list; keep CRC keys.
 #[derive(Copy, Clone, Debug, Default)]
 pub struct MyFix;
 
-impl Variant for MyFix {
+impl Declared for MyFix {
     fn name(&self) -> &str {
         "my-fix"
     }
@@ -35,7 +35,9 @@ impl Variant for MyFix {
             _ => Expectation::clean(),
         }
     }
+}
 
+impl Variant for MyFix {
     fn find_own_list(&self, lists: &[ListView<'_>], me: &PollerView<'_>) -> Option<ListId> {
         lists
             .iter()
