@@ -83,6 +83,8 @@ pub(crate) fn op(op: OpKind) -> &'static str {
         OpKind::Revert => "revert",
         OpKind::Lock => "lock (already held by this thread)",
         OpKind::Unlock => "unlock (not held by this thread)",
+        OpKind::Spawn => "spawn (of a thread not marked spawned, or already started)",
+        OpKind::Join => "join (of no thread)",
     }
 }
 

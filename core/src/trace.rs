@@ -420,6 +420,11 @@ pub enum OpKind {
     Lock,
     /// `unlock` of a lock the thread does not hold
     Unlock,
+    /// `spawn` of a thread that is not `spawned` or already started (only in a scenario that
+    /// was not validated)
+    Spawn,
+    /// `join` of no thread (only in a scenario that was not validated)
+    Join,
 }
 
 /// One log entry.

@@ -7,6 +7,7 @@
 //! threads' uses of one handle is a scheduling choice the complete search sees. A scenario
 //! without named handles never touches it: its schedules are the ones it always had.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::mapi::{Mapi, Session};
@@ -153,6 +154,8 @@ struct App {
     /// The application events, by index (manual-reset).
     events: Vec<EventId>,
     locks: Vec<LockId>,
+    /// Per thread: it has been spawned (or started at once).
+    started: Vec<AtomicBool>,
     /// The named handles (only when the scenario names one).
     handles: Option<Shm<Handles>>,
 }
@@ -178,6 +181,16 @@ pub(crate) fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<
             .iter()
             .map(|name| sim.create_lock(name))
             .collect(),
+        // Only a scenario with spawned threads spawns (a spawn op elsewhere is skipped).
+        started: if compiled.spawned.contains(&true) {
+            compiled
+                .spawned
+                .iter()
+                .map(|&spawned| AtomicBool::new(!spawned))
+                .collect()
+        } else {
+            Vec::new()
+        },
         handles: compiled
             .named
             .then(|| Shm::new(Handles::new(&compiled.names))),
@@ -387,10 +400,11 @@ impl Thread {
             },
             Step::LogoffNamed(name) => self.logoff_named(ctx, name)?,
             Step::Spawn(thread) => self.spawn(ctx, thread),
-            Step::Join(thread) => {
-                let event = self.app.done[thread as usize];
-                self.wait(ctx, WaitOn::Thread(thread), event)?;
-            }
+            // A scenario built without `validate` may name no thread: nothing to join.
+            Step::Join(thread) => match self.app.done.get(thread as usize) {
+                Some(&event) => self.wait(ctx, WaitOn::Thread(thread), event)?,
+                None => skipped(ctx, OpKind::Join),
+            },
             Step::Signal(event) => {
                 ctx.log(Event::AppSignal { event });
                 ctx.set_event(self.app.events[event as usize]);
@@ -428,6 +442,16 @@ impl Thread {
     }
 
     fn spawn(&self, ctx: &Ctx, thread: u8) {
+        // `validate` guarantees a `spawned` thread, spawned once; a scenario built without it
+        // gets the op skipped instead of a thread started twice.
+        let fresh = self
+            .app
+            .started
+            .get(thread as usize)
+            .is_some_and(|started| !started.swap(true, Ordering::Relaxed));
+        if !fresh || !self.app.compiled.spawned[thread as usize] {
+            return skipped(ctx, OpKind::Spawn);
+        }
         ctx.log(Event::Spawn { thread });
         let app = self.app.clone();
         ctx.spawn_app_thread(thread, move |ctx| thread_main(ctx, &app, thread));

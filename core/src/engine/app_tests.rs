@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::ids::{Actor, UserId};
+use crate::scenario::Op;
 use crate::trace::{Entry, Event, WaitOn};
 
 /// Every execution's log under `strategy` (a budget far above what these scenarios need).
@@ -357,4 +358,56 @@ fn a_main_thread_joining_impersonating_workers_hangs_as_poller_signals_under_ori
         .unwrap()
         .text
         .contains("one service account"));
+}
+
+/// DPOR against unbounded DFS on small scenarios with the new ops: the same violated
+/// invariants and the same terminal outcomes (the footprints of spawns, joins, events, locks
+/// and named handles are what the sim layer records).
+#[test]
+fn dpor_sees_what_unbounded_dfs_sees_on_the_new_ops() {
+    // One logon and no store release each: unbounded DFS must finish (a release, with its
+    // poller's polls, already takes it past 300,000 schedules; DPOR needs 327).
+    let scenarios = [
+        r#"{"threads":[{"name":"m","ops":[{"spawn":"w"},{"join":"w"}]},{"name":"w","spawned":true,"ops":["logon"]}]}"#,
+        r#"{"threads":[{"ops":[{"logon":"s"},{"signal":"e"}]},{"ops":[{"wait":"e"},{"logoff":"s"}]}]}"#,
+        r#"{"threads":[{"ops":[{"lock":"l"},"logon",{"unlock":"l"}]},{"ops":[{"lock":"l"},{"unlock":"l"}]}]}"#,
+        r#"{"threads":[{"ops":[{"logon":"s"}]},{"ops":[{"logoff":"s"}]}]}"#,
+    ];
+    for text in scenarios {
+        let scenario = Scenario::from_json(text).unwrap();
+        for variant in ["original"] {
+            let config = |strategy| CheckConfig {
+                strategy,
+                schedules: 300_000,
+                ..CheckConfig::default()
+            };
+            let v = || crate::variant::by_name(variant).unwrap();
+            let dfs = explore(v(), &scenario, &config(Strategy::Dfs { preemptions: None }));
+            let dpor = explore(v(), &scenario, &config(Strategy::Dpor));
+            assert!(dfs.exhausted && dpor.exhausted, "{variant}: {text}");
+            assert_eq!(dpor.invariants, dfs.invariants, "{variant}: {text}");
+            assert_eq!(dpor.outcomes, dfs.outcomes, "{variant}: {text}");
+            assert!(dpor.executions <= dfs.executions);
+        }
+    }
+}
+
+#[test]
+fn an_unvalidated_scenario_never_panics_the_engine() {
+    // Built in Rust without `validate`: a spawn of an unmarked thread, a join of no thread.
+    let mut scenario =
+        Scenario::from_json(r#"{"threads":[{"ops":["logon"]},{"ops":["logon"]}]}"#).unwrap();
+    scenario.threads[0].ops.push(Op::Spawn("T2".into()));
+    scenario.threads[0].ops.push(Op::Join("nobody".into()));
+    let result = check(
+        crate::variant::by_name("original").unwrap(),
+        &scenario,
+        &CheckConfig::default(),
+    );
+    assert_eq!(
+        result.verdict(),
+        Verdict::Pass,
+        "{:?}",
+        result.first_failure
+    );
 }
