@@ -375,7 +375,7 @@ fn dpor_sees_what_unbounded_dfs_sees_on_the_new_ops() {
     ];
     for text in scenarios {
         let scenario = Scenario::from_json(text).unwrap();
-        for variant in ["original"] {
+        for variant in ["original", "fixed"] {
             let config = |strategy| CheckConfig {
                 strategy,
                 schedules: 300_000,
