@@ -287,7 +287,7 @@ fn map_ops(ops: &[Op], f: &dyn Fn(&Op) -> Option<Op>) -> Vec<Op> {
         .filter_map(|op| match op {
             Op::Repeat { count, ops } => {
                 let inner = map_ops(ops, f);
-                (!inner.is_empty()).then(|| Op::Repeat {
+                (!inner.is_empty()).then_some(Op::Repeat {
                     count: *count,
                     ops: inner,
                 })
