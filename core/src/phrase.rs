@@ -12,6 +12,7 @@ pub(crate) fn key(key: &KeyText) -> String {
     match key {
         KeyText::Crc32(hex) => format!("crc32 {hex}"),
         KeyText::Sid(sid) => format!("sid {sid}"),
+        KeyText::Custom(hex) => format!("custom {hex}"),
     }
 }
 
@@ -34,7 +35,7 @@ pub(crate) fn keyed_by<'k>(
         match key {
             Some(KeyText::Crc32(_)) => crc = true,
             Some(KeyText::Sid(sid)) if sid == user => own_sid = true,
-            Some(KeyText::Sid(_)) => other = true,
+            Some(KeyText::Sid(_)) | Some(KeyText::Custom(_)) => other = true,
             None => unknown = true,
         }
     }

@@ -633,6 +633,7 @@ impl<'a> Names<'a> {
         match key {
             FiledKey::Crc32(crc) => KeyText::Crc32(format!("{crc:08x}")),
             FiledKey::Sid(user) => KeyText::Sid(self.user(user)),
+            FiledKey::Custom(value) => KeyText::Custom(format!("{value:016x}")),
         }
     }
 

@@ -128,6 +128,8 @@ pub enum FiledKey {
     Crc32(u32),
     /// The full SID of `UserId`.
     Sid(UserId),
+    /// A key of the variant's own choosing ([`crate::variant::ListKey::Custom`]).
+    Custom(u64),
 }
 
 /// What an [`Event`] is, without its ids: the vocabulary every renderer matches on. The JSON
@@ -501,4 +503,6 @@ pub enum KeyText {
     Crc32(String),
     /// The full SID, in string form.
     Sid(String),
+    /// A key of the variant's own choosing, as 16 hex digits.
+    Custom(String),
 }

@@ -246,3 +246,51 @@ fn wrong_release_lock_is_explained_with_the_lock_in_every_format() {
         assert!(shown.contains("held by T1"), "{format}:\n{shown}");
     }
 }
+
+/// A fix that keys lists its own way: every list under one custom key.
+struct CustomKey;
+
+impl Declared for CustomKey {
+    fn name(&self) -> &str {
+        "test-custom-key"
+    }
+
+    fn description(&self) -> &str {
+        "Files every connection list under the custom key 42."
+    }
+}
+
+impl Variant for CustomKey {
+    fn list_key(&self, _user: &Sid) -> ListKey {
+        ListKey::Custom(42)
+    }
+}
+
+#[test]
+fn a_custom_key_is_recorded_and_shown_as_filed() {
+    let report = report_with(Arc::new(CustomKey), &Scenario::seed_repro());
+    let shared = report
+        .violations
+        .iter()
+        .find(|v| v.invariant == crate::monitor::Invariant::ListIsolation)
+        .expect("two users share the one list");
+    assert!(
+        shared
+            .message
+            .ends_with("(filed under custom 000000000000002a)"),
+        "{}",
+        shared.message
+    );
+    let json = serde_json::to_string(&report.trace).expect("a trace serialises");
+    assert!(
+        json.contains(r#""key":{"custom":"000000000000002a"}"#),
+        "{json}"
+    );
+    for format in ExplainFormat::ALL {
+        let shown = shown(&report, format);
+        assert!(
+            shown.contains("key custom 000000000000002a"),
+            "{format}:\n{shown}"
+        );
+    }
+}

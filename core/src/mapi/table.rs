@@ -542,6 +542,7 @@ fn filed_key(ctx: &Ctx, key: &ListKey) -> FiledKey {
     match key {
         ListKey::Crc(crc) => FiledKey::Crc32(*crc),
         ListKey::Sid(sid) => FiledKey::Sid(ctx.sim().user_id(sid)),
+        ListKey::Custom(value) => FiledKey::Custom(*value),
     }
 }
 

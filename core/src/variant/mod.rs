@@ -49,6 +49,10 @@ pub enum ListKey {
     Crc(u32),
     /// The full SID.
     Sid(Sid),
+    /// Any key a fix chooses (a hash of the SID and something else, a constant, ...): lists
+    /// filed under equal keys are one list. Recorded in the log as filed (`custom` and the
+    /// value, 16 hex digits).
+    Custom(u64),
 }
 
 impl fmt::Display for ListKey {
@@ -56,6 +60,7 @@ impl fmt::Display for ListKey {
         match self {
             ListKey::Crc(crc) => write!(f, "crc32 {crc:08x}"),
             ListKey::Sid(sid) => write!(f, "sid {sid}"),
+            ListKey::Custom(value) => write!(f, "custom {value:016x}"),
         }
     }
 }
