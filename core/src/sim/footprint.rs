@@ -49,15 +49,22 @@ pub(crate) enum Kind {
     Write,
     /// Sets an event: commutes with another `Set`, not with a `Read` or `Write`.
     Set,
+    /// A wait that found an auto-reset event unset and blocked: it conflicts only with another
+    /// thread's consuming wait (`Write`), the order in which two threads contend for one
+    /// auto-reset event (a lock): had it run before that wait, it would have consumed the event
+    /// itself. With a `Set` it commutes (the set wakes it, and a woken wait does what a wait that
+    /// found the event set would).
+    Blocked,
 }
 
 impl Kind {
     /// Whether two accesses to one object fail to commute.
     pub(crate) fn conflicts(self, other: Kind) -> bool {
-        !matches!(
-            (self, other),
-            (Kind::Read, Kind::Read) | (Kind::Set, Kind::Set)
-        )
+        match (self, other) {
+            (Kind::Blocked, other) | (other, Kind::Blocked) => other == Kind::Write,
+            (Kind::Read, Kind::Read) | (Kind::Set, Kind::Set) => false,
+            _ => true,
+        }
     }
 }
 

@@ -235,6 +235,19 @@ mod tests {
         Ok(())
     }
 
+    /// Takes the lock, then waits forever for an event nobody sets: whoever takes the lock
+    /// first keeps it, and the other waits for it forever.
+    fn hold_forever(
+        ctx: &Ctx,
+        _: u8,
+        locks: &[LockId],
+        _: &Shm<u32>,
+    ) -> Result<(), super::Aborted> {
+        ctx.lock(locks[0])?;
+        let never = ctx.create_event(true);
+        ctx.try_wait(never)
+    }
+
     /// Takes the lock and ends without releasing it.
     fn keep(ctx: &Ctx, _: u8, locks: &[LockId], _: &Shm<u32>) -> Result<(), super::Aborted> {
         ctx.lock(locks[0])
@@ -284,6 +297,35 @@ mod tests {
                         lock: LockId(1),
                         holder: Actor::Thread(1)
                     })));
+        }
+    }
+
+    #[test]
+    fn both_orders_of_two_contenders_are_explored() {
+        // Which thread ends up holding the lock depends only on the order of the two acquires:
+        // a blocked acquire races with the other's, or DPOR would see one end state of two.
+        for strategy in STRATEGIES {
+            let seen = explore(strategy.clone(), 1, 2, hold_forever);
+            let mut ends: Vec<_> = seen
+                .iter()
+                .map(|(_, stall, _)| {
+                    stall
+                        .as_ref()
+                        .expect("every execution stalls")
+                        .locks
+                        .clone()
+                })
+                .collect();
+            ends.sort();
+            ends.dedup();
+            assert_eq!(
+                ends,
+                vec![
+                    vec![(Actor::Thread(0), LockId(0), Actor::Thread(1))],
+                    vec![(Actor::Thread(1), LockId(0), Actor::Thread(0))],
+                ],
+                "{strategy:?}"
+            );
         }
     }
 

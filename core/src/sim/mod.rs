@@ -699,10 +699,14 @@ impl Ctx {
                     task.blocked_at = None;
                     return Ok(WaitOutcome::Signalled);
                 }
-                // Found unset: it times out or blocks. Blocking records no access: the wait
-                // touches the event when it returns (woken by the step that set it, which
-                // happens before), and a blocked wait that is woken can do everything a wait
-                // that found the event set could, so the two orders need not both be explored.
+                // Found unset: it times out or blocks. Blocking records no access the sets of
+                // the event race with: the wait touches the event when it returns (woken by the
+                // step that set it, which happens before), and a blocked wait that is woken can
+                // do everything a wait that found the event set could, so the two orders need
+                // not both be explored. On an auto-reset event it records `Blocked`, which races
+                // with another thread's consuming wait: the order of two contenders for one
+                // event (a lock) decides which of them goes on, so both orders are explored.
+                let manual_reset = rec.manual_reset;
                 let task = &mut world.tasks[self.me];
                 if std::mem::take(&mut task.timed_out) {
                     footprint::access(obj, footprint::Kind::Read);
@@ -730,6 +734,9 @@ impl Ctx {
                     task.timed = timed;
                     park
                 } else {
+                    if !manual_reset {
+                        footprint::access(obj, footprint::Kind::Blocked);
+                    }
                     task.status = Status::Blocked(event);
                     task.timed = timed;
                     world.on_quiet(Some(self.me));
