@@ -32,22 +32,18 @@ mod models;
 
 fn wide() -> Scenario {
     let threads = (0..8u32)
-        .map(|i| ThreadSpec {
-            name: None,
-            ops: vec![
+        .map(|i| {
+            ThreadSpec::new(vec![
                 Op::Impersonate(Sid::new(1, 5, vec![21, 7, 8, 9, 1001 + i % 3])),
                 Op::Logon,
                 Op::OpenStore,
                 Op::ReleaseStore,
                 Op::Logoff,
                 Op::Revert,
-            ],
+            ])
         })
         .collect();
-    Scenario {
-        process_user: Sid::local_system(),
-        threads,
-    }
+    Scenario::new(Sid::local_system(), threads)
 }
 
 /// A variant that panics when a poller sees two lists (exercises `model-panic`).

@@ -38,13 +38,10 @@ fn workload(threads: usize, users: usize, sessions: usize) -> Scenario {
                 ops.extend([Op::Logon, Op::OpenStore, Op::ReleaseStore, Op::Logoff]);
             }
             ops.push(Op::Revert);
-            ThreadSpec { name: None, ops }
+            ThreadSpec::new(ops)
         })
         .collect();
-    Scenario {
-        process_user: Sid::local_system(),
-        threads,
-    }
+    Scenario::new(Sid::local_system(), threads)
 }
 
 fn run(variant: &str, scenario: &Scenario, schedules: usize) -> usize {

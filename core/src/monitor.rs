@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::sim::{Actor, EventId, OutcomeRef, UserId};
+use crate::sim::{Actor, EventId, LockId, OutcomeRef, UserId};
 use crate::trace::{Entry, Event, ListId, PollerId, StoreId};
 
 mod chain;
@@ -113,6 +113,8 @@ pub enum PollerEnd {
     Exhausted { step: u32 },
     /// Still alive, idle or busy with another list (`serving`, the list it last took).
     Alive { serving: Option<ListId> },
+    /// Still alive, waiting for `lock`, which `holder` holds (a fix that locks in the poller).
+    WaitsForLock { lock: LockId, holder: Actor },
 }
 
 /// One violation in one execution, as ids.
@@ -279,7 +281,13 @@ pub(crate) fn settle(
     let kept: Vec<Finding> = findings
         .into_iter()
         .filter(|finding| match finding {
-            Finding::Hang { end, .. } => hang_certain && !matches!(end, PollerEnd::Alive { .. }),
+            Finding::Hang { end, .. } => {
+                hang_certain
+                    && !matches!(
+                        end,
+                        PollerEnd::Alive { .. } | PollerEnd::WaitsForLock { .. }
+                    )
+            }
             Finding::Leak { .. } => false,
             _ => true,
         })
@@ -450,8 +458,14 @@ fn unlogged_release(outcome: &OutcomeRef<'_>, actor: Actor) -> Option<(StoreId, 
 
 fn poller_end(log: &[Entry], poller: PollerId) -> PollerEnd {
     let mut serving = None;
+    let mut waits_for = None;
+    let me = Actor::Poller(poller.0);
     for entry in log {
         match entry.event {
+            Event::LockWait { lock, holder } if entry.actor == me => {
+                waits_for = Some((lock, holder))
+            }
+            Event::LockTaken { .. } if entry.actor == me => waits_for = None,
             Event::PollerQuit {
                 poller: p,
                 lists,
@@ -475,7 +489,10 @@ fn poller_end(log: &[Entry], poller: PollerId) -> PollerEnd {
             _ => {}
         }
     }
-    PollerEnd::Alive { serving }
+    match waits_for {
+        Some((lock, holder)) => PollerEnd::WaitsForLock { lock, holder },
+        None => PollerEnd::Alive { serving },
+    }
 }
 
 fn lists_remaining(log: &[Entry]) -> Vec<ListId> {

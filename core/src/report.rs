@@ -663,6 +663,11 @@ impl<'a> Names<'a> {
                 serving: Some(list),
             } => format!("is alive but serving {list}"),
             PollerEnd::Alive { serving: None } => "is alive but never took a list".into(),
+            PollerEnd::WaitsForLock { lock, holder } => format!(
+                "waits for lock `{}`, held by {}",
+                self.lock(lock),
+                self.actor(holder)
+            ),
         }
     }
 

@@ -480,9 +480,28 @@ impl<'a> Model<'a> {
                 };
                 format!("{poller} {did} at step {step}{because}")
             }
-            None => format!("{poller} is still running but never signals {}", wait.store),
+            None => match self.lock_waited(poller) {
+                Some((lock, holder)) => format!(
+                    "{poller} waits for lock `{lock}`, held by {holder}, so it never signals {}",
+                    wait.store
+                ),
+                None => format!("{poller} is still running but never signals {}", wait.store),
+            },
         };
         format!("{head}; {why}")
+    }
+
+    /// The lock `actor` was left waiting for at the end, and its holder, from the trace.
+    fn lock_waited(&self, actor: &str) -> Option<(String, String)> {
+        let mut waiting = None;
+        for line in self.report.trace.iter().filter(|l| l.actor == actor) {
+            match line.kind {
+                EventKind::LockWait => waiting = line.lock.clone().zip(line.holder.clone()),
+                EventKind::LockTaken => waiting = None,
+                _ => {}
+            }
+        }
+        waiting
     }
 
     /// The chain of every hung wait (empty when nothing hangs), then every application-level
