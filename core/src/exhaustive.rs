@@ -751,9 +751,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn original_fails_and_fixed_passes_a_small_bound() {
-        let config = ExhaustiveConfig {
+    /// 2 threads, 2 users, 2 ops, on 2 jobs.
+    fn small_bound() -> ExhaustiveConfig {
+        ExhaustiveConfig {
             bound: Bound {
                 threads: 2,
                 users: 2,
@@ -762,7 +762,12 @@ mod tests {
             },
             jobs: 2,
             ..ExhaustiveConfig::default()
-        };
+        }
+    }
+
+    #[test]
+    fn original_fails_and_fixed_passes_a_small_bound() {
+        let config = small_bound();
         let fixed = exhaustive(by_name("fixed").unwrap(), &config, &|_| {});
         assert!(fixed.complete, "{fixed:?}");
         assert_eq!(fixed.violating, 0);
@@ -785,15 +790,8 @@ mod tests {
     #[test]
     fn shards_together_are_the_whole_run() {
         let config = ExhaustiveConfig {
-            bound: Bound {
-                threads: 2,
-                users: 2,
-                ops: 2,
-                collide: false,
-            },
-            jobs: 2,
             all: true,
-            ..ExhaustiveConfig::default()
+            ..small_bound()
         };
         let variant = by_name("original").unwrap();
         let whole = exhaustive(variant.clone(), &config, &|_| {});

@@ -326,6 +326,9 @@ pub struct HuntDistinct {
     pub repro: String,
 }
 
+/// The `scheduler` of a replay that left its schedule and searched every continuation.
+pub const CONTINUATIONS_SCHEDULER: &str = "replay-continuations";
+
 /// The scheduler's name as reports and the CLI spell it.
 pub fn strategy_name(strategy: &Strategy) -> &'static str {
     match strategy {
@@ -334,7 +337,7 @@ pub fn strategy_name(strategy: &Strategy) -> &'static str {
         Strategy::Dfs { .. } => "dfs",
         Strategy::Dpor => "dpor",
         Strategy::Replay(_) => "replay",
-        Strategy::Continuations(_) => "replay-continuations",
+        Strategy::Continuations(_) => CONTINUATIONS_SCHEDULER,
         Strategy::Bytes(_) => "bytes",
     }
 }

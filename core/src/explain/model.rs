@@ -361,7 +361,7 @@ impl<'a> Model<'a> {
                 r.failing_executions, r.executions
             )
         };
-        let exhaustive = if r.exhaustive && r.scheduler == strategy_name_continuations() {
+        let exhaustive = if r.exhaustive && r.scheduler == crate::report::CONTINUATIONS_SCHEDULER {
             " (every continuation)"
         } else if r.exhaustive {
             " (every schedule)"
@@ -719,9 +719,4 @@ fn lanes(report: &Report, pollers: &[PollerInfo]) -> Vec<Lane> {
     }
     ordered.extend(poller_lanes);
     ordered
-}
-
-/// The scheduler name of a replay's search of continuations.
-fn strategy_name_continuations() -> &'static str {
-    crate::report::strategy_name(&crate::engine::Strategy::Continuations(Default::default()))
 }
