@@ -120,7 +120,9 @@
 //! ```
 //!
 //! `examples/one-poller` and `examples/one-step-stop` are fixes written so, each in its own
-//! crate, run through `mapihang::main_with`.
+//! crate, run through `mapihang::main_with`; their tests use [`guard`] (the complete search,
+//! seeded sampling and the one-variant matrix, each `Err` with one line when the fix is not
+//! shown clean).
 //!
 //! # Limitations
 //!
@@ -157,6 +159,7 @@ pub mod explain;
 pub mod family;
 pub mod fuzz;
 pub mod gen;
+pub mod guard;
 mod hash;
 pub mod hunt;
 pub mod ids;

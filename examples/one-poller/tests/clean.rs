@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use mapihang_core::engine::{check, CheckConfig, Strategy};
-use mapihang_core::matrix::{matrix, MatrixConfig};
+use mapihang_core::guard;
 use mapihang_core::scenario::Scenario;
 use mapihang_example_one_poller::OnePoller;
 
@@ -15,14 +14,12 @@ fn scenario(text: &str) -> Scenario {
 
 /// The complete search must finish and find nothing.
 fn proven(text: &str) {
-    let config = CheckConfig {
-        strategy: Strategy::Dpor,
-        schedules: 1_000_000,
-        ..CheckConfig::default()
-    };
-    let result = check(Arc::new(OnePoller), &scenario(text), &config);
-    assert!(result.complete, "the complete search finished");
-    assert!(!result.failed(), "{:?}", result.per_invariant);
+    guard::proven(Arc::new(OnePoller), &scenario(text), 1_000_000).unwrap();
+}
+
+/// 5,000 seeded random schedules, every one run to its end, none failing.
+fn sampled(text: &str) {
+    guard::sampled(Arc::new(OnePoller), &scenario(text), 5_000, 1).unwrap();
 }
 
 #[test]
@@ -44,38 +41,12 @@ fn clean_by_the_complete_search_on_mixed_and_crc_collision_setups() {
 /// Two threads on one shared list: more than a million interleavings, so sampled.
 #[test]
 fn clean_on_many_schedules_where_two_threads_share_a_list() {
-    for text in [
-        include_str!("../../scenarios/same-user.json"),
-        include_str!("../../scenarios/service-account.json"),
-    ] {
-        let config = CheckConfig {
-            schedules: 5_000,
-            seed: 1,
-            ..CheckConfig::default()
-        };
-        let result = check(Arc::new(OnePoller), &scenario(text), &config);
-        assert_eq!(result.executions, 5_000);
-        assert!(!result.failed(), "{:?}", result.per_invariant);
-        assert_eq!(result.cut_off, 0);
-    }
+    sampled(include_str!("../../scenarios/same-user.json"));
+    sampled(include_str!("../../scenarios/service-account.json"));
 }
 
 /// Generated scenarios of every family (a small matrix: 20 cases per family).
 #[test]
 fn clean_in_every_generated_family() {
-    let config = MatrixConfig {
-        cases: 20,
-        schedules: 40,
-        ..MatrixConfig::default()
-    };
-    let result = matrix(&[Arc::new(OnePoller)], &config, &|_| {});
-    for cell in &result.cells {
-        assert!(
-            cell.observed.is_empty(),
-            "{}: {:?}",
-            cell.family,
-            cell.observed
-        );
-    }
-    assert_eq!(result.mismatches().count(), 0);
+    guard::families(Arc::new(OnePoller), 20, 40).unwrap();
 }

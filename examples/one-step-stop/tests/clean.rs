@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use mapihang_core::engine::{check, CheckConfig, Strategy};
-use mapihang_core::matrix::{matrix, MatrixConfig};
+use mapihang_core::guard;
 use mapihang_core::scenario::Scenario;
 use mapihang_example_one_step_stop::OneStepStop;
 
@@ -15,14 +14,12 @@ fn scenario(text: &str) -> Scenario {
 
 /// The complete search must finish and find nothing.
 fn proven(text: &str) {
-    let config = CheckConfig {
-        strategy: Strategy::Dpor,
-        schedules: 1_000_000,
-        ..CheckConfig::default()
-    };
-    let result = check(Arc::new(OneStepStop), &scenario(text), &config);
-    assert!(result.complete, "the complete search finished");
-    assert!(!result.failed(), "{:?}", result.per_invariant);
+    guard::proven(Arc::new(OneStepStop), &scenario(text), 1_000_000).unwrap();
+}
+
+/// 5,000 seeded random schedules, every one run to its end, none failing.
+fn sampled(text: &str) {
+    guard::sampled(Arc::new(OneStepStop), &scenario(text), 5_000, 1).unwrap();
 }
 
 #[test]
@@ -47,37 +44,11 @@ fn clean_by_the_complete_search_on_same_user_service_account_and_crc_collision_s
 /// --variant one-step-stop --scheduler dpor --schedules 1000000`).
 #[test]
 fn clean_on_many_schedules_of_the_mixed_setup() {
-    let config = CheckConfig {
-        schedules: 5_000,
-        seed: 1,
-        ..CheckConfig::default()
-    };
-    let result = check(
-        Arc::new(OneStepStop),
-        &scenario(include_str!("../../scenarios/mixed.json")),
-        &config,
-    );
-    assert_eq!(result.executions, 5_000);
-    assert!(!result.failed(), "{:?}", result.per_invariant);
-    assert_eq!(result.cut_off, 0);
+    sampled(include_str!("../../scenarios/mixed.json"));
 }
 
 /// Generated scenarios of every family (a small matrix: 20 cases per family).
 #[test]
 fn clean_in_every_generated_family() {
-    let config = MatrixConfig {
-        cases: 20,
-        schedules: 40,
-        ..MatrixConfig::default()
-    };
-    let result = matrix(&[Arc::new(OneStepStop)], &config, &|_| {});
-    for cell in &result.cells {
-        assert!(
-            cell.observed.is_empty(),
-            "{}: {:?}",
-            cell.family,
-            cell.observed
-        );
-    }
-    assert_eq!(result.mismatches().count(), 0);
+    guard::families(Arc::new(OneStepStop), 20, 40).unwrap();
 }
