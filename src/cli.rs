@@ -43,7 +43,7 @@ pub(crate) enum Command {
     ImportFuzz(ImportFuzzArgs),
     /// Every variant x every family: invariants observed violated vs declared; exit 1 on a mismatch, 3 when executions were cut off by the step bound.
     Matrix(crate::matrix_cmd::MatrixArgs),
-    /// Every scenario within a small bound, each on every schedule with at most K preemptions.
+    /// Every scenario within a small bound, each by the complete search (DPOR; --preemptions K for a bounded DFS instead).
     Exhaustive(crate::exhaustive_cmd::ExhaustiveArgs),
     /// The scenario on real OS threads under a watchdog, beside the controlled scheduler.
     Stress(crate::stress_cmd::StressArgs),

@@ -71,6 +71,17 @@ pub fn replay(
     continuations_max: usize,
 ) -> Replay {
     let replayed = engine::replay(variant.clone(), scenario, schedule, steps_max);
+    if !replayed.faithful && replayed.findings.is_empty() {
+        // It left the schedule with nothing certain seen: what the part it followed leads to
+        // is the search of every continuation.
+        return continue_after(
+            variant,
+            scenario,
+            &replayed.schedule,
+            steps_max,
+            continuations_max,
+        );
+    }
     let config = CheckConfig {
         strategy: Strategy::Replay(schedule.clone()),
         schedules: 1,
@@ -106,11 +117,7 @@ pub fn replay(
     let report = Report::from_check(variant.name(), scenario, &config, &result, 0);
     let found: Vec<Invariant> = report.violations.iter().map(|v| v.invariant).collect();
     let verdict = match (replayed.faithful, failing == 1) {
-        (false, true) => ReplayVerdict::LeftButViolated { found },
-        (false, false) => ReplayVerdict::LeftSchedule {
-            prefix: replayed.schedule.steps.len(),
-            searched: 0,
-        },
+        (false, _) => ReplayVerdict::LeftButViolated { found },
         (true, _) if replayed.cut_off => ReplayVerdict::CutOff,
         (true, _) if found.is_empty() => ReplayVerdict::NotReproduced,
         (true, _) if found == expected => ReplayVerdict::Reproduced { found },
@@ -119,15 +126,6 @@ pub fn replay(
             expected: expected.to_vec(),
         },
     };
-    if let ReplayVerdict::LeftSchedule { .. } = verdict {
-        return continue_after(
-            variant,
-            scenario,
-            &replayed.schedule,
-            steps_max,
-            continuations_max,
-        );
-    }
     Replay {
         report,
         verdict,
