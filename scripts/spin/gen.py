@@ -1,0 +1,349 @@
+#!/usr/bin/env python3
+"""Generate a Promela model of mapihang's machinery AS IMPLEMENTED, for one scenario and variant.
+
+Usage: gen.py SCENARIO.json VARIANT > model.pml      (VARIANT: original | fixed)
+
+What is modelled, and where it comes from (read docs/performance.md, "SPIN on the same model"):
+
+- core/src/mapi.rs: logon (logon_arming, Arming::AtCreation), release_store, logoff (two
+  critical sections: disconnect+remove, then request_stop), poll (wake_event lock, then per poll:
+  see_stop, search, wait on the wake event), search_locked (find_own_list, take_work, signal the
+  work's events after the lock is dropped, or quit).
+- core/src/mapi/table.rs: each critical section's effect; wakes() sets the wake event of every
+  poller record that has not exited (every poller is armed at creation).
+- core/src/sim/mod.rs: a poller's wake event is auto-reset (create_event(false)), a release's
+  event is manual-reset (create_event(true)); a wait on a set event is no scheduling point, a
+  wait on an unset one blocks until a set; a stall is every model thread blocked.
+- core/src/engine/app.rs: a thread's ops in order, then its implicit cleanup (release its open
+  stores newest first, then log off its sessions newest first); logoff releases the session's open
+  stores first. Ops with no Shm lock (impersonate, revert, open_store) are no scheduling point and
+  are folded into the thread's local (static) state here.
+- core/src/variant/: original keys lists by CRC32(binary SID) and a poller takes the only list
+  when there is exactly one, else the list keyed by its own thread user's key (the process user:
+  PollerToken::Process); fixed keys by the full SID and a poller takes its bound list (and quits
+  when the table no longer has it). Both: QuitSilently, ReleaseWait::Infinite, OnDeadPoller::Wait.
+
+Every Shm lock (mapi.table()) is one `atomic { }` (one scheduling point, then the critical
+section and the code after it up to the next scheduling point). A wait is a blocking guard; a
+poller's wait closes the atomic of its search, so a wake event already set is consumed in the same
+step, as in shuttle (no scheduling point when the event is set).
+
+Invariant poller-signals: no end state with an application thread blocked in a release (SPIN's
+invalid end states; the poller's idle wait carries an `end` label, as mapihang judges a stall of
+idle pollers alone as no-leak, not poller-signals). With -DCHK_OWNS, poller-owns-list as
+monitor.rs judge_ownership; with -DCHK_ISO, list-isolation as judge_isolation. With -DBUDGET,
+the poll budget (polls_max = 4 * total ops + 16, engine/app.rs) is modelled exactly (a per-poller
+poll counter and the `exhausted` critical section); without it, it is left out (never reached:
+see the argument in docs/performance.md, and the BUDGET run's assertion).
+"""
+
+import json
+import sys
+import zlib
+
+
+def sid_bytes(text):
+    parts = text.split("-")
+    assert parts[0] == "S"
+    rev = int(parts[1])
+    auth = int(parts[2])
+    subs = [int(x) for x in parts[3:]]
+    out = bytes([rev, len(subs)]) + auth.to_bytes(8, "big")[2:]
+    for s in subs:
+        out += s.to_bytes(4, "little")
+    return out
+
+
+def main():
+    scenario = json.load(open(sys.argv[1], encoding="utf-8-sig"))
+    variant = sys.argv[2]
+    assert variant in ("original", "fixed")
+    names = scenario.get("users", {})
+    process = scenario.get("process_user", "S-1-5-18")
+    threads = scenario["threads"]
+
+    def resolve(u):
+        return names.get(u, u)
+
+    users = [process]  # interned like sim: process first
+
+    def intern(sid):
+        if sid not in users:
+            users.append(sid)
+        return users.index(sid)
+
+    def expand(ops):
+        out = []
+        for op in ops:
+            if isinstance(op, dict) and "repeat" in op:
+                for _ in range(op["repeat"]):
+                    out.extend(expand(op["ops"]))
+            else:
+                out.append(op)
+        return out
+
+    expanded = [expand(t["ops"]) for t in threads]
+    for ops in expanded:
+        for op in ops:
+            if isinstance(op, dict):
+                assert list(op) == ["impersonate"], f"unsupported op {op}"
+                intern(resolve(op["impersonate"]))
+            else:
+                assert op in ("logon", "open_store", "release_store", "logoff", "revert"), op
+    ops_total = sum(len(o) for o in expanded)
+    polls_max = 4 * ops_total + 16
+
+    # List keys as small integers: equal keys, equal integers.
+    def key_of(u):
+        sid = users[u]
+        return ("crc", zlib.crc32(sid_bytes(sid))) if variant == "original" else ("sid", sid)
+
+    keys = []
+
+    def key_id(u):
+        k = key_of(u)
+        if k not in keys:
+            keys.append(k)
+        return keys.index(k) + 1
+
+    kproc = key_id(0)
+
+    nthreads = len(threads)
+    nlogons = sum(1 for ops in expanded for op in ops if op == "logon")
+    NL = max(nlogons, 1)  # list ids are never reused: at most one list per logon
+    NP = NL  # one poller per list created (no respawn in these variants)
+
+    body = {}  # thread index -> list of Promela lines
+    maxslots = 1
+    label = [0]
+
+    def fresh(prefix):
+        label[0] += 1
+        return f"{prefix}_{label[0]}"
+
+    for t, ops in enumerate(expanded):
+        lines = []
+        user = 0
+        sessions = []  # stack of slot numbers (open sessions, newest last)
+        stores = []  # stack of session slots (open stores, newest last)
+        nslot = [0]
+
+        def release(slot):
+            lines.append(f"  RELEASE(s{slot}, {t});")
+
+        def logoff(slot):
+            # release this session's own open stores first, newest first
+            for i in range(len(stores) - 1, -1, -1):
+                if stores[i] == slot:
+                    release(slot)
+                    del stores[i]
+            after = fresh("off")
+            l = f"s{slot}"
+            lines.append("  atomic {  /* logoff, step 1: disconnect; an empty list is removed (+ wakes); else return */")
+            lines.append(f"    lconn[{l}]--;")
+            lines.append("    if")
+            lines.append(f"    :: lconn[{l}] == 0 ->")
+            lines.append(f"       lex[{l}] = false; lkey[{l}] = 0; lwork[{l}] = 0; stopp = lown[{l}]; lown[{l}] = 0;")
+            lines.append("       WAKES")
+            lines.append(f"    :: else -> {l} = 0; goto {after}")
+            lines.append("    fi")
+            lines.append("  };")
+            lines.append("  LOGOFF2();")
+            lines.append(f"{after}: s{slot} = 0;")
+
+        for op in ops:
+            if isinstance(op, dict):
+                user = intern(resolve(op["impersonate"]))
+            elif op == "revert":
+                user = 0
+            elif op == "logon":
+                slot = nslot[0]
+                nslot[0] += 1
+                sessions.append(slot)
+                lines.append(f"  LOGON(s{slot}, {key_id(user)}, {user});")
+            elif op == "open_store":
+                if sessions:
+                    stores.append(sessions[-1])
+            elif op == "release_store":
+                if stores:
+                    release(stores.pop())
+            elif op == "logoff":
+                if sessions:
+                    logoff(sessions.pop())
+        # implicit cleanup
+        while stores:
+            release(stores.pop())
+        while sessions:
+            logoff(sessions.pop())
+        maxslots = max(maxslots, nslot[0])
+        body[t] = (lines, nslot[0])
+
+    out = []
+    w = out.append
+    w(f"/* Generated by scripts/spin/gen.py from {sys.argv[1]}, variant {variant}. */")
+    w(f"/* users (0 = process): {users} */")
+    w(f"/* list keys: {[k[0] + ':' + (hex(k[1]) if k[0] == 'crc' else k[1]) for k in keys]} */")
+    w(f"#define NT {nthreads}")
+    w(f"#define NL {NL}")
+    w(f"#define NP {NP}")
+    w(f"#define KPROC {kproc}")
+    w(f"#define POLLS_MAX {polls_max}")
+    w("")
+    w("/* the table: lists (ids 1..NL, in creation order, never reused) */")
+    w("bool lex[NL+1];  /* in the table */")
+    w("byte lkey[NL+1];")
+    w("byte lconn[NL+1]; /* connections */")
+    w("byte lwork[NL+1]; /* pending releases: bit t = thread t's release */")
+    w("byte lown[NL+1];  /* owner poller */")
+    w("byte nlists;      /* lists_created */")
+    w("/* the poller records (ids 1..NP) */")
+    w("byte npollers;")
+    w("bool pstop[NP+1];")
+    w("bool pexit[NP+1];")
+    w("bool pwake[NP+1]; /* each poller's wake event: auto-reset */")
+    w("/* each application thread's current release event: manual-reset, fresh per release */")
+    w("bool rel[NT];")
+    w("#if defined(CHK_OWNS) || defined(CHK_ISO)")
+    w("byte luser[NL+1];  /* ghost: the user whose logon created the list (the log's list-created) */")
+    w("#endif")
+    w("#ifdef CHK_OWNS")
+    w("byte waited[NT];   /* ghost: the poller the release waits for (the log's release-wait) */")
+    w("#endif")
+    w("")
+    # WAKES: every poller record that has not exited.
+    wakes = " ".join(
+        f"if :: (npollers >= {q} && !pexit[{q}]) -> pwake[{q}] = true :: else -> skip fi;"
+        for q in range(1, NP + 1)
+    )
+    w(f"#define WAKES {wakes}")
+    w("")
+    # find_by_key, first match in filing order
+    find = " ".join(
+        f"if :: (l == 0 && lex[{i}] && lkey[{i}] == k) -> l = {i} :: else -> skip fi;"
+        for i in range(1, NL + 1)
+    )
+    w("/* logon: find_by_key; create_list_with_poller (+ wakes, start_poller) when none; connect */")
+    w("inline LOGON(l, k, u) {")
+    w("  atomic {")
+    w(f"    {find}")
+    w("    if")
+    w("    :: l == 0 ->")
+    w("       npollers++; nlists++; l = nlists;")
+    w("       lex[l] = true; lkey[l] = k; lown[l] = npollers;")
+    w("#if defined(CHK_OWNS) || defined(CHK_ISO)")
+    w("       luser[l] = u;")
+    w("#endif")
+    w("       lconn[l]++;")
+    w("       WAKES;")
+    w("       run poller(npollers, l)")
+    w("    :: else ->")
+    w("#ifdef CHK_ISO")
+    w("       assert(luser[l] == u); /* list-isolation */")
+    w("#endif")
+    w("       lconn[l]++")
+    w("    fi")
+    w("  }")
+    w("}")
+    w("")
+    w("/* release_store: queue_release (+ wakes); wait INFINITE on a fresh manual-reset event */")
+    w("inline RELEASE(l, t) {")
+    w("  atomic {")
+    w("    lwork[l] = lwork[l] | (1 << t);")
+    w("#ifdef CHK_OWNS")
+    w("    waited[t] = lown[l];")
+    w("#endif")
+    w("    WAKES")
+    w("  };")
+    w("  atomic { rel[t] -> rel[t] = false;   /* returns; the event is dead from here */")
+    w("#ifdef CHK_OWNS")
+    w("    waited[t] = 0")
+    w("#endif")
+    w("  }")
+    w("}")
+    w("")
+    w("/* logoff, step 2: request_stop of the removed list's poller (+ wakes) */")
+    w("inline LOGOFF2() {")
+    w("  atomic { pstop[stopp] = true; WAKES; stopp = 0 }")
+    w("}")
+    w("")
+    # poller
+    if variant == "original":
+        cnt = " + ".join(f"lex[{i}]" for i in range(1, NL + 1))
+        only = " ".join(f"if :: lex[{i}] -> l = {i} :: else -> skip fi;" for i in range(1, NL + 1))
+        keyed = " ".join(
+            f"if :: (l == 0 && lex[{i}] && lkey[{i}] == KPROC) -> l = {i} :: else -> skip fi;"
+            for i in range(1, NL + 1)
+        )
+        w("/* original find_own_list: the only list when there is exactly one, else the list keyed by")
+        w("   the poller's own thread user (the process user: PollerToken::Process) */")
+        w(f"#define FIND if :: ({cnt}) == 1 -> {only} :: else -> {keyed} fi")
+    else:
+        w("/* fixed find_own_list: the bound list (then filtered by has_list) */")
+        w("#define FIND if :: lex[bl] -> l = bl :: else -> skip fi")
+    signal = " ".join(
+        f"if :: (lwork[l] & {1 << t}) -> OWNS({t}); rel[{t}] = true :: else -> skip fi;"
+        for t in range(nthreads)
+    )
+    w("#ifdef CHK_OWNS")
+    w("/* judge_ownership: a poller's work on another user's list, unless the release waited for it */")
+    w("#define OWNS(t) assert(luser[bl] == luser[l] || waited[t] == p)")
+    w("#else")
+    w("#define OWNS(t) skip")
+    w("#endif")
+    w("")
+    w("proctype poller(byte p; byte bl) {")
+    w("  byte l;")
+    w("#ifdef BUDGET")
+    w("  byte polls;")
+    w("#endif")
+    w("  skip;  /* mapi.table().wake_event(me): a Shm lock that touches nothing */")
+    w("  do")
+    w("  :: atomic {")
+    w("#ifdef BUDGET")
+    w("       if")
+    w("       :: polls == POLLS_MAX -> pexit[p] = true; pwake[p] = false; goto done  /* exhausted */")
+    w("       :: else -> skip")
+    w("       fi;")
+    w("#endif")
+    w("       if  /* see_stop */")
+    w("       :: pstop[p] -> pexit[p] = true; pwake[p] = false; goto done  /* poller-stopped */")
+    w("       :: else -> skip")
+    w("       fi")
+    w("     };")
+    w("     atomic {  /* search */")
+    w("       FIND;")
+    w("       if")
+    w("       :: l != 0 ->  /* take_work, then (lock dropped, same step) signal each release */")
+    w(f"          {signal}")
+    w("          lwork[l] = 0; l = 0")
+    w("       :: else -> pexit[p] = true; pwake[p] = false; goto done  /* poller-quit, silently */")
+    w("       fi;")
+    w("#ifdef BUDGET")
+    w("       polls++;")
+    w("       assert(polls < POLLS_MAX);  /* the budget is never what ends a poller */")
+    w("#endif")
+    w("end_idle:")
+    w("       pwake[p];  /* wait for a table change: consumed at once when set, else blocks */")
+    w("       pwake[p] = false")
+    w("     }")
+    w("  od;")
+    w("done: skip")
+    w("}")
+    w("")
+    for t in range(nthreads):
+        lines, nslots = body[t]
+        w(f"proctype T{t}() {{  /* {threads[t].get('name', f'T{t+1}')}: {json.dumps(expanded[t])} */")
+        for k in range(nslots):
+            w(f"  byte s{k};  /* session {k}: its list */")
+        w("  byte stopp;  /* logoff: the removed list's poller, between its two steps */")
+        w("\n".join(lines) if lines else "  skip;")
+        w("}")
+        w("")
+    w("init {")
+    w("  atomic { " + " ".join(f"run T{t}();" for t in range(nthreads)) + " }")
+    w("}")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
