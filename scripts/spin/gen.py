@@ -31,10 +31,16 @@ step, as in shuttle (no scheduling point when the event is set).
 Invariant poller-signals: no end state with an application thread blocked in a release (SPIN's
 invalid end states; the poller's idle wait carries an `end` label, as mapihang judges a stall of
 idle pollers alone as no-leak, not poller-signals). With -DCHK_OWNS, poller-owns-list as
-monitor.rs judge_ownership; with -DCHK_ISO, list-isolation as judge_isolation. With -DBUDGET,
+monitor.rs judge_ownership; with -DCHK_ISO, list-isolation as judge_isolation; with -DCHK_LEAK,
+the idle wait loses its end label, so an end state with a poller left idle is invalid too (the
+leak half of no-leak: with every thread finished, no list can remain). With -DBUDGET,
 the poll budget (polls_max = 4 * total ops + 16, engine/app.rs) is modelled exactly (a per-poller
 poll counter and the `exhausted` critical section); without it, it is left out (never reached:
 see the argument in docs/performance.md, and the BUDGET run's assertion).
+
+-DCOARSE is NOT mapihang's machinery: a coarser model for comparison only (a poller sees its stop
+request and searches in one step, logoff removes the list and requests the stop in one step, no
+separate wake_event step), to measure what this granularity costs SPIN.
 """
 
 import json
@@ -144,11 +150,15 @@ def main():
             lines.append("    if")
             lines.append(f"    :: lconn[{l}] == 0 ->")
             lines.append(f"       lex[{l}] = false; lkey[{l}] = 0; lwork[{l}] = 0; stopp = lown[{l}]; lown[{l}] = 0;")
-            lines.append("       WAKES")
-            lines.append(f"    :: else -> {l} = 0; goto {after}")
+            lines.append("       WAKES;")
+            lines.append(f"       printf(\"MSC: T{t+1} logoff: list %d removed\\n\", {l})")
+            lines.append("#ifdef COARSE")
+            lines.append(f"       ; pstop[stopp] = true; WAKES; stopp = 0; goto {after}")
+            lines.append("#endif")
+            lines.append(f"    :: else -> printf(\"MSC: T{t+1} logoff: list %d keeps connections\\n\", {l}); {l} = 0; goto {after}")
             lines.append("    fi")
             lines.append("  };")
-            lines.append("  LOGOFF2();")
+            lines.append(f"  LOGOFF2({t});")
             lines.append(f"{after}: s{slot} = 0;")
 
         for op in ops:
@@ -160,7 +170,7 @@ def main():
                 slot = nslot[0]
                 nslot[0] += 1
                 sessions.append(slot)
-                lines.append(f"  LOGON(s{slot}, {key_id(user)}, {user});")
+                lines.append(f"  LOGON(s{slot}, {key_id(user)}, {user}, {t});")
             elif op == "open_store":
                 if sessions:
                     stores.append(sessions[-1])
@@ -223,7 +233,7 @@ def main():
         for i in range(1, NL + 1)
     )
     w("/* logon: find_by_key; create_list_with_poller (+ wakes, start_poller) when none; connect */")
-    w("inline LOGON(l, k, u) {")
+    w("inline LOGON(l, k, u, t) {")
     w("  atomic {")
     w(f"    {find}")
     w("    if")
@@ -235,12 +245,14 @@ def main():
     w("#endif")
     w("       lconn[l]++;")
     w("       WAKES;")
-    w("       run poller(npollers, l)")
+    w("       run poller(npollers, l);")
+    w("       printf(\"MSC: T%d logon (user %d): list %d created, poller P%d started\\n\", t+1, u, l, npollers)")
     w("    :: else ->")
     w("#ifdef CHK_ISO")
     w("       assert(luser[l] == u); /* list-isolation */")
     w("#endif")
-    w("       lconn[l]++")
+    w("       lconn[l]++;")
+    w("       printf(\"MSC: T%d logon (user %d): joins list %d\\n\", t+1, u, l)")
     w("    fi")
     w("  }")
     w("}")
@@ -252,9 +264,11 @@ def main():
     w("#ifdef CHK_OWNS")
     w("    waited[t] = lown[l];")
     w("#endif")
-    w("    WAKES")
+    w("    WAKES;")
+    w("    printf(\"MSC: T%d release: queued on list %d (poller P%d), waits\\n\", t+1, l, lown[l])")
     w("  };")
     w("  atomic { rel[t] -> rel[t] = false;   /* returns; the event is dead from here */")
+    w("    printf(\"MSC: T%d release returns\\n\", t+1);")
     w("#ifdef CHK_OWNS")
     w("    waited[t] = 0")
     w("#endif")
@@ -262,8 +276,8 @@ def main():
     w("}")
     w("")
     w("/* logoff, step 2: request_stop of the removed list's poller (+ wakes) */")
-    w("inline LOGOFF2() {")
-    w("  atomic { pstop[stopp] = true; WAKES; stopp = 0 }")
+    w("inline LOGOFF2(t) {")
+    w("  atomic { pstop[stopp] = true; WAKES; printf(\"MSC: T%d logoff: stop requested for P%d\\n\", t+1, stopp); stopp = 0 }")
     w("}")
     w("")
     # poller
@@ -296,33 +310,42 @@ def main():
     w("#ifdef BUDGET")
     w("  byte polls;")
     w("#endif")
+    w("#ifndef COARSE")
     w("  skip;  /* mapi.table().wake_event(me): a Shm lock that touches nothing */")
+    w("#endif")
     w("  do")
     w("  :: atomic {")
     w("#ifdef BUDGET")
     w("       if")
-    w("       :: polls == POLLS_MAX -> pexit[p] = true; pwake[p] = false; goto done  /* exhausted */")
+    w("       :: polls == POLLS_MAX -> printf(\"MSC: P%d exhausted\\n\", p); pexit[p] = true; pwake[p] = false; goto done  /* exhausted */")
     w("       :: else -> skip")
     w("       fi;")
     w("#endif")
     w("       if  /* see_stop */")
-    w("       :: pstop[p] -> pexit[p] = true; pwake[p] = false; goto done  /* poller-stopped */")
+    w("       :: pstop[p] -> printf(\"MSC: P%d stopped\\n\", p); pexit[p] = true; pwake[p] = false; goto done  /* poller-stopped */")
     w("       :: else -> skip")
-    w("       fi")
+    w("       fi;")
+    w("#ifndef COARSE")
     w("     };")
     w("     atomic {  /* search */")
+    w("#endif")
     w("       FIND;")
     w("       if")
     w("       :: l != 0 ->  /* take_work, then (lock dropped, same step) signal each release */")
     w(f"          {signal}")
+    w("          printf(\"MSC: P%d search: takes list %d, work %d\\n\", p, l, lwork[l]);")
     w("          lwork[l] = 0; l = 0")
-    w("       :: else -> pexit[p] = true; pwake[p] = false; goto done  /* poller-quit, silently */")
+    w("       :: else -> printf(\"MSC: P%d search: no list of its own, quits\\n\", p); pexit[p] = true; pwake[p] = false; goto done  /* poller-quit, silently */")
     w("       fi;")
     w("#ifdef BUDGET")
     w("       polls++;")
     w("       assert(polls < POLLS_MAX);  /* the budget is never what ends a poller */")
     w("#endif")
+    w("#ifdef CHK_LEAK")
+    w("idle:      /* no end label: a poller left idle at the end is an invalid end state (no-leak) */")
+    w("#else")
     w("end_idle:")
+    w("#endif")
     w("       pwake[p];  /* wait for a table change: consumed at once when set, else blocks */")
     w("       pwake[p] = false")
     w("     }")

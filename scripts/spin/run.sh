@@ -8,8 +8,11 @@
 #   signals:        invalid end states on (poller-signals);
 #   owns, iso:      the model compiled with -DCHK_OWNS (poller-owns-list) / -DCHK_ISO
 #                   (list-isolation) assertions, invalid end states off;
+#   no-leak:        the model compiled with -DCHK_LEAK (an idle poller at the end is an invalid
+#                   end state too; only judged where poller-signals holds, as mapihang does);
 #   budget:         the model compiled with -DBUDGET (polls_max modelled, with an assertion that
-#                   it is never reached): states stored, and whether the assertion held.
+#                   it is never reached): states stored, and whether the assertion held;
+#   coarse:         -DCOARSE, a coarser model that is NOT mapihang's (see gen.py): states stored.
 # Each "viol" column says yes (with the pan error) or no; -c1 (stop at the first error) for those.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,7 +37,7 @@ stat() { # file -> "states transitions seconds"
   local s t e
   s=$(awk '/states, stored/{print $1; exit}' "$1")
   t=$(awk '/transitions \(= stored\+matched\)/{print $1; exit}' "$1")
-  e=$(awk '/pan: elapsed time/{print $4; exit}' "$1")
+  e=$(awk '/pan: elapsed time/{print ($4 == 0 ? "<0.01" : $4); exit}' "$1")
   echo "$s $t $e"
 }
 viol() { # file -> yes(N)/no
@@ -42,8 +45,8 @@ viol() { # file -> yes(N)/no
   if [ "${n:-0}" != "0" ]; then echo "yes: $(grep -m1 -E '^pan:[0-9]+:' "$1" | sed 's/^pan:[0-9]*: *//; s/ (at depth.*//')"; else echo no; fi
 }
 
-printf '| scenario | variant | POR states | POR transitions | POR time | NOREDUCE states | NOREDUCE transitions | NOREDUCE time | poller-signals | poller-owns-list | list-isolation | with budget: states (POR), budget reached |\n'
-printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
+printf '| scenario | variant | POR states | POR transitions | POR time | NOREDUCE states | NOREDUCE transitions | NOREDUCE time | poller-signals | poller-owns-list | list-isolation | no-leak | with budget: states (POR), budget reached | coarse: states (POR) |\n'
+printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
 for pair in "${pairs[@]}"; do
   s=${pair%%:*}; v=${pair##*:}
   model="$here/models/$s-$v.pml"
@@ -53,12 +56,17 @@ for pair in "${pairs[@]}"; do
   build "$d/nored" "$model" -- -DNOREDUCE;              (cd "$d/nored" && ./pan -E -m100000 > out.txt 2>&1)
   build "$d/owns" "$model" -DCHK_OWNS -- ;              (cd "$d/owns" && ./pan -E -m100000 > out.txt 2>&1)
   build "$d/iso" "$model" -DCHK_ISO -- ;                (cd "$d/iso" && ./pan -E -m100000 > out.txt 2>&1)
+  build "$d/leak" "$model" -DCHK_LEAK -- ;              (cd "$d/leak" && ./pan -m100000 > out.txt 2>&1)
+  build "$d/coarse" "$model" -DCOARSE -- ;              (cd "$d/coarse" && ./pan -E -m100000 > out.txt 2>&1)
   build "$d/budget" "$model" -DBUDGET -- ;              (cd "$d/budget" && ./pan -E -A -m100000 > out.txt 2>&1; ./pan -E -m100000 > chk.txt 2>&1)
   read -r ps pt pe <<<"$(stat "$d/por/out.txt")"
   read -r ns nt ne <<<"$(stat "$d/nored/out.txt")"
   read -r bs _ _ <<<"$(stat "$d/budget/out.txt")"
+  read -r cs _ _ <<<"$(stat "$d/coarse/out.txt")"
+  sig=$(viol "$d/por/sig.txt")
+  if [ "$sig" = no ]; then leak=$(viol "$d/leak/out.txt"); else leak="(not judged: hang)"; fi
   b=$(viol "$d/budget/chk.txt"); [ "$b" = no ] && b="never" || b="reached ($b)"
-  printf '| %s | %s | %s | %s | %s s | %s | %s | %s s | %s | %s | %s | %s, %s |\n' "$s" "$v" "$ps" "$pt" "$pe" "$ns" "$nt" "$ne" \
-    "$(viol "$d/por/sig.txt")" "$(viol "$d/owns/out.txt")" "$(viol "$d/iso/out.txt")" "$bs" "$b"
+  printf '| %s | %s | %s | %s | %s s | %s | %s | %s s | %s | %s | %s | %s | %s, %s | %s |\n' "$s" "$v" "$ps" "$pt" "$pe" "$ns" "$nt" "$ne" \
+    "$sig" "$(viol "$d/owns/out.txt")" "$(viol "$d/iso/out.txt")" "$leak" "$bs" "$b" "$cs"
   [ -n "${KEEP:-}" ] && { mkdir -p "$KEEP"; cp -r "$d" "$KEEP/"; }
 done
