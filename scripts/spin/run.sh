@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPIN on the Promela model of mapihang's machinery as implemented (scripts/spin/gen.py).
 # Installs nothing: needs `spin` (Debian package spin 6.5.2), gcc and python3 on the PATH.
-# Usage: scripts/spin/run.sh [scenario:variant ...]   (default: the pairs below)
+# Usage: scripts/spin/run.sh [scenario:variant ...]   (default: the pairs below; a scenario is
+# examples/scenarios/NAME.json, else scripts/spin/scenarios/NAME.json)
 # For each pair it regenerates scripts/spin/models/SCENARIO-VARIANT.pml and runs, in a scratch dir:
 #   POR / NOREDUCE: full state space, every check off (-E, no assertions compiled in): states
 #                   stored, transitions, pan's elapsed time;
@@ -50,7 +51,8 @@ printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- 
 for pair in "${pairs[@]}"; do
   s=${pair%%:*}; v=${pair##*:}
   model="$here/models/$s-$v.pml"
-  python3 "$here/gen.py" "$root/examples/scenarios/$s.json" "$v" > "$model"
+  json="$root/examples/scenarios/$s.json"; [ -f "$json" ] || json="$here/scenarios/$s.json"
+  python3 "$here/gen.py" "$json" "$v" > "$model"
   d="$work/$s-$v"
   build "$d/por" "$model" -- ;                          (cd "$d/por" && ./pan -E -m100000 > out.txt 2>&1; ./pan -m100000 > sig.txt 2>&1)
   build "$d/nored" "$model" -- -DNOREDUCE;              (cd "$d/nored" && ./pan -E -m100000 > out.txt 2>&1)
