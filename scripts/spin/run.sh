@@ -13,7 +13,9 @@
 #                   end state too; only judged where poller-signals holds, as mapihang does);
 #   budget:         the model compiled with -DBUDGET (polls_max modelled, with an assertion that
 #                   it is never reached): states stored, and whether the assertion held;
-#   coarse:         -DCOARSE, a coarser model that is NOT mapihang's (see gen.py): states stored.
+#   coarse:         -DCOARSE, a coarser model that is NOT mapihang's (see gen.py): states stored;
+#   hist:           -DHIST, ids and each actor's log kept as ghost state (an estimate of what
+#                   they add to a fingerprint): states stored, with POR and without.
 # Each "viol" column says yes (with the pan error) or no; -c1 (stop at the first error) for those.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,8 +48,8 @@ viol() { # file -> yes(N)/no
   if [ "${n:-0}" != "0" ]; then echo "yes: $(grep -m1 -E '^pan:[0-9]+:' "$1" | sed 's/^pan:[0-9]*: *//; s/ (at depth.*//')"; else echo no; fi
 }
 
-printf '| scenario | variant | POR states | POR transitions | POR time | NOREDUCE states | NOREDUCE transitions | NOREDUCE time | poller-signals | poller-owns-list | list-isolation | no-leak | with budget: states (POR), budget reached | coarse: states (POR) |\n'
-printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
+printf '| scenario | variant | POR states | POR transitions | POR time | NOREDUCE states | NOREDUCE transitions | NOREDUCE time | poller-signals | poller-owns-list | list-isolation | no-leak | with budget: states (POR), budget reached | coarse: states (POR) | hist: states (POR / NOREDUCE) |\n'
+printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
 for pair in "${pairs[@]}"; do
   s=${pair%%:*}; v=${pair##*:}
   model="$here/models/$s-$v.pml"
@@ -60,15 +62,19 @@ for pair in "${pairs[@]}"; do
   build "$d/iso" "$model" -DCHK_ISO -- ;                (cd "$d/iso" && ./pan -E -m100000 > out.txt 2>&1)
   build "$d/leak" "$model" -DCHK_LEAK -- ;              (cd "$d/leak" && ./pan -m100000 > out.txt 2>&1)
   build "$d/coarse" "$model" -DCOARSE -- ;              (cd "$d/coarse" && ./pan -E -m100000 > out.txt 2>&1)
+  build "$d/hist" "$model" -DHIST -- ;                  (cd "$d/hist" && ./pan -E -m100000 > out.txt 2>&1)
+  build "$d/histn" "$model" -DHIST -- -DNOREDUCE;       (cd "$d/histn" && ./pan -E -m100000 > out.txt 2>&1)
   build "$d/budget" "$model" -DBUDGET -- ;              (cd "$d/budget" && ./pan -E -A -m100000 > out.txt 2>&1; ./pan -E -m100000 > chk.txt 2>&1)
   read -r ps pt pe <<<"$(stat "$d/por/out.txt")"
   read -r ns nt ne <<<"$(stat "$d/nored/out.txt")"
   read -r bs _ _ <<<"$(stat "$d/budget/out.txt")"
   read -r cs _ _ <<<"$(stat "$d/coarse/out.txt")"
+  read -r hs _ _ <<<"$(stat "$d/hist/out.txt")"
+  read -r hn _ _ <<<"$(stat "$d/histn/out.txt")"
   sig=$(viol "$d/por/sig.txt")
   if [ "$sig" = no ]; then leak=$(viol "$d/leak/out.txt"); else leak="(not judged: hang)"; fi
   b=$(viol "$d/budget/chk.txt"); [ "$b" = no ] && b="never" || b="reached ($b)"
-  printf '| %s | %s | %s | %s | %s s | %s | %s | %s s | %s | %s | %s | %s | %s, %s | %s |\n' "$s" "$v" "$ps" "$pt" "$pe" "$ns" "$nt" "$ne" \
-    "$sig" "$(viol "$d/owns/out.txt")" "$(viol "$d/iso/out.txt")" "$leak" "$bs" "$b" "$cs"
+  printf '| %s | %s | %s | %s | %s s | %s | %s | %s s | %s | %s | %s | %s | %s, %s | %s | %s / %s |\n' "$s" "$v" "$ps" "$pt" "$pe" "$ns" "$nt" "$ne" \
+    "$sig" "$(viol "$d/owns/out.txt")" "$(viol "$d/iso/out.txt")" "$leak" "$bs" "$b" "$cs" "$hs" "$hn"
   [ -n "${KEEP:-}" ] && { mkdir -p "$KEEP"; cp -r "$d" "$KEEP/"; }
 done

@@ -24,6 +24,16 @@ bool rel[NT];
 #if defined(CHK_OWNS) || defined(CHK_ISO)
 byte luser[NL+1];  /* ghost: the user whose logon created the list (the log's list-created) */
 #endif
+#ifdef HIST
+/* -DHIST, an estimate of what the log and the ids add to a fingerprint (not for verdicts):
+   ids of events, sessions and stores in creation order, each actor's log as a hash */
+byte nev; byte nses; byte nsto; byte pwid[NP+1]; byte stid[NT];
+#define H(x) hh = (hh * 31 + (x)) % 65521
+#define HL(x) H(x)
+#else
+#define H(x) skip
+#define HL(x) skip
+#endif
 #ifdef CHK_OWNS
 byte waited[NT];   /* ghost: the poller the release waits for (the log's release-wait) */
 #endif
@@ -43,6 +53,9 @@ inline LOGON(l, k, u, t) {
 #endif
        lconn[l]++;
        WAKES;
+#ifdef HIST
+       nev++; pwid[npollers] = nev; H(npollers);
+#endif
        run poller(npollers, l);
        printf("MSC: T%d logon (user %d): list %d created, poller P%d started\n", t+1, u, l, npollers)
     :: else ->
@@ -51,7 +64,11 @@ inline LOGON(l, k, u, t) {
 #endif
        lconn[l]++;
        printf("MSC: T%d logon (user %d): joins list %d\n", t+1, u, l)
-    fi
+    fi;
+#ifdef HIST
+    nses++; H(nses); H(l);
+#endif
+    skip
   }
 }
 
@@ -59,6 +76,9 @@ inline LOGON(l, k, u, t) {
 inline RELEASE(l, t) {
   atomic {
     lwork[l] = lwork[l] | (1 << t);
+#ifdef HIST
+    nsto++; stid[t] = nsto; nev++; H(nsto); H(nev); H(lown[l]);
+#endif
 #ifdef CHK_OWNS
     waited[t] = lown[l];
 #endif
@@ -67,6 +87,7 @@ inline RELEASE(l, t) {
   };
   atomic { rel[t] -> rel[t] = false;   /* returns; the event is dead from here */
     printf("MSC: T%d release returns\n", t+1);
+    H(stid[t]);
 #ifdef CHK_OWNS
     waited[t] = 0
 #endif
@@ -89,6 +110,9 @@ inline LOGOFF2(t) {
 
 proctype poller(byte p; byte bl) {
   byte l;
+#ifdef HIST
+  int hh; byte lf;
+#endif
 #ifdef BUDGET
   byte polls;
 #endif
@@ -114,8 +138,11 @@ proctype poller(byte p; byte bl) {
        FIND;
        if
        :: l != 0 ->  /* take_work, then (lock dropped, same step) signal each release */
-          if :: (lwork[l] & 1) -> OWNS(0); rel[0] = true :: else -> skip fi; if :: (lwork[l] & 2) -> OWNS(1); rel[1] = true :: else -> skip fi;
+          if :: (lwork[l] & 1) -> OWNS(0); H(stid[0]); rel[0] = true :: else -> skip fi; if :: (lwork[l] & 2) -> OWNS(1); H(stid[1]); rel[1] = true :: else -> skip fi;
           printf("MSC: P%d search: takes list %d, work %d\n", p, l, lwork[l]);
+#ifdef HIST
+          if :: lf != l -> lf = l; H(l * 8 + lex[1] + lex[2]) :: else -> skip fi;
+#endif
           lwork[l] = 0; l = 0
        :: else -> printf("MSC: P%d search: no list of its own, quits\n", p); pexit[p] = true; pwake[p] = false; goto done  /* poller-quit, silently */
        fi;
@@ -137,6 +164,9 @@ done: skip
 
 proctype T0() {  /* T1: [{"impersonate": "S-1-5-21-7-8-9-1001"}, "logon", "open_store", "release_store", "logoff", "revert"] */
   byte s0;  /* session 0: its list */
+#ifdef HIST
+  int hh;
+#endif
   byte stopp;  /* logoff: the removed list's poller, between its two steps */
   LOGON(s0, 2, 1, 0);
   RELEASE(s0, 0);
@@ -145,7 +175,7 @@ proctype T0() {  /* T1: [{"impersonate": "S-1-5-21-7-8-9-1001"}, "logon", "open_
     if
     :: lconn[s0] == 0 ->
        lex[s0] = false; lkey[s0] = 0; lwork[s0] = 0; stopp = lown[s0]; lown[s0] = 0;
-       WAKES;
+       WAKES; H(stopp);
        printf("MSC: T1 logoff: list %d removed\n", s0)
 #ifdef COARSE
        ; pstop[stopp] = true; WAKES; stopp = 0; goto off_1
@@ -159,6 +189,9 @@ off_1: s0 = 0;
 
 proctype T1() {  /* T2: [{"impersonate": "S-1-5-21-7-8-9-1002"}, "logon", "logoff"] */
   byte s0;  /* session 0: its list */
+#ifdef HIST
+  int hh;
+#endif
   byte stopp;  /* logoff: the removed list's poller, between its two steps */
   LOGON(s0, 3, 2, 1);
   atomic {  /* logoff, step 1: disconnect; an empty list is removed (+ wakes); else return */
@@ -166,7 +199,7 @@ proctype T1() {  /* T2: [{"impersonate": "S-1-5-21-7-8-9-1002"}, "logon", "logof
     if
     :: lconn[s0] == 0 ->
        lex[s0] = false; lkey[s0] = 0; lwork[s0] = 0; stopp = lown[s0]; lown[s0] = 0;
-       WAKES;
+       WAKES; H(stopp);
        printf("MSC: T2 logoff: list %d removed\n", s0)
 #ifdef COARSE
        ; pstop[stopp] = true; WAKES; stopp = 0; goto off_2
