@@ -7,12 +7,16 @@
 //! - No file, of any target, fails under `fixed`: engine inputs are run as `guard_fixed` runs
 //!   them, and `scenario_json` inputs that are scenarios are checked on random schedules.
 //! - Every file goes through the `scenario_json` parsers without a panic or a lost round trip.
+//! - An engine seed decodes to what its file name says (a family's plain scenario, or an
+//!   application shape: `app-thread-pool`, ...) and passes under both `original` and `fixed`.
 
 use std::path::{Path, PathBuf};
 
 use mapihang_core::engine::{self, CheckConfig};
+use mapihang_core::family::Family;
 use mapihang_core::fuzz::{self, Target};
 use mapihang_core::monitor::Invariant;
+use mapihang_core::scenario::{Op, Scenario};
 use mapihang_core::variant;
 
 fn fuzz_dir() -> PathBuf {
@@ -146,6 +150,122 @@ fn scenario_json_seeds_parse() {
             parsed.scenario.is_ok() || parsed.schedule.is_ok() || parsed.report.is_ok(),
             "{}: no parser accepts it: {parsed:?}",
             path.display()
+        );
+    }
+}
+
+/// Whether `scenario` is what an engine seed's file name says: a family's scenario in the
+/// original format (`multi-user`: two users and no process-user logon; `mixed`: one user
+/// beside a process-user logon), or an application shape (`app-...`).
+fn is_what_its_name_says(name: &str, scenario: &Scenario) -> bool {
+    let ops: Vec<Op> = scenario.threads.iter().flat_map(|t| t.expanded()).collect();
+    let has = |f: &dyn Fn(&Op) -> bool| ops.iter().any(f);
+    let users = scenario.users_impersonated().len();
+    match name {
+        "app-thread-pool" => {
+            // A main thread holds a process-user session that an impersonating worker it
+            // spawned opens a store on.
+            scenario.threads.iter().any(|t| t.spawned)
+                && has(&|op| matches!(op, Op::Join(_)))
+                && has(&|op| {
+                    matches!(
+                        op,
+                        Op::OpenStoreAs {
+                            session: Some(_),
+                            ..
+                        }
+                    )
+                })
+                && users >= 1
+        }
+        "app-handover" => {
+            // A store opened on a named session, released and logged off by another thread.
+            has(&|op| {
+                matches!(
+                    op,
+                    Op::OpenStoreAs {
+                        session: Some(_),
+                        ..
+                    }
+                )
+            }) && has(&|op| matches!(op, Op::Wait(_)))
+                && has(&|op| matches!(op, Op::ReleaseStoreNamed(_)))
+                && has(&|op| matches!(op, Op::LogoffNamed(_)))
+        }
+        "app-serialized" => {
+            scenario
+                .threads
+                .iter()
+                .filter(|t| t.ops.iter().any(|op| matches!(op, Op::Lock(_))))
+                .count()
+                >= 2
+                && users >= 2
+        }
+        "app-loop" => scenario.threads.iter().any(|t| {
+            t.ops.iter().any(|op| {
+                matches!(op, Op::Repeat { ops, .. }
+                    if ops.iter().any(|inner| matches!(inner, Op::Repeat { .. })))
+            })
+        }),
+        family => {
+            let family: Family = family
+                .parse()
+                .unwrap_or_else(|e| panic!("a seed is named after a family or app-...: {e}"));
+            let exclusive = match family {
+                Family::MultiUser => !Family::Mixed.contains(scenario),
+                Family::Mixed => !Family::MultiUser.contains(scenario),
+                _ => true,
+            };
+            family.contains(scenario) && exclusive && !scenario.is_extended()
+        }
+    }
+}
+
+#[test]
+fn engine_seeds_are_what_their_names_say_and_pass() {
+    let seeds: Vec<_> = inputs("seeds")
+        .into_iter()
+        .filter(|(target, _)| target.variant().is_some())
+        .collect();
+    let mut names: Vec<String> = Vec::new();
+    for (target, path) in &seeds {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let data = read(path);
+        let (scenario, _) = fuzz::decode(&data);
+        assert!(
+            is_what_its_name_says(&name, &scenario),
+            "{}: decodes to {}",
+            path.display(),
+            scenario.to_json()
+        );
+        for runner in [Target::HuntOriginal, Target::GuardFixed] {
+            let outcome = fuzz::run_input(runner, &data);
+            let execution = outcome.execution().unwrap();
+            assert!(
+                !execution.failed() && execution.outcome.completed,
+                "{} ({target}): under {} it violates {:?} or does not finish",
+                path.display(),
+                execution.variant,
+                execution.invariants()
+            );
+        }
+        names.push(name);
+    }
+    for expected in [
+        "service-account",
+        "same-user",
+        "multi-user",
+        "mixed",
+        "crc-collision",
+        "app-thread-pool",
+        "app-handover",
+        "app-serialized",
+        "app-loop",
+    ] {
+        assert_eq!(
+            names.iter().filter(|n| *n == expected).count(),
+            2,
+            "{expected}: one seed for each engine target"
         );
     }
 }

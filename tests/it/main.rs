@@ -12,6 +12,7 @@ mod fuzz_corpus;
 mod props;
 mod props_fixes;
 mod readme;
+mod scenario_schema;
 mod schema;
 mod stress;
 

@@ -1,13 +1,17 @@
 //! `arbitrary` generation of [`Plan`]s: the same shapes as the proptest strategies.
 //!
 //! Every choice falls back to its simplest value when the fuzzer's bytes run out, and the
-//! required segments are always built, so the family holds for any input.
+//! required segments are always built, so the family holds for any input. After the plan, the
+//! bytes choose an application shape ([`Shape`]: user names, an application lock, a store
+//! handed over to another thread by name, loops, a main thread that spawns and joins the
+//! workers), which the proptest strategies draw only for `mixed`, and only in part.
 
 use arbitrary::{Result, Unstructured};
 
 use crate::family::Family;
 
 use super::plan::{other_slot, Group, Noise, Plan, Segment, Spec, UserContext, CONCRETE};
+use super::shape::{Handover, Loop, Pool, Shape};
 use super::{FORGE_TEMPLATES, USER_POOL};
 
 /// `true` with probability `num / den`; `false` once the bytes run out.
@@ -178,6 +182,70 @@ fn plan(u: &mut Unstructured<'_>, family: Family) -> Result<Plan> {
     })
 }
 
+/// How the `workers` threads are organised as an application (drawn after the plan, so an
+/// input too short to reach it leaves the scenario as built).
+fn shape(u: &mut Unstructured<'_>, workers: usize) -> Result<Shape> {
+    let user_names = chance(u, 1, 5)?;
+    let mut serialize = 0u16;
+    if chance(u, 1, 4)? {
+        for index in 0..workers.min(16) {
+            if chance(u, 2, 3)? {
+                serialize |= 1 << index;
+            }
+        }
+    }
+    let handover = if chance(u, 1, 3)? {
+        Some(Handover {
+            named_session: chance(u, 1, 2)?,
+            logoff: chance(u, 1, 2)?,
+        })
+    } else {
+        None
+    };
+    let repeat = if chance(u, 1, 4)? {
+        let thread = u.int_in_range(0..=workers.clamp(1, 16) as u8 - 1)?;
+        let (session, whole) = match u.int_in_range(0..=2)? {
+            0 => (true, false),
+            1 => (false, true),
+            _ => (true, true),
+        };
+        Some(Loop {
+            thread,
+            session: if session {
+                Some(u.int_in_range(2..=4)?)
+            } else {
+                None
+            },
+            thread_count: if whole {
+                Some(u.int_in_range(2..=3)?)
+            } else {
+                None
+            },
+        })
+    } else {
+        None
+    };
+    let pool = if chance(u, 2, 5)? {
+        Some(Pool {
+            reverse_joins: chance(u, 1, 2)?,
+            session: match u.int_in_range(0..=2)? {
+                0 => None,
+                1 => Some(false),
+                _ => Some(true),
+            },
+        })
+    } else {
+        None
+    };
+    Ok(Shape {
+        user_names,
+        serialize,
+        handover,
+        repeat,
+        pool,
+    })
+}
+
 /// See [`super::arbitrary_scenario`].
 pub(crate) fn scenario(
     u: &mut Unstructured<'_>,
@@ -187,5 +255,7 @@ pub(crate) fn scenario(
         Family::Any => CONCRETE[u.int_in_range(0..=CONCRETE.len() - 1)?],
         concrete => concrete,
     };
-    Ok(plan(u, family)?.build())
+    let built = plan(u, family)?.build();
+    let shape = shape(u, built.threads.len())?;
+    Ok(shape.apply(built, family))
 }

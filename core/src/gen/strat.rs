@@ -13,9 +13,8 @@ use proptest::strategy::{BoxedStrategy, Just, Union};
 use crate::family::Family;
 use crate::scenario::Scenario;
 
-use super::plan::{
-    other_slot, Group, Noise, Plan, Segment, Spec, Structure, UserContext, CONCRETE,
-};
+use super::plan::{other_slot, Group, Noise, Plan, Segment, Spec, UserContext, CONCRETE};
+use super::shape::Structure;
 use super::{FORGE_TEMPLATES, USER_POOL};
 
 fn noise(revert: bool) -> BoxedStrategy<Noise> {

@@ -80,7 +80,7 @@ pub struct OpenStoreJson {
 /// One op: a string for the ops without argument, else an object with one key (or "repeat"
 /// with "ops").
 #[derive(Serialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(untagged, deny_unknown_fields)]
 pub enum OpJson {
     /// "revert", "logon", "open_store", "release_store" or "logoff".
     Unit(UnitOp),
