@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use mapihang_core::advise::{self, AdviceResult, AdviseConfig, Remedy, Workaround};
+use mapihang_core::advise::{self, AdviceResult, AdviseConfig, Evidence, Remedy, Workaround};
 use mapihang_core::monitor;
 use mapihang_core::verdict::Verdict;
 
@@ -104,17 +104,22 @@ fn verdict_words(w: &Workaround) -> String {
 }
 
 fn evidence(w: &Workaround) -> String {
-    let runs = format!("{} executions", w.executions);
-    match &w.guarantee {
-        _ if w.not_applicable.is_some() => "none (not run)".into(),
-        _ if w.complete => format!("complete: every interleaving covered ({runs})"),
-        Some(g) if w.verdict == Some(Verdict::Violation) => {
-            format!(
-                "certain: a failing execution was found ({runs}; {})",
-                g.kind
-            )
-        }
-        Some(g) => format!("{runs}; {}", g.statement),
-        None => runs,
+    let statement = w.guarantee.as_ref().map_or("", |g| g.statement.as_str());
+    match w.evidence {
+        Evidence::NotRun => "none (not run)".into(),
+        Evidence::Proof => format!(
+            "proof: the complete search covered every interleaving ({} executions)",
+            w.executions
+        ),
+        Evidence::Found => format!(
+            "certain: a failing execution was found by the complete search, which did not \
+             finish within {} executions (other invariants may be violated too)",
+            w.executions
+        ),
+        Evidence::Sampled if w.search_executions > 0 => format!(
+            "sampled: the complete search did not finish within {} executions; then {statement}",
+            w.search_executions
+        ),
+        Evidence::Sampled => format!("sampled: {statement}"),
     }
 }

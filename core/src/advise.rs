@@ -2,6 +2,11 @@
 //! (the scenario rewritten: what the application would change), and under the code fixes,
 //! each with its verdict and how complete the evidence is.
 //!
+//! Each verdict says what it rests on ([`Evidence`]): a complete search (DPOR) that finished
+//! within the budget is a proof for the scenario (`proof`); a violation found by a search that
+//! did not finish is certain, though others may exist (`found`); otherwise the budget was spent
+//! without a violation and PCT sampled the rest (`sampled`, with PCT's bound).
+//!
 //! Core returns the data ([`AdviceResult`], JSON schema `mapihang.advice/1`); the CLI words it.
 
 use std::collections::BTreeMap;
@@ -41,9 +46,13 @@ pub struct AdviseConfig {
 }
 
 impl Default for AdviseConfig {
+    /// The complete search's budget covers the workarounds of the seed's repro
+    /// (`service-account` and `one-user` finish in 42,122 executions, `keep-process-session` in
+    /// 20,009, `serialize-user-contexts` in 1,284; the code fixes would need 1,287,556, about two
+    /// minutes each, so they are sampled).
     fn default() -> AdviseConfig {
         AdviseConfig {
-            dpor_budget: 20_000,
+            dpor_budget: 100_000,
             schedules: 2_000,
             depth: 3,
             seed: 0,
@@ -147,6 +156,35 @@ impl Remedy {
     }
 }
 
+/// What a remedy's verdict rests on.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Evidence {
+    /// The complete search finished: the verdict holds on every interleaving, and the
+    /// invariants listed are all that any interleaving violates.
+    Proof,
+    /// A failing execution was found (the violation is certain) by a search that did not
+    /// finish: other invariants may be violated too.
+    Found,
+    /// No violation in a sample: the complete search did not finish within its budget (or was
+    /// not tried), then PCT ran; `guarantee` has PCT's bound.
+    Sampled,
+    /// Not run: the remedy does not apply.
+    NotRun,
+}
+
+impl Evidence {
+    /// The stable name (`proof`, `found`, `sampled`, `not-run`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Evidence::Proof => "proof",
+            Evidence::Found => "found",
+            Evidence::Sampled => "sampled",
+            Evidence::NotRun => "not-run",
+        }
+    }
+}
+
 /// One remedy's run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Workaround {
@@ -168,8 +206,14 @@ pub struct Workaround {
     pub per_invariant: BTreeMap<Invariant, usize>,
     /// Every interleaving was covered (a complete search finished).
     pub complete: bool,
-    /// Executions run (the complete search's, or PCT's after it did not finish).
+    /// What the verdict rests on: a proof, a failing execution found, or a sample.
+    pub evidence: Evidence,
+    /// Executions the verdict rests on (the complete search's, or PCT's after it did not
+    /// finish).
     pub executions: usize,
+    /// Executions the complete search ran (all of its budget when it did not finish; 0 when
+    /// it was not tried).
+    pub search_executions: usize,
     /// What the verdict guarantees (a proof, or PCT's bound).
     pub guarantee: Option<Guarantee>,
 }
@@ -225,7 +269,9 @@ fn run(
         verdict: None,
         per_invariant: BTreeMap::new(),
         complete: false,
+        evidence: Evidence::NotRun,
         executions: 0,
+        search_executions: 0,
         guarantee: None,
     };
     let rewritten = match remedy.rewrite(scenario) {
@@ -235,22 +281,32 @@ fn run(
             return workaround;
         }
     };
-    let (check, result) = evidence(variant, &rewritten, config);
+    let (check, result, searched) = evidence(variant, &rewritten, config);
     workaround.verdict = Some(result.verdict());
     workaround.per_invariant = result.per_invariant.clone();
     workaround.complete = result.complete;
+    workaround.evidence = if result.complete {
+        Evidence::Proof
+    } else if result.failed() {
+        Evidence::Found
+    } else {
+        Evidence::Sampled
+    };
     workaround.executions = result.executions;
+    workaround.search_executions = searched;
     workaround.guarantee = Some(Guarantee::of(&check, &result));
     workaround.scenario = Some(rewritten);
     workaround
 }
 
-/// A complete search when it finishes within the budget, else PCT.
+/// A complete search when it finishes within the budget (or finds a violation), else PCT;
+/// with the executions the complete search ran.
 fn evidence(
     variant: Arc<dyn Variant>,
     scenario: &Scenario,
     config: &AdviseConfig,
-) -> (CheckConfig, CheckResult) {
+) -> (CheckConfig, CheckResult, usize) {
+    let mut searched = 0;
     if config.dpor_budget > 0 {
         let dpor = CheckConfig {
             strategy: Strategy::Dpor,
@@ -261,9 +317,10 @@ fn evidence(
             target: None,
         };
         let result = engine::check(variant.clone(), scenario, &dpor);
+        searched = result.executions;
         // A violation found is certain whether or not the search finished.
         if result.complete || result.failed() {
-            return (dpor, result);
+            return (dpor, result, searched);
         }
     }
     let pct = CheckConfig {
@@ -277,7 +334,7 @@ fn evidence(
         target: None,
     };
     let result = engine::check(variant, scenario, &pct);
-    (pct, result)
+    (pct, result, searched)
 }
 
 /// `ops` with every op (inside repeats too) mapped by `f` (`None`: dropped; an emptied repeat
@@ -428,46 +485,92 @@ mod tests {
         );
     }
 
+    fn run_seed(remedy: Remedy, dpor_budget: usize) -> Workaround {
+        let config = AdviseConfig {
+            dpor_budget,
+            schedules: 300,
+            ..AdviseConfig::default()
+        };
+        let variant = crate::variant::by_name(remedy.variant()).unwrap();
+        run(remedy, &seed(), &config, variant)
+    }
+
     #[test]
     fn on_the_seeds_repro_service_account_removes_the_hang_and_keep_process_session_does_not() {
-        let result = advise(
-            &seed(),
-            &AdviseConfig::default(),
-            &|name| crate::variant::by_name(name).unwrap(),
-            &|_| {},
-        );
-        let get = |remedy: Remedy| {
-            result
-                .workarounds
-                .iter()
-                .find(|w| w.name == remedy)
-                .unwrap()
-        };
-        let hangs = |remedy| {
-            get(remedy)
-                .per_invariant
-                .contains_key(&Invariant::PollerSignals)
-        };
-        assert_eq!(result.verdict, Verdict::Violation);
-        assert!(hangs(Remedy::Original));
-        assert_eq!(get(Remedy::ServiceAccount).verdict, Some(Verdict::Pass));
-        assert_eq!(get(Remedy::OneUser).verdict, Some(Verdict::Pass));
-        assert!(
-            hangs(Remedy::KeepProcessSession),
-            "{:?}",
-            get(Remedy::KeepProcessSession)
+        let hangs = |w: &Workaround| w.per_invariant.contains_key(&Invariant::PollerSignals);
+        // Found at once by the complete search, which does not finish within a small budget.
+        let original = run_seed(Remedy::Original, 2_000);
+        assert!(hangs(&original));
+        assert_eq!(original.verdict, Some(Verdict::Violation));
+        assert_eq!(original.evidence, Evidence::Found);
+        assert_eq!(original.guarantee.as_ref().unwrap().kind, "bounded");
+        // The seed's remedy removes the hang, and the default budget proves it: the complete
+        // search finishes (42,122 executions), as it does for one user.
+        let budget = AdviseConfig::default().dpor_budget;
+        for remedy in [Remedy::ServiceAccount, Remedy::OneUser] {
+            let w = run_seed(remedy, budget);
+            assert_eq!(w.verdict, Some(Verdict::Pass), "{remedy:?}");
+            assert_eq!(w.evidence, Evidence::Proof, "{remedy:?}");
+            assert!(w.complete && w.executions == w.search_executions);
+            assert!(w.executions > 20_000, "{remedy:?}: {}", w.executions);
+            assert_eq!(w.guarantee.as_ref().unwrap().kind, "complete");
+        }
+        // Holding a process-user session around the workers hangs on some interleaving, and
+        // the search proves that this is all it does wrong.
+        let keep = run_seed(Remedy::KeepProcessSession, budget);
+        assert!(hangs(&keep), "{keep:?}");
+        assert_eq!(keep.evidence, Evidence::Proof);
+        assert_eq!(
+            keep.per_invariant.keys().copied().collect::<Vec<_>>(),
+            [Invariant::PollerSignals]
         );
         // Small enough for a proof once the threads cannot interleave their MAPI work; and not
         // safe, by the poller's stop window: T1's poller sees no stop request, T1 logs off and
         // unlocks, T2 logs on, and the poller then finds T2's list the only one and takes it for
         // its own (poller-owns-list; no release hangs on any interleaving).
-        let serialized = get(Remedy::SerializeUserContexts);
+        let serialized = run_seed(Remedy::SerializeUserContexts, budget);
         assert_eq!(serialized.verdict, Some(Verdict::Violation));
         assert!(serialized.complete);
+        assert_eq!(serialized.evidence, Evidence::Proof);
         assert_eq!(
             serialized.per_invariant.keys().copied().collect::<Vec<_>>(),
             [Invariant::PollerOwnsList]
         );
-        assert_eq!(get(Remedy::Fixed).verdict, Some(Verdict::Pass));
+        // The fix needs more than a budget this small for its proof: sampled, with PCT's bound.
+        let fixed = run_seed(Remedy::Fixed, 2_000);
+        assert_eq!(fixed.verdict, Some(Verdict::Pass));
+        assert_eq!(fixed.evidence, Evidence::Sampled);
+        assert_eq!(fixed.search_executions, 2_000);
+        assert_eq!(fixed.executions, 300);
+        let guarantee = fixed.guarantee.as_ref().unwrap();
+        assert_eq!(guarantee.kind, "pct");
+        assert!(guarantee
+            .miss_probability_max
+            .is_some_and(|p| p > 0.0 && p < 1.0));
+        // PCT alone when the complete search is not tried.
+        let pct_only = run_seed(Remedy::FixBindList, 0);
+        assert_eq!(pct_only.evidence, Evidence::Sampled);
+        assert_eq!(pct_only.search_executions, 0);
+    }
+
+    #[test]
+    fn advise_runs_every_remedy_in_order() {
+        let config = AdviseConfig {
+            dpor_budget: 500,
+            schedules: 50,
+            ..AdviseConfig::default()
+        };
+        let seen = std::sync::Mutex::new(Vec::new());
+        let result = advise(
+            &seed(),
+            &config,
+            &|name| crate::variant::by_name(name).unwrap(),
+            &|remedy| seen.lock().unwrap().push(remedy),
+        );
+        assert_eq!(*seen.lock().unwrap(), Remedy::ALL);
+        let names: Vec<Remedy> = result.workarounds.iter().map(|w| w.name).collect();
+        assert_eq!(names, Remedy::ALL);
+        assert_eq!(result.verdict, Verdict::Violation);
+        assert_eq!(result.schema, SCHEMA);
     }
 }
