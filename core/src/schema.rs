@@ -4,6 +4,7 @@
 //! prints [`to_json`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -11,11 +12,13 @@ use serde::Serialize;
 use crate::corpus::{CorpusEntry, Mismatch};
 use crate::exhaustive::{Bound, ExhaustiveConfig, ExhaustiveResult, Reduction};
 use crate::fuzz::{Parsed, Target};
+use crate::hunt::HuntConfig;
 use crate::matrix::Matrix;
 use crate::monitor::Invariant;
-use crate::report::{Inconclusive, Report, ViolationReport};
+use crate::report::{HuntSummary, Inconclusive, InconclusiveReason, Report, ViolationReport};
 use crate::scenario::Scenario;
 use crate::stress::{StressResult, Tally};
+use crate::variant::Variant;
 use crate::verdict::Verdict;
 
 /// The `schema` of `matrix --format json`.
@@ -224,6 +227,52 @@ impl<'a> ExhaustiveJson<'a> {
     }
 }
 
+/// `mapihang.report/1` as `hunt --format json` prints it when nothing was found: the verdict
+/// (a pass, or inconclusive when executions were cut off), no violations, and the hunt's
+/// summary.
+#[derive(Serialize)]
+pub struct HuntPassJson<'a> {
+    schema: &'static str,
+    /// The variant hunted.
+    pub variant: &'a str,
+    /// `pass`, or `inconclusive` when executions were cut off with nothing certain seen.
+    pub verdict: Verdict,
+    /// Why it is inconclusive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inconclusive: Option<Inconclusive>,
+    violations: [(); 0],
+    /// How the hunt went.
+    pub hunt: HuntSummary,
+    /// Wall time of the hunt.
+    pub elapsed_ms: u64,
+}
+
+impl<'a> HuntPassJson<'a> {
+    /// The outcome of a hunt of `variant` under `config` that found nothing.
+    pub fn of(variant: &'a str, config: &HuntConfig, hunt: HuntSummary) -> HuntPassJson<'a> {
+        let verdict = Verdict::of(0, hunt.cut_off);
+        let inconclusive = (hunt.cut_off > 0).then(|| Inconclusive {
+            reason: InconclusiveReason::StepBound,
+            executions: hunt.cut_off,
+            message: format!(
+                "{} of {} execution(s) were cut off by the step bound ({} steps) before they \
+                 ended, with no violation certain",
+                hunt.cut_off, hunt.schedules_run, config.steps_max
+            ),
+            hint: Some("raise --steps-max".into()),
+        });
+        HuntPassJson {
+            schema: crate::report::SCHEMA,
+            variant,
+            verdict,
+            inconclusive,
+            violations: [],
+            elapsed_ms: hunt.total_ms,
+            hunt,
+        }
+    }
+}
+
 /// The `schema` of what `import-fuzz --target scenario_json` prints and writes.
 pub const FUZZ_PARSE: &str = "mapihang.fuzz-parse/1";
 /// The `schema` of `corpus add --format json`.
@@ -311,6 +360,39 @@ pub struct CorpusCheckJson {
 }
 
 impl CorpusCheckJson {
+    /// Re-check each corpus entry (with its path) of the folder `dir` under `variants`; a
+    /// built-in variant an entry records no verdict for is a mismatch.
+    pub fn check(
+        dir: String,
+        entries: Vec<(String, CorpusEntry)>,
+        variants: &[Arc<dyn Variant>],
+    ) -> CorpusCheckJson {
+        let builtin = crate::variant::builtin();
+        let checked = entries
+            .into_iter()
+            .map(|(path, entry)| {
+                let verification = entry.verify(variants);
+                let mismatches = verification.mismatches;
+                let missing = entry.missing_variants(&builtin);
+                CheckedEntry {
+                    file: std::path::Path::new(&path)
+                        .file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                    path,
+                    note: entry.note,
+                    schedules: entry.schedules,
+                    seed: entry.seed,
+                    variants: entry.expect.len(),
+                    verdict: Agreement::of(mismatches.len() + missing.len()),
+                    mismatches,
+                    missing,
+                    complete: verification.complete,
+                }
+            })
+            .collect();
+        CorpusCheckJson::new(dir, checked)
+    }
+
     /// The re-checked `entries` of the corpus folder `dir`.
     pub fn new(dir: String, entries: Vec<CheckedEntry>) -> CorpusCheckJson {
         let mismatches: usize = entries

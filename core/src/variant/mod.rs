@@ -268,16 +268,16 @@ pub struct UnknownVariant {
 
 /// The built-in variant called `name`.
 pub fn by_name(name: &str) -> Result<Arc<dyn Variant>, UnknownVariant> {
-    let all = builtin();
-    let known = all
-        .iter()
-        .map(|v| v.name().to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
-    all.into_iter()
+    find(&builtin(), name)
+}
+
+/// The variant of `all` called `name`; the error names every one of them.
+pub fn find(all: &[Arc<dyn Variant>], name: &str) -> Result<Arc<dyn Variant>, UnknownVariant> {
+    all.iter()
         .find(|v| v.name() == name)
-        .ok_or(UnknownVariant {
+        .cloned()
+        .ok_or_else(|| UnknownVariant {
             name: name.to_string(),
-            known,
+            known: all.iter().map(|v| v.name()).collect::<Vec<_>>().join(", "),
         })
 }
