@@ -83,3 +83,72 @@ fn check_schema(value: &Value) -> Result<(), String> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report_text(schema: &str) -> String {
+        let scenario = Scenario::seed_repro().to_json();
+        format!("{{\"schema\": {schema:?}, \"variant\": \"original\", \"scenario\": {scenario}}}")
+    }
+
+    #[test]
+    fn a_scenario_is_read_as_itself_and_a_report_for_its_scenario() {
+        let scenario = Scenario::seed_repro();
+        assert_eq!(super::scenario(&scenario.to_json()).unwrap(), scenario);
+        assert_eq!(super::scenario(&report_text(SCHEMA)).unwrap(), scenario);
+        let (read, note) = scenario_or_entry(&report_text(SCHEMA)).unwrap();
+        assert_eq!((read, note), (scenario, None));
+    }
+
+    #[test]
+    fn another_schema_or_none_is_refused_by_name() {
+        let Err(InputError::Report(why)) = super::scenario(&report_text("mapihang.matrix/1"))
+        else {
+            panic!("a matrix result read as a report");
+        };
+        assert_eq!(
+            why,
+            "schema \"mapihang.matrix/1\", but this mapihang reads \"mapihang.report/1\""
+        );
+        let why = report::<serde_json::Value>("{\"variant\": \"original\"}").unwrap_err();
+        assert_eq!(
+            why,
+            "it has no \"schema\" field (expected \"mapihang.report/1\")"
+        );
+        assert_eq!(
+            report::<serde_json::Value>("[1]").unwrap_err(),
+            "not a JSON object"
+        );
+        assert!(matches!(
+            super::scenario("{\"threads\": "),
+            Err(InputError::NotJson(_))
+        ));
+        let no_scenario = format!("{{\"schema\": {SCHEMA:?}}}");
+        assert!(
+            matches!(super::scenario(&no_scenario), Err(InputError::Report(why)) if why == "it has no scenario")
+        );
+    }
+
+    #[test]
+    fn a_corpus_entry_gives_its_scenario_and_note() {
+        let entry = CorpusEntry::record(
+            Scenario::seed_repro(),
+            &[crate::variant::by_name("fixed").unwrap()],
+            Some("kept".into()),
+        );
+        let (scenario, note) = scenario_or_entry(&entry.to_json()).unwrap();
+        assert_eq!(
+            (scenario, note.as_deref()),
+            (Scenario::seed_repro(), Some("kept"))
+        );
+        let broken = entry
+            .to_json()
+            .replace("\"expect\"", "\"expect\": {}, \"x\"");
+        assert!(matches!(
+            scenario_or_entry(&broken),
+            Err(InputError::Corpus(_))
+        ));
+    }
+}
