@@ -326,7 +326,7 @@ pub(crate) fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliEr
 }
 
 pub(crate) fn list_variants(variants: &Variants, args: &VariantsArgs) -> Result<u8, CliError> {
-    let infos = render::variant_infos(variants.all().iter().map(|v| v.as_ref()));
+    let infos = mapihang_core::schema::variant_infos(variants.all().iter().map(|v| v.as_ref()));
     match args.format {
         Format::Json => outln(&mapihang_core::schema::to_json(&infos))?,
         Format::Text => out(&render::variants(&infos))?,

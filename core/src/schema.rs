@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::corpus::{CorpusEntry, Mismatch};
 use crate::exhaustive::{Bound, ExhaustiveConfig, ExhaustiveResult, Reduction};
+use crate::family::Family;
 use crate::fuzz::{Parsed, Target};
 use crate::hunt::HuntConfig;
 use crate::matrix::Matrix;
@@ -18,7 +19,7 @@ use crate::monitor::Invariant;
 use crate::report::{HuntSummary, Inconclusive, InconclusiveReason, Report, ViolationReport};
 use crate::scenario::Scenario;
 use crate::stress::{StressResult, Tally};
-use crate::variant::Variant;
+use crate::variant::{Expectation, Variant};
 use crate::verdict::Verdict;
 
 /// The `schema` of `matrix --format json`.
@@ -31,6 +32,35 @@ pub const EXHAUSTIVE: &str = "mapihang.exhaustive/1";
 /// `value` as pretty JSON.
 pub fn to_json(value: &impl Serialize) -> String {
     serde_json::to_string_pretty(value).expect("plain data serialises")
+}
+
+/// One variant as `mapihang variants --format json` lists it (a JSON list of these, without a
+/// `schema` field).
+#[derive(Serialize)]
+pub struct VariantInfo<'a> {
+    /// The variant's name.
+    pub name: &'a str,
+    /// Its paragraph.
+    pub description: &'a str,
+    /// What it is expected to violate, per family.
+    pub expected: BTreeMap<&'static str, Expectation>,
+}
+
+/// Every variant with its description and its expectation per family.
+pub fn variant_infos<'a>(
+    variants: impl IntoIterator<Item = &'a dyn Variant>,
+) -> Vec<VariantInfo<'a>> {
+    variants
+        .into_iter()
+        .map(|v| VariantInfo {
+            name: v.name(),
+            description: v.description(),
+            expected: Family::ALL
+                .iter()
+                .map(|&f| (f.name(), v.expected(f)))
+                .collect(),
+        })
+        .collect()
 }
 
 /// `mapihang.matrix/1`: the fix-guard matrix and whether it matched every expectation.

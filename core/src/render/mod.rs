@@ -8,41 +8,12 @@ pub mod hunt;
 pub mod matrix;
 pub mod stress;
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::Serialize;
-
-use crate::family::Family;
 use crate::monitor::names;
 use crate::replay::ReplayVerdict;
-use crate::schema::FuzzParseJson;
-use crate::variant::{Expectation, Variant};
-
-/// One variant as `mapihang variants` lists it (the JSON form is a list of these).
-#[derive(Serialize)]
-pub struct VariantInfo<'a> {
-    name: &'a str,
-    description: &'a str,
-    expected: BTreeMap<&'static str, Expectation>,
-}
-
-/// Every variant with its description and its expectation per family.
-pub fn variant_infos<'a>(
-    variants: impl IntoIterator<Item = &'a dyn Variant>,
-) -> Vec<VariantInfo<'a>> {
-    variants
-        .into_iter()
-        .map(|v| VariantInfo {
-            name: v.name(),
-            description: v.description(),
-            expected: Family::ALL
-                .iter()
-                .map(|&f| (f.name(), v.expected(f)))
-                .collect(),
-        })
-        .collect()
-}
+use crate::schema::{FuzzParseJson, VariantInfo};
+use crate::variant::Expectation;
 
 /// `mapihang variants` in words: each variant, its paragraph, and per family what it violates.
 pub fn variants(infos: &[VariantInfo<'_>]) -> String {
