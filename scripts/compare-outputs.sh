@@ -120,6 +120,10 @@ run bad-explain explain FILES/ex.json --format nope
 run bad-corpus corpus check --dir no/such/dir
 run bad-usage check
 run help --help
+for command in variants check replay hunt scenario advise explain import-fuzz matrix exhaustive stress "corpus add" "corpus check"; do
+  # shellcheck disable=SC2086
+  run "help-${command// /-}" $command --help
+done
 
 status=0
 for side in old new; do

@@ -117,9 +117,8 @@ fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliEr
         parsed.push((path.display().to_string(), entry));
     }
     let checked = CorpusCheckJson::check(args.dir.display().to_string(), parsed, variants.all());
-    let bad = checked.mismatches;
     print(args.format, &checked, render::check(&checked, &program()))?;
-    Ok(u8::from(bad > 0))
+    Ok(checked.verdict.exit_code())
 }
 
 /// Print `value` as `text` or as one JSON object.

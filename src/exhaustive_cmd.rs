@@ -179,7 +179,7 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
             outln(&schema::to_json(&json))?;
         }
     }
-    Ok(u8::from(result.counterexample.is_some()))
+    Ok(result.verdict().exit_code())
 }
 
 /// The command line that re-runs this check (what matters for the result; not --jobs).

@@ -27,6 +27,7 @@ use crate::monitor::Invariant;
 use crate::scenario::{Op, Scenario, ThreadSpec};
 use crate::sim::Sid;
 use crate::variant::Variant;
+use crate::verdict::Verdict;
 
 /// The scenarios covered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -221,6 +222,18 @@ pub struct ExhaustiveResult {
     pub counterexample: Option<Counterexample>,
     /// Wall time (the only non-deterministic field).
     pub elapsed_ms: u64,
+}
+
+impl ExhaustiveResult {
+    /// `violation` when a scenario of the bound violates an invariant that counts, else `pass`
+    /// (how far a pass goes is `complete` and `bounded`).
+    pub fn verdict(&self) -> Verdict {
+        if self.counterexample.is_some() {
+            Verdict::Violation
+        } else {
+            Verdict::Pass
+        }
+    }
 }
 
 /// Where a run is, for progress bars.

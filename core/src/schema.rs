@@ -225,11 +225,7 @@ impl<'a> ExhaustiveJson<'a> {
         ExhaustiveJson {
             schema: EXHAUSTIVE,
             variant,
-            verdict: if report.is_some() {
-                Verdict::Violation
-            } else {
-                Verdict::Pass
-            },
+            verdict: result.verdict(),
             complete: result.complete,
             bounded: result.bounded,
             shard: config.shard.map(|s| s.to_string()),
@@ -485,6 +481,14 @@ impl Agreement {
             Agreement::Pass
         } else {
             Agreement::Mismatch
+        }
+    }
+
+    /// 0 on a pass, 1 on a mismatch (a moved verdict is as certain as a violation).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Agreement::Pass => 0,
+            Agreement::Mismatch => 1,
         }
     }
 }
