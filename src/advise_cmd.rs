@@ -9,9 +9,10 @@ use mapihang_core::advise::{self, AdviceResult, AdviseConfig, Evidence, Remedy, 
 use mapihang_core::monitor;
 use mapihang_core::verdict::Verdict;
 
-use crate::cli::Format;
-use crate::commands::{in_range, load_scenario, shell, CliError, Variants};
-use crate::io::{outln, program};
+use mapihang_core::text::shell;
+
+use crate::common::{in_range, CliError, Format, Variants};
+use crate::io::{outln, program, read_scenario};
 
 #[derive(Args, Debug)]
 pub(crate) struct AdviseArgs {
@@ -34,7 +35,7 @@ pub(crate) struct AdviseArgs {
 pub(crate) fn advise(variants: &Variants, args: &AdviseArgs) -> Result<u8, CliError> {
     in_range("dpor-budget", args.dpor_budget, 10_000_000)?;
     in_range("schedules", args.schedules, 10_000_000)?;
-    let scenario = load_scenario(&args.scenario)?;
+    let scenario = read_scenario(&args.scenario)?;
     for remedy in Remedy::ALL {
         variants.get(remedy.variant())?;
     }
@@ -50,11 +51,7 @@ pub(crate) fn advise(variants: &Variants, args: &AdviseArgs) -> Result<u8, CliEr
         Format::Json => outln(&mapihang_core::schema::to_json(&result))?,
         Format::Text => outln(&text(&result, args))?,
     }
-    Ok(match result.verdict {
-        Verdict::Violation => 1,
-        Verdict::Pass => 0,
-        Verdict::Inconclusive => 3,
-    })
+    Ok(result.verdict.exit_code())
 }
 
 fn text(result: &AdviceResult, args: &AdviseArgs) -> String {

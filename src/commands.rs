@@ -1,220 +1,110 @@
-//! The commands: thin glue between the arguments and `mapihang-core`.
+//! `mapihang check`, `replay`, `explain` and `variants`: read, one call into core, print.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
+use clap::{Args, ValueEnum};
 
-use mapihang_core::engine::{self, CheckConfig, Schedule, ScheduleError, Strategy};
-use mapihang_core::explain;
-use mapihang_core::family::Family;
-use mapihang_core::monitor::names;
-use mapihang_core::replay::{self, ReplayVerdict};
-use mapihang_core::report::{Report, SCHEMA};
-use mapihang_core::scenario::{Scenario, ScenarioError};
-use mapihang_core::variant::{self, Expectation, UnknownVariant, Variant};
-use mapihang_core::verdict::Verdict;
+use mapihang_core::engine::{self, CheckConfig, Schedule, Strategy};
+use mapihang_core::explain::{self, ExplainFormat};
+use mapihang_core::render;
+use mapihang_core::replay::{self, ReplayInput, ReplayVerdict};
+use mapihang_core::report::Report;
+use mapihang_core::text::shell;
 
-use crate::cli::{
-    CheckArgs, Command, ExplainArgs, ExploreArgs, Format, OutputArgs, ReplayArgs, SchedulerArg,
-    VariantsArgs,
+use crate::common::{
+    in_range, parse_explain, CliError, Format, OutputArgs, Variants, SCHEDULES_MAX, STEPS_MAX_MAX,
 };
-use crate::io::{self, out, outln, program, Writes};
+use crate::io::{self, check_outputs, emit, out, outln, program};
 
-/// Bad usage or bad input: printed as one line, exit code 2.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum CliError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path}: larger than {}, the most mapihang reads", io::READ_MAX_TEXT)]
-    TooLarge { path: PathBuf },
-    #[error("{path}: not UTF-8 text (bad byte at offset {offset})")]
-    NotText { path: PathBuf, offset: usize },
-    #[error("{path}: not JSON (is the file complete?): {reason}")]
-    NotJson { path: PathBuf, reason: String },
-    #[error("cannot write to stdout: {source}")]
-    Stdout { source: std::io::Error },
-    #[error("{source}; nothing was written (the verdict was {verdict}: exit code 2 because the output is missing)")]
-    NotWritten {
-        source: Box<CliError>,
-        verdict: Verdict,
-    },
-    #[error("corpus entry {path}: {reason}")]
-    Corpus { path: PathBuf, reason: String },
-    #[error("{path}: {source}")]
-    Scenario {
-        path: PathBuf,
-        source: ScenarioError,
-    },
-    #[error("{path}: not a mapihang report: {reason}")]
-    Report { path: PathBuf, reason: String },
-    #[error("{path}: {source}")]
-    Schedule {
-        path: PathBuf,
-        source: ScheduleError,
-    },
-    #[error(
-        "{path}: nothing to replay: the report has no schedule (a pass, or a run on real threads)"
-    )]
-    NothingToReplay { path: PathBuf },
-    #[error(transparent)]
-    Variant(#[from] UnknownVariant),
-    #[error("{0}")]
-    Usage(String),
+/// Which scheduler explores the interleavings.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SchedulerArg {
+    /// Uniformly random choice at every step.
+    Random,
+    /// Probabilistic concurrency testing (see --pct-depth).
+    Pct,
+    /// Depth-first enumeration of every distinct interleaving, up to --schedules (see --preemptions).
+    Dfs,
+    /// Dynamic partial-order reduction: one execution per equivalence class of interleavings,
+    /// no preemption bound; a pass within --schedules is complete.
+    Dpor,
 }
 
-pub(crate) fn execute(command: Command, extra: Vec<Arc<dyn Variant>>) -> Result<u8, CliError> {
-    let variants = Variants::new(extra);
-    match command {
-        Command::Variants(args) => list_variants(&variants, &args),
-        Command::Check(args) => check(&variants, &args),
-        Command::Replay(args) => replay(&variants, &args),
-        Command::Hunt(args) => crate::hunting::hunt(&variants, &args),
-        Command::Advise(args) => crate::advise_cmd::advise(&variants, &args),
-        Command::Scenario(args) => crate::hunting::scenario(&args),
-        Command::Matrix(args) => crate::matrix_cmd::matrix(&variants, &args),
-        Command::Exhaustive(args) => crate::exhaustive_cmd::exhaustive(&variants, &args),
-        Command::Corpus(args) => crate::corpus_cmd::corpus(&variants, &args),
-        Command::Explain(args) => explain(&variants, &args),
-        Command::Stress(args) => crate::stress_cmd::stress(&variants, &args),
-        Command::ImportFuzz(args) => crate::import_fuzz::import_fuzz(
-            &variants,
-            &args.artifact,
-            &args.target,
-            args.format,
-            args.out.as_deref(),
-            args.corpus.as_deref(),
-        ),
-    }
+#[derive(Args, Debug)]
+pub(crate) struct VariantsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
-/// The built-in variants plus the caller's.
-pub(crate) struct Variants(Vec<Arc<dyn Variant>>);
-
-impl Variants {
-    fn new(extra: Vec<Arc<dyn Variant>>) -> Variants {
-        let mut all = variant::builtin();
-        all.extend(extra);
-        Variants(all)
-    }
-
-    pub(crate) fn get(&self, name: &str) -> Result<Arc<dyn Variant>, UnknownVariant> {
-        self.0
-            .iter()
-            .find(|v| v.name() == name)
-            .cloned()
-            .ok_or_else(|| UnknownVariant {
-                name: name.to_string(),
-                known: self
-                    .0
-                    .iter()
-                    .map(|v| v.name())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
-    }
-
-    pub(crate) fn all(&self) -> &[Arc<dyn Variant>] {
-        &self.0
-    }
+/// Options shared by the commands that explore schedules.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct ExploreArgs {
+    /// The variant under test (see `mapihang variants`).
+    #[arg(long, default_value = "original")]
+    pub variant: String,
+    /// The scheduler.
+    #[arg(long, value_enum, default_value_t = SchedulerArg::Random)]
+    pub scheduler: SchedulerArg,
+    /// How many schedules (executions) to run at most (1 to 10,000,000).
+    #[arg(long, default_value_t = 1000)]
+    pub schedules: usize,
+    /// The scheduler's seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// PCT's bug depth (1 to 64).
+    #[arg(long, default_value_t = PCT_DEPTH_DEFAULT)]
+    pub pct_depth: usize,
+    /// DFS only: explore only schedules with at most this many preemptions (default: all).
+    #[arg(long)]
+    pub preemptions: Option<usize>,
+    /// The step bound of one execution (1 to 10,000,000); an execution it cuts off is
+    /// inconclusive unless a violation is already certain.
+    #[arg(long, default_value_t = mapihang_core::engine::STEPS_MAX_DEFAULT)]
+    pub steps_max: usize,
 }
 
-/// A scenario file, or the scenario of a report (`check --out`, `hunt --out`): a JSON object
-/// with a `schema` field is read as a report (its schema checked), anything else as a scenario.
-pub(crate) fn load_scenario(path: &Path) -> Result<Scenario, CliError> {
-    let text = io::read_text(path)?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| CliError::NotJson {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    if let serde_json::Value::Object(object) = &value {
-        if object.contains_key("schema") {
-            check_schema(path, &value)?;
-            let scenario = object
-                .get("scenario")
-                .cloned()
-                .ok_or_else(|| CliError::Report {
-                    path: path.to_path_buf(),
-                    reason: "it has no scenario".into(),
-                })?;
-            return Scenario::from_value(scenario).map_err(|source| CliError::Scenario {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    }
-    Scenario::from_value(value).map_err(|source| CliError::Scenario {
-        path: path.to_path_buf(),
-        source,
-    })
+/// PCT's default bug depth.
+pub(crate) const PCT_DEPTH_DEFAULT: usize = 3;
+
+#[derive(Args, Debug)]
+pub(crate) struct ExplainArgs {
+    /// A JSON report (from `check`, `hunt` or `replay` with --out).
+    pub report: PathBuf,
+    /// text, mermaid, svg or html.
+    #[arg(long, value_parser = parse_explain, default_value = "text")]
+    pub format: ExplainFormat,
+    /// Write to this file instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
-/// A report's `schema` must be the one this version writes: missing or another one (a later
-/// version, a matrix result) is refused, the same way by every command that reads reports.
-pub(crate) fn check_schema(path: &Path, value: &serde_json::Value) -> Result<(), CliError> {
-    let bad = |reason: String| CliError::Report {
-        path: path.to_path_buf(),
-        reason,
-    };
-    match value.get("schema") {
-        None => Err(bad(format!(
-            "it has no \"schema\" field (expected {SCHEMA:?})"
-        ))),
-        Some(serde_json::Value::String(schema)) if schema == SCHEMA => Ok(()),
-        Some(other) => Err(bad(format!(
-            "schema {}, but this mapihang reads {SCHEMA:?}",
-            match other {
-                serde_json::Value::String(text) => io::quote(text),
-                _ => other.to_string(),
-            }
-        ))),
-    }
+#[derive(Args, Debug)]
+pub(crate) struct CheckArgs {
+    /// The scenario (JSON, see DESIGN.md).
+    pub scenario: PathBuf,
+    #[command(flatten)]
+    pub explore: ExploreArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
-/// Read a JSON report: capped, schema checked, then its fields as `T`.
-pub(crate) fn read_report<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CliError> {
-    let text = io::read_text(path)?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| CliError::Report {
-        path: path.to_path_buf(),
-        reason: format!("not JSON: {e}"),
-    })?;
-    if !value.is_object() {
-        return Err(CliError::Report {
-            path: path.to_path_buf(),
-            reason: "not a JSON object".into(),
-        });
-    }
-    check_schema(path, &value)?;
-    serde_json::from_value(value).map_err(|e| CliError::Report {
-        path: path.to_path_buf(),
-        reason: io::quote(&e.to_string()),
-    })
-}
-
-/// The most schedules one `check` runs (about 100 s at 100,000 schedules/s).
-pub(crate) const SCHEDULES_MAX: usize = 10_000_000;
-/// The largest step bound of one execution.
-pub(crate) const STEPS_MAX_MAX: usize = 10_000_000;
-
-/// `--NAME` must lie in `1..=max`.
-pub(crate) fn in_range(name: &str, value: usize, max: usize) -> Result<(), CliError> {
-    if value == 0 || value > max {
-        return Err(CliError::Usage(format!(
-            "--{name} must be from 1 to {max}, not {value}"
-        )));
-    }
-    Ok(())
+#[derive(Args, Debug)]
+pub(crate) struct ReplayArgs {
+    /// A JSON report written by `check --out` (or `hunt --out`).
+    pub report: PathBuf,
+    /// Replay under this variant instead of the report's (e.g. to try a fix on the same schedule).
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// When the execution leaves the recorded schedule (another variant takes other steps),
+    /// every continuation of the part it followed is searched (DPOR), with at most this many
+    /// executions (1 to 10,000,000).
+    #[arg(long, default_value_t = 100_000)]
+    pub schedules: usize,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub(crate) fn check_config(args: &ExploreArgs) -> Result<CheckConfig, CliError> {
@@ -241,80 +131,12 @@ pub(crate) fn check_config(args: &ExploreArgs) -> Result<CheckConfig, CliError> 
     })
 }
 
-/// A progress bar on stderr, shown only when `shown` (text output) and stderr is a terminal;
-/// `template` is indicatif's (`{pos}`, `{len}`, `{elapsed}`, `{msg}`).
-pub(crate) fn progress_bar(shown: bool, len: usize, template: &str) -> indicatif::ProgressBar {
-    if !shown || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len as u64);
-    bar.set_style(indicatif::ProgressStyle::with_template(template).expect("a valid template"));
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar
-}
-
-/// Print `report` on stdout in `output.format`, after writing its JSON to `--out` if given.
-/// Give every violation whose advice is checked by `mapihang advise` the command to run.
-pub(crate) fn set_advise_command(report: &mut Report, command: &str) {
-    for violation in &mut report.violations {
-        if let Some(advice) = violation.advice.as_mut().filter(|a| a.advise) {
-            advice.command = Some(command.to_string());
-        }
-    }
-}
-
-pub(crate) fn emit(report: &Report, output: &OutputArgs) -> Result<(), CliError> {
-    write_out(report, output)?;
-    match output.format {
-        Format::Text => out(&report.to_text()),
-        Format::Json => outln(&report.to_json()),
-    }
-}
-
-/// The files of `--out` and `--explain` (the picture next to it).
-pub(crate) fn out_paths(output: &OutputArgs) -> Vec<PathBuf> {
-    let Some(path) = &output.out else {
-        return Vec::new();
-    };
-    let mut paths = vec![path.clone()];
-    if let Some(format) = output.explain {
-        paths.push(path.with_extension(format.extension()));
-    }
-    paths
-}
-
-/// Before a run: every output path can be written and none is one of `inputs`.
-pub(crate) fn check_outputs(output: &OutputArgs, inputs: &[&Path]) -> Result<(), CliError> {
-    for path in out_paths(output) {
-        io::check_output(&path, inputs)?;
-    }
-    Ok(())
-}
-
-/// Write `report`'s JSON to `--out` and, with `--explain`, its picture next to it: both or
-/// neither. A failure says which verdict was lost.
-pub(crate) fn write_out(report: &Report, output: &OutputArgs) -> Result<(), CliError> {
-    let paths = out_paths(output);
-    let Some(path) = paths.first() else {
-        return Ok(());
-    };
-    let mut writes = Writes::new();
-    writes.add(path, report.to_json() + "\n");
-    if let (Some(format), Some(picture)) = (output.explain, paths.get(1)) {
-        writes.add(picture, explain::render(report, format));
-    }
-    writes.commit().map_err(|source| CliError::NotWritten {
-        source: Box::new(source),
-        verdict: report.verdict,
-    })
-}
-
-fn explain(variants: &Variants, args: &ExplainArgs) -> Result<u8, CliError> {
+pub(crate) fn explain(variants: &Variants, args: &ExplainArgs) -> Result<u8, CliError> {
     let path = &args.report;
     if let Some(out) = &args.out {
         io::check_output(out, &[path])?;
     }
-    let report: Report = read_report(path)?;
+    let report: Report = io::read_report(path)?;
     report
         .scenario
         .validate()
@@ -364,7 +186,7 @@ pub(crate) fn explore_options(args: &ExploreArgs, scheduler: &str) -> String {
         " --variant {} --scheduler {scheduler} --seed {} --schedules {}",
         args.variant, args.seed, args.schedules
     );
-    if args.scheduler == SchedulerArg::Pct && args.pct_depth != crate::cli::PCT_DEPTH_DEFAULT {
+    if args.scheduler == SchedulerArg::Pct && args.pct_depth != PCT_DEPTH_DEFAULT {
         let _ = write!(line, " --pct-depth {}", args.pct_depth);
     }
     if let Some(k) = args.preemptions {
@@ -376,24 +198,10 @@ pub(crate) fn explore_options(args: &ExploreArgs, scheduler: &str) -> String {
     line
 }
 
-/// Quote a path for a suggested command line when it needs it.
-pub(crate) fn shell(path: &Path) -> String {
-    let text = path.display().to_string();
-    if !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%,=".contains(c))
-    {
-        text
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
-    }
-}
-
-fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliError> {
+pub(crate) fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliError> {
     check_outputs(&args.output, &[&args.scenario])?;
     let config = check_config(&args.explore)?;
-    let scenario = load_scenario(&args.scenario)?;
+    let scenario = io::read_scenario(&args.scenario)?;
     let variant = variants.get(&args.explore.variant)?;
     let start = Instant::now();
     let result = engine::check(variant.clone(), &scenario, &config);
@@ -415,10 +223,7 @@ fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliError> {
             Some(out) => format!("{prog} replay {}", shell(out)),
             None => format!("{rerun} --out REPORT.json && {prog} replay REPORT.json"),
         });
-        set_advise_command(
-            &mut report,
-            &format!("{prog} advise {}", shell(&args.scenario)),
-        );
+        report.set_advise_command(&format!("{prog} advise {}", shell(&args.scenario)));
     }
     if let Some(inconclusive) = &mut report.inconclusive {
         let raised = args.explore.steps_max.saturating_mul(10).min(STEPS_MAX_MAX);
@@ -429,26 +234,10 @@ fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliError> {
     Ok(report.verdict.exit_code())
 }
 
-/// The fields of a report that a replay needs (the rest may be anything).
-#[derive(Deserialize)]
-struct ReplayInput {
-    variant: String,
-    scenario: Scenario,
-    schedule: Option<String>,
-    #[serde(default = "steps_max_default")]
-    steps_max: usize,
-    #[serde(default)]
-    violations: Vec<mapihang_core::report::ViolationReport>,
-}
-
-fn steps_max_default() -> usize {
-    engine::STEPS_MAX_DEFAULT
-}
-
-fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
+pub(crate) fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
     let path = &args.report;
     check_outputs(&args.output, &[path])?;
-    let input: ReplayInput = read_report(path)?;
+    let input: ReplayInput = io::read_report(path)?;
     input
         .scenario
         .validate()
@@ -458,6 +247,7 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
         })?;
     let text = input
         .schedule
+        .as_deref()
         .ok_or_else(|| CliError::NothingToReplay { path: path.clone() })?;
     let schedule: Schedule = text.parse().map_err(|source| CliError::Schedule {
         path: path.clone(),
@@ -476,7 +266,7 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
     let own = args.variant.as_deref().is_none_or(|v| v == input.variant);
     let variant = variants.get(args.variant.as_deref().unwrap_or(&input.variant))?;
     let start = Instant::now();
-    let expected: Vec<_> = input.violations.iter().map(|v| v.invariant).collect();
+    let expected = input.expected();
     let replayed = replay::replay(
         variant.clone(),
         &input.scenario,
@@ -492,7 +282,7 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
     report.elapsed_ms = start.elapsed().as_millis() as u64;
     let prog = program();
     // The report holds its scenario: `advise` reads it from there.
-    set_advise_command(&mut report, &format!("{prog} advise {}", shell(path)));
+    report.set_advise_command(&format!("{prog} advise {}", shell(path)));
     let check_instead = format!(
         "{prog} check {} --variant {}{}",
         shell(path),
@@ -515,7 +305,7 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
             _ => check_instead.clone(),
         });
     }
-    let line = replay_line(
+    let line = render::replay_line(
         &replayed.verdict,
         variant.name(),
         input.steps_max,
@@ -535,106 +325,11 @@ fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
     Ok(report.verdict.exit_code())
 }
 
-/// A replay's verdict in one line (`check_instead`: the check that settles an unsettled one).
-fn replay_line(
-    verdict: &ReplayVerdict,
-    name: &str,
-    steps_max: usize,
-    check_instead: &str,
-) -> String {
-    match verdict {
-        ReplayVerdict::LeftButViolated { found } => format!(
-            "violation: under {name} the execution left the recorded schedule, but before it did \
-             it violated {} (certain)",
-            names(found)
-        ),
-        ReplayVerdict::LeftSchedule { prefix, searched } => format!(
-            "not judged: under {name} the execution left the recorded schedule after {prefix} \
-             steps, and {searched} executions of its continuations settled nothing; run \
-             {check_instead}"
-        ),
-        ReplayVerdict::Continued {
-            prefix,
-            traces,
-            found,
-        } if found.is_empty() => format!(
-            "pass: under {name} the execution left the recorded schedule after {prefix} steps; \
-             every continuation of those steps passes (complete search, {traces} traces)"
-        ),
-        ReplayVerdict::Continued { prefix, found, .. } => format!(
-            "violation: under {name} the execution left the recorded schedule after {prefix} \
-             steps; a continuation of those steps violates {} (certain)",
-            names(found)
-        ),
-        ReplayVerdict::CutOff => format!(
-            "not judged: under {name} the step bound ({}) cut the execution off",
-            steps_max
-        ),
-        ReplayVerdict::NotReproduced => format!(
-            "did not reproduce: under {name} the recorded schedule runs to its end without a violation"
-        ),
-        ReplayVerdict::Reproduced { found } => {
-            format!("reproduced: the same violation ({})", names(found))
-        }
-        ReplayVerdict::Different { found, expected } => format!(
-            "reproduced a different violation: {} (the report had {})",
-            names(found),
-            names(expected)
-        ),
-    }
-}
-
-#[derive(Serialize)]
-struct VariantInfo<'a> {
-    name: &'a str,
-    description: &'a str,
-    expected: BTreeMap<&'static str, Expectation>,
-}
-
-fn list_variants(variants: &Variants, args: &VariantsArgs) -> Result<u8, CliError> {
-    let infos: Vec<VariantInfo<'_>> = variants
-        .all()
-        .iter()
-        .map(|v| VariantInfo {
-            name: v.name(),
-            description: v.description(),
-            expected: Family::ALL
-                .iter()
-                .map(|&f| (f.name(), v.expected(f)))
-                .collect(),
-        })
-        .collect();
+pub(crate) fn list_variants(variants: &Variants, args: &VariantsArgs) -> Result<u8, CliError> {
+    let infos = mapihang_core::schema::variant_infos(variants.all().iter().map(|v| v.as_ref()));
     match args.format {
-        Format::Json => outln(&serde_json::to_string_pretty(&infos).expect("serialisable"))?,
-        Format::Text => {
-            let mut text = String::new();
-            for info in &infos {
-                let _ = writeln!(text, "{}\n  {}", info.name, info.description);
-                for (family, expectation) in &info.expected {
-                    let _ = writeln!(
-                        text,
-                        "    {family:<16} {}",
-                        describe_expectation(expectation)
-                    );
-                }
-                text.push('\n');
-            }
-            out(&text)?;
-        }
+        Format::Json => outln(&mapihang_core::schema::to_json(&infos))?,
+        Format::Text => out(&render::variants(&infos))?,
     }
     Ok(0)
-}
-
-pub(crate) fn describe_expectation(expectation: &Expectation) -> String {
-    if expectation.must.is_empty() && expectation.may.is_empty() {
-        return "keeps every invariant".into();
-    }
-    let mut parts = Vec::new();
-    if !expectation.must.is_empty() {
-        parts.push(format!("violates {}", names(&expectation.must)));
-    }
-    if !expectation.may.is_empty() {
-        parts.push(format!("may violate {}", names(&expectation.may)));
-    }
-    parts.join("; ")
 }

@@ -4,19 +4,58 @@
 //! object (schemas `mapihang.corpus-add/1` and `mapihang.corpus-check/1`, documented in
 //! docs/report-schema.md).
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use mapihang_core::corpus::CorpusEntry;
-use mapihang_core::monitor::names;
-use mapihang_core::scenario::Scenario;
-use mapihang_core::schema::{Agreement, CheckedEntry, CorpusAddJson, CorpusCheckJson};
+use mapihang_core::input;
+use mapihang_core::render::corpus as render;
+use mapihang_core::schema::{self, CorpusAddJson, CorpusCheckJson};
 
-use crate::cli::{CorpusAddArgs, CorpusArgs, CorpusCheckArgs, CorpusCommand, Format};
-use crate::commands::{load_scenario, shell, CliError, Variants};
+use crate::common::{corpus_dir, CliError, Format, Variants};
 use crate::io::{self, out, outln, program};
+
+#[derive(Args, Debug)]
+pub(crate) struct CorpusArgs {
+    #[command(subcommand)]
+    pub command: CorpusCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum CorpusCommand {
+    /// Record a scenario (a report from `check`/`hunt --out`, or a scenario file) with every
+    /// variant's current verdict.
+    Add(CorpusAddArgs),
+    /// Re-check every corpus file against its recorded verdicts.
+    Check(CorpusCheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CorpusAddArgs {
+    /// A JSON report or a scenario.
+    pub file: PathBuf,
+    /// The corpus folder.
+    #[arg(long, default_value = "tests/corpus")]
+    pub dir: PathBuf,
+    /// Where the scenario came from.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Output format on stdout (json: schema `mapihang.corpus-add/1`).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CorpusCheckArgs {
+    /// The corpus folder.
+    #[arg(long, default_value = "tests/corpus")]
+    pub dir: PathBuf,
+    /// Output format on stdout (json: schema `mapihang.corpus-check/1`).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
 
 pub(crate) fn corpus(variants: &Variants, args: &CorpusArgs) -> Result<u8, CliError> {
     match &args.command {
@@ -25,58 +64,14 @@ pub(crate) fn corpus(variants: &Variants, args: &CorpusArgs) -> Result<u8, CliEr
     }
 }
 
-/// The scenario of a report (`check`/`hunt --out`), of a corpus entry (to re-record it, keeping
-/// its note), or of a plain scenario file.
-fn scenario_of(path: &Path) -> Result<(Scenario, Option<String>), CliError> {
-    let text = io::read_text(path)?;
-    if let Ok(serde_json::Value::Object(object)) = serde_json::from_str(&text) {
-        if object.contains_key("expect") && !object.contains_key("schema") {
-            let entry = read_entry_text(path, &text)?;
-            return Ok((entry.scenario, entry.note));
-        }
-    }
-    Ok((load_scenario(path)?, None))
-}
-
 /// A corpus file, parsed and validated; errors say "corpus entry FILE".
-fn read_entry_text(path: &Path, text: &str) -> Result<CorpusEntry, CliError> {
-    CorpusEntry::from_json(text).map_err(|source| CliError::Corpus {
-        path: path.to_path_buf(),
-        reason: source.to_string(),
-    })
-}
-
-/// The corpus folder must exist: a mistyped `--dir` is an error, not a new empty corpus.
-fn corpus_dir(dir: &Path) -> Result<(), CliError> {
-    if dir.is_dir() {
-        Ok(())
-    } else {
-        Err(CliError::Usage(format!(
-            "corpus folder {} does not exist (create it first: mkdir -p {})",
-            dir.display(),
-            shell(dir)
-        )))
-    }
-}
-
-/// `corpus add` in words: the file written and each variant's recorded verdict.
-fn add_text(added: &CorpusAddJson) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", added.path);
-    for (variant, invariants) in &added.entry.expect {
-        let verdict = if invariants.is_empty() {
-            "keeps every invariant".to_string()
-        } else {
-            names(invariants)
-        };
-        let _ = writeln!(out, "  {variant:<22} {verdict}");
-    }
-    out
+fn read_entry(path: &Path) -> Result<CorpusEntry, CliError> {
+    input::corpus_entry(&io::read_text(path)?).map_err(|e| io::input_error(path, e))
 }
 
 fn corpus_add(variants: &Variants, args: &CorpusAddArgs) -> Result<u8, CliError> {
     corpus_dir(&args.dir)?;
-    let (scenario, kept_note) = scenario_of(&args.file)?;
+    let (scenario, kept_note) = io::read_scenario_or_entry(&args.file)?;
     let note = args
         .note
         .clone()
@@ -88,50 +83,12 @@ fn corpus_add(variants: &Variants, args: &CorpusAddArgs) -> Result<u8, CliError>
     let replaced = path.exists();
     io::write_file(&path, entry.to_json() + "\n")?;
     let added = CorpusAddJson::new(path.display().to_string(), file, replaced, entry);
-    print(args.format, &added, add_text)?;
+    print(args.format, &added, render::add(&added))?;
     Ok(0)
-}
-
-/// `corpus check` in words: each mismatch and missing verdict, then the totals.
-fn check_text(checked: &CorpusCheckJson) -> String {
-    let mut out = String::new();
-    let prog = program();
-    for entry in &checked.entries {
-        if !entry.missing.is_empty() {
-            let _ = writeln!(
-                out,
-                "{}: no recorded verdict for {} (re-record it: {prog} corpus add {} --dir {})",
-                entry.path,
-                entry.missing.join(", "),
-                shell(Path::new(&entry.path)),
-                shell(Path::new(&checked.dir)),
-            );
-        }
-        for mismatch in &entry.mismatches {
-            let _ = writeln!(
-                out,
-                "{}: {} expected [{}], observed [{}]",
-                entry.path,
-                mismatch.variant,
-                names(&mismatch.expected),
-                names(&mismatch.observed)
-            );
-        }
-    }
-    let complete: usize = checked.entries.iter().map(|e| e.complete.len()).sum();
-    let verdicts: usize = checked.entries.iter().map(|e| e.variants).sum();
-    let _ = writeln!(
-        out,
-        "{} corpus file(s), {} mismatch(es); {complete} of {verdicts} verdicts by the complete \
-         search, the rest by random schedules",
-        checked.files, checked.mismatches
-    );
-    out
 }
 
 fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliError> {
     corpus_dir(&args.dir)?;
-    let builtin = mapihang_core::variant::builtin();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&args.dir)
         .map_err(|source| CliError::Read {
             path: args.dir.clone(),
@@ -150,61 +107,24 @@ fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliEr
     // Every file is read and validated before any is checked: a bad one fails fast.
     let mut parsed = Vec::with_capacity(files.len());
     for path in &files {
-        let entry = read_entry_text(path, &io::read_text(path)?)?;
-        let unknown = entry.unknown_variants(variants.all());
-        if !unknown.is_empty() {
-            return Err(CliError::Corpus {
+        let entry = read_entry(path)?;
+        entry
+            .check_variants(variants.all())
+            .map_err(|reason| CliError::Corpus {
                 path: path.clone(),
-                reason: format!(
-                    "unknown variant(s) {} (known: {})",
-                    unknown.join(", "),
-                    variants
-                        .all()
-                        .iter()
-                        .map(|v| v.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            });
-        }
-        parsed.push(entry);
+                reason,
+            })?;
+        parsed.push((path.display().to_string(), entry));
     }
-    let mut entries = Vec::with_capacity(files.len());
-    for (path, entry) in files.iter().zip(parsed) {
-        let verification = entry.verify(variants.all());
-        let mismatches = verification.mismatches;
-        let missing = entry.missing_variants(&builtin);
-        entries.push(CheckedEntry {
-            file: path
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-            path: path.display().to_string(),
-            note: entry.note,
-            schedules: entry.schedules,
-            seed: entry.seed,
-            variants: entry.expect.len(),
-            verdict: Agreement::of(mismatches.len() + missing.len()),
-            mismatches,
-            missing,
-            complete: verification.complete,
-        });
-    }
-    let checked = CorpusCheckJson::new(args.dir.display().to_string(), entries);
-    let bad = checked.mismatches;
-    print(args.format, &checked, check_text)?;
-    Ok(u8::from(bad > 0))
+    let checked = CorpusCheckJson::check(args.dir.display().to_string(), parsed, variants.all());
+    print(args.format, &checked, render::check(&checked, &program()))?;
+    Ok(checked.verdict.exit_code())
 }
 
-/// Print `value` as text or as one JSON object.
-fn print<T: Serialize>(
-    format: Format,
-    value: &T,
-    text: impl Fn(&T) -> String,
-) -> Result<(), CliError> {
+/// Print `value` as `text` or as one JSON object.
+fn print<T: Serialize>(format: Format, value: &T, text: String) -> Result<(), CliError> {
     match format {
-        Format::Text => out(&text(value)),
-        Format::Json => {
-            outln(&serde_json::to_string_pretty(value).expect("a corpus result serialises"))
-        }
+        Format::Text => out(&text),
+        Format::Json => outln(&schema::to_json(value)),
     }
 }

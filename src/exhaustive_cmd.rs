@@ -6,17 +6,20 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use mapihang_core::engine::STEPS_MAX_DEFAULT;
 use mapihang_core::exhaustive::{
-    self, Bound, BoundError, ExhaustiveConfig, ExhaustiveResult, Reduction, Shard,
-    SCHEDULES_PER_SCENARIO_DEFAULT,
+    self, Bound, BoundError, ExhaustiveConfig, Reduction, Shard, SCHEDULES_PER_SCENARIO_DEFAULT,
 };
 use mapihang_core::monitor::Invariant;
+use mapihang_core::render::exhaustive as render;
 use mapihang_core::report::Report;
 use mapihang_core::schema;
+use mapihang_core::text::shell;
 
-use crate::cli::Format;
-use crate::commands::{shell, CliError, Variants};
-use crate::io::{self, out, outln, program};
+use crate::common::{
+    default_jobs, in_range, parse_invariant, CliError, Format, Variants, STEPS_MAX_MAX,
+};
+use crate::io::{self, out, outln, program, progress_bar};
 
 #[derive(Args, Debug)]
 pub(crate) struct ExhaustiveArgs {
@@ -56,7 +59,7 @@ pub(crate) struct ExhaustiveArgs {
     #[arg(long)]
     pub all: bool,
     /// Only violations of this invariant count (default: any), e.g. poller-signals.
-    #[arg(long, value_parser = crate::hunting::parse_invariant)]
+    #[arg(long, value_parser = parse_invariant)]
     pub invariant: Option<Invariant>,
     /// Do not merge scenarios equal up to user renaming and thread order (for a custom variant
     /// that looks at SID values rather than comparing them).
@@ -70,7 +73,7 @@ pub(crate) struct ExhaustiveArgs {
     #[arg(long)]
     pub jobs: Option<usize>,
     /// The step bound of one execution.
-    #[arg(long, default_value_t = mapihang_core::engine::STEPS_MAX_DEFAULT)]
+    #[arg(long, default_value_t = STEPS_MAX_DEFAULT)]
     pub steps_max: usize,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -95,7 +98,7 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
     bound
         .validate()
         .map_err(|e| CliError::Usage(bound_usage(e)))?;
-    in_range_steps(args.steps_max)?;
+    in_range("steps-max", args.steps_max, STEPS_MAX_MAX)?;
     if let Some(path) = &args.out {
         io::check_output(path, &[])?;
     }
@@ -106,7 +109,7 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
         shard: args.shard,
         schedules_per_scenario: args.schedules,
         steps_max: args.steps_max,
-        jobs: args.jobs.unwrap_or_else(crate::matrix_cmd::default_jobs),
+        jobs: args.jobs.unwrap_or_else(default_jobs),
         reduction: Reduction {
             normalize: !args.no_normalize,
             symmetry: !args.no_symmetry,
@@ -114,7 +117,7 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
         all: args.all,
         target: args.invariant,
     };
-    let bar = crate::commands::progress_bar(
+    let bar = progress_bar(
         args.format == Format::Text,
         0,
         "{spinner} exhaustive {pos}/{len} scenarios [{elapsed}]",
@@ -169,23 +172,14 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
         (None, _) => {}
     }
     match args.format {
-        Format::Text => {
-            out(&text(&config, &result))?;
-            if let Some(report) = &report {
-                out(&format!("\n{}", report.to_text()))?;
-            }
-        }
+        Format::Text => out(&render::text(&config, &result, report.as_ref()))?,
         Format::Json => {
             let json =
                 schema::ExhaustiveJson::of(variant.name(), &config, &result, report.as_ref());
             outln(&schema::to_json(&json))?;
         }
     }
-    Ok(u8::from(result.counterexample.is_some()))
-}
-
-fn in_range_steps(steps_max: usize) -> Result<(), CliError> {
-    crate::commands::in_range("steps-max", steps_max, crate::commands::STEPS_MAX_MAX)
+    Ok(result.verdict().exit_code())
 }
 
 /// The command line that re-runs this check (what matters for the result; not --jobs).
@@ -213,7 +207,7 @@ fn command_line(args: &ExhaustiveArgs) -> String {
     if args.schedules != SCHEDULES_PER_SCENARIO_DEFAULT {
         let _ = write!(line, " --schedules {}", args.schedules);
     }
-    if args.steps_max != mapihang_core::engine::STEPS_MAX_DEFAULT {
+    if args.steps_max != STEPS_MAX_DEFAULT {
         let _ = write!(line, " --steps-max {}", args.steps_max);
     }
     if args.all {
@@ -228,153 +222,6 @@ fn command_line(args: &ExhaustiveArgs) -> String {
         }
     }
     line
-}
-
-fn text(config: &ExhaustiveConfig, result: &ExhaustiveResult) -> String {
-    let mut out = describe(config, result);
-    out.push_str(&verdict_text(config, result));
-    out
-}
-
-/// What was searched: the bound, the reductions, the budget and what it cost.
-fn describe(config: &ExhaustiveConfig, result: &ExhaustiveResult) -> String {
-    let bound = &config.bound;
-    let users: Vec<String> = bound.users().iter().map(|u| u.to_string()).collect();
-    let preemptions = config.preemptions.map_or(
-        "DPOR: every interleaving up to equivalence (no preemption bound)".to_string(),
-        |k| format!("DFS: every schedule with at most {k} preemption(s)"),
-    );
-    let mut out = String::new();
-    let impersonate = if bound.users == 1 {
-        "impersonate U1".to_string()
-    } else {
-        format!("impersonate U1..U{}", bound.users)
-    };
-    let _ = writeln!(
-        out,
-        "bounded-exhaustive check of {}: {} thread(s), each 0 to {} ops from {{{impersonate}, revert, logon, open_store, release_store, logoff}}",
-        result.variant, bound.threads, bound.ops
-    );
-    let _ = writeln!(
-        out,
-        "  users: {}{}; process user S-1-5-18",
-        users.join(", "),
-        if bound.collide { " (same CRC32)" } else { "" }
-    );
-    let mut reductions = Vec::new();
-    if config.reduction.normalize {
-        reductions.push(format!(
-            "ops that cannot change an execution dropped ({} thread sequences -> {})",
-            result.thread_sequences.0, result.thread_sequences.1
-        ));
-    }
-    if config.reduction.symmetry {
-        reductions.push("scenarios equal up to user renaming and thread order merged".to_string());
-    }
-    let _ = writeln!(
-        out,
-        "  scenarios in the bound: {}; run: {} ({})",
-        result.scenarios_in_bound,
-        result.scenarios,
-        if reductions.is_empty() {
-            "no reduction".to_string()
-        } else {
-            reductions.join("; ")
-        }
-    );
-    let _ = writeln!(
-        out,
-        "  per scenario: {preemptions}; budget {} schedules per scenario",
-        config.schedules_per_scenario
-    );
-    let _ = writeln!(
-        out,
-        "  checked {} of {} scenarios, {} schedules (at most {} for one scenario), {} incomplete, {} ms",
-        result.scenarios_checked,
-        result.scenarios,
-        result.schedules_run,
-        result.schedules_max_per_scenario,
-        result.incomplete,
-        result.elapsed_ms
-    );
-    if let Some(heaviest) = &result.heaviest {
-        let _ = writeln!(
-            out,
-            "  heaviest scenario: {}",
-            serde_json::to_string(heaviest).expect("serialisable")
-        );
-    }
-    if let Some(target) = config.target {
-        let _ = writeln!(out, "  only violations of {target} count");
-    }
-    if let Some(shard) = config.shard {
-        let _ = writeln!(out, "  shard {shard}: only these scenarios were checked");
-    }
-    out
-}
-
-/// The verdict line, and for a violation the scenario that shows it.
-fn verdict_text(config: &ExhaustiveConfig, result: &ExhaustiveResult) -> String {
-    let mut out = String::new();
-    let k = config
-        .preemptions
-        .map_or("any number of".to_string(), |k| format!("≤{k}"));
-    match &result.counterexample {
-        None if result.complete => {
-            let _ = writeln!(
-                out,
-                "PASS (complete): no violation on any interleaving of any scenario within this bound"
-            );
-        }
-        None if result.bounded => {
-            let _ = writeln!(
-                out,
-                "PASS (bounded, not complete): no violation on any schedule with {k} preemptions of any scenario within this bound"
-            );
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "PASS (incomplete): no violation found, but {} scenario(s) ran out of budget (raise --schedules)",
-                result.incomplete
-            );
-        }
-        Some(found) => {
-            let invariants: Vec<&str> = found
-                .check
-                .first_failure
-                .as_ref()
-                .map(|f| f.invariants().iter().map(|i| i.name()).collect())
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "VIOLATION: scenario #{} of {} (in order of size) violates {} on a schedule with {k} preemptions",
-                found.index + 1,
-                result.scenarios,
-                invariants.join(", ")
-            );
-            if config.all {
-                let per: Vec<String> = result
-                    .per_invariant
-                    .iter()
-                    .map(|(i, n)| format!("{i}: {n}"))
-                    .collect();
-                let _ = writeln!(
-                    out,
-                    "  {} of {} scenarios violate an invariant ({})",
-                    result.violating,
-                    result.scenarios,
-                    per.join(", ")
-                );
-            }
-            let _ = writeln!(
-                out,
-                "  scenario: {}",
-                serde_json::to_string(&found.scenario).expect("serialisable")
-            );
-        }
-    }
-    out
 }
 
 fn parse_shard(text: &str) -> Result<Shard, String> {

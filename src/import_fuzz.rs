@@ -9,44 +9,54 @@
 //! adds the scenario to a regression corpus directory, with the invariants every variant
 //! violates on it now. Exit code 1 when the artifact still reproduces a crash, 0 when it does not.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
 
 use mapihang_core::corpus::CorpusEntry;
 use mapihang_core::fuzz::{self, Target};
-use mapihang_core::scenario::Scenario;
-use mapihang_core::schema::FuzzParseJson;
+use mapihang_core::render;
+use mapihang_core::schema::{self, FuzzParseJson};
+use mapihang_core::text::shell;
+use mapihang_core::verdict::Verdict;
 
-use crate::cli::{Format, OutputArgs};
-use crate::commands::{check_outputs, emit, shell, CliError, Variants};
-use crate::io::{self, outln, program};
+use crate::common::{corpus_dir, CliError, Format, OutputArgs, Variants};
+use crate::io::{self, check_outputs, emit, outln, program};
 
-/// Re-run `artifact` as fuzz target `target` did; print the result as `format`, write its JSON to
-/// `out`, and add its scenario to the corpus directory `corpus`. Returns the exit code.
-pub(crate) fn import_fuzz(
-    variants: &Variants,
-    artifact: &Path,
-    target: &str,
-    format: Format,
-    out: Option<&Path>,
-    corpus: Option<&Path>,
-) -> Result<u8, CliError> {
-    let target: Target = target
+#[derive(Args, Debug)]
+pub(crate) struct ImportFuzzArgs {
+    /// The crash artifact (fuzz/artifacts/<target>/crash-...).
+    pub artifact: PathBuf,
+    /// The fuzz target that wrote it: hunt_original, guard_fixed or scenario_json.
+    #[arg(long)]
+    pub target: String,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also write the JSON report to this file (what `mapihang replay` reads).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also add the scenario to this corpus folder (e.g. tests/corpus).
+    #[arg(long)]
+    pub corpus: Option<PathBuf>,
+}
+
+/// Re-run the artifact as its fuzz target did; print the result, write its JSON to `--out`, and
+/// add its scenario to the `--corpus` folder. Returns the exit code.
+pub(crate) fn import_fuzz(variants: &Variants, args: &ImportFuzzArgs) -> Result<u8, CliError> {
+    let (artifact, format, out) = (&args.artifact, args.format, args.out.as_deref());
+    let target: Target = args
+        .target
         .parse()
         .map_err(|e: fuzz::UnknownTarget| CliError::Usage(e.to_string()))?;
     let output = OutputArgs {
         format,
-        out: out.map(Path::to_path_buf),
+        out: args.out.clone(),
         explain: None,
     };
     check_outputs(&output, &[artifact])?;
-    if let Some(dir) = corpus {
-        if !dir.is_dir() {
-            return Err(CliError::Usage(format!(
-                "corpus folder {} does not exist (create it first: mkdir -p {})",
-                dir.display(),
-                shell(dir)
-            )));
-        }
+    if let Some(dir) = &args.corpus {
+        corpus_dir(dir)?;
     }
     let data = io::read_bytes(artifact)?;
     let prog = program();
@@ -81,28 +91,25 @@ pub(crate) fn import_fuzz(
         None => {
             let parsed = fuzz::parse(&data);
             let summary = FuzzParseJson::of(&parsed);
-            let json = serde_json::to_string_pretty(&summary).expect("a summary serialises");
+            let json = schema::to_json(&summary);
             if let Some(path) = out {
                 io::write_file(path, json.clone() + "\n")?;
             }
             match format {
-                Format::Text => io::out(&parse_text(&summary))?,
+                Format::Text => io::out(&render::fuzz_parse(&summary))?,
                 Format::Json => outln(&json)?,
             }
             let note = format!("fuzz {target} artifact {}", file_name(artifact));
             (!parsed.lost.is_empty(), parsed.scenario.ok(), note)
         }
     };
-    if let (Some(dir), Some(scenario)) = (corpus, scenario) {
+    if let (Some(dir), Some(scenario)) = (&args.corpus, scenario) {
         let path = add_to_corpus(variants, dir, scenario, note)?;
         if format == Format::Text {
             outln(&format!("corpus entry: {}", path.display()))?;
         }
     }
-    Ok(
-        mapihang_core::verdict::Verdict::of(usize::from(crashed), usize::from(unjudged))
-            .exit_code(),
-    )
+    Ok(Verdict::of(usize::from(crashed), usize::from(unjudged)).exit_code())
 }
 
 fn file_name(path: &Path) -> String {
@@ -117,28 +124,11 @@ fn file_name(path: &Path) -> String {
 fn add_to_corpus(
     variants: &Variants,
     dir: &Path,
-    scenario: Scenario,
+    scenario: mapihang_core::scenario::Scenario,
     note: String,
-) -> Result<std::path::PathBuf, CliError> {
+) -> Result<PathBuf, CliError> {
     let entry = CorpusEntry::record(scenario, variants.all(), Some(note));
     let path = dir.join(entry.file_name());
     io::write_file(&path, entry.to_json() + "\n")?;
     Ok(path)
-}
-
-/// What `scenario_json` made of an artifact, in words.
-fn parse_text(summary: &FuzzParseJson) -> String {
-    let mut out = String::new();
-    if summary.lost.is_empty() {
-        out.push_str("PASS: scenario_json: every parser returned, no round trip lost\n");
-    } else {
-        out.push_str("CRASH: scenario_json: a round trip lost something\n");
-    }
-    out.push_str(&format!("  scenario: {}\n", summary.scenario));
-    out.push_str(&format!("  schedule: {}\n", summary.schedule));
-    out.push_str(&format!("  report:   {}\n", summary.report));
-    for lost in &summary.lost {
-        out.push_str(&format!("  lost:     {lost}\n"));
-    }
-    out
 }

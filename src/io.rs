@@ -7,16 +7,16 @@ use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::commands::CliError;
+use mapihang_core::explain;
+use mapihang_core::input::{self, InputError};
+use mapihang_core::report::Report;
+use mapihang_core::scenario::Scenario;
 
-pub(crate) use mapihang_core::text::quote;
+use crate::common::{CliError, Format, OutputArgs};
 
 /// The largest file mapihang reads (scenario, report, corpus entry, fuzz artifact). The largest
 /// valid scenario (8 threads x 64 ops with long SIDs) is well under 1 MiB.
 pub(crate) const READ_MAX: u64 = 16 << 20;
-
-/// The cap as people read it.
-pub(crate) const READ_MAX_TEXT: &str = "16 MiB";
 
 /// Read at most [`READ_MAX`] bytes of `path`; a larger (or endless) file is an error naming the
 /// cap, and nothing past the cap is ever read into memory.
@@ -55,6 +55,35 @@ pub(crate) fn read_text(path: &Path) -> Result<String, CliError> {
         Some(rest) => rest.to_string(),
         None => text,
     })
+}
+
+/// A scenario file, or the scenario of a report (`mapihang_core::input::scenario`).
+pub(crate) fn read_scenario(path: &Path) -> Result<Scenario, CliError> {
+    input::scenario(&read_text(path)?).map_err(|e| input_error(path, e))
+}
+
+/// A scenario file, a report's scenario, or a corpus entry's with its note.
+pub(crate) fn read_scenario_or_entry(path: &Path) -> Result<(Scenario, Option<String>), CliError> {
+    input::scenario_or_entry(&read_text(path)?).map_err(|e| input_error(path, e))
+}
+
+/// A JSON report: capped, schema checked, then its fields as `T`.
+pub(crate) fn read_report<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CliError> {
+    input::report(&read_text(path)?).map_err(|reason| CliError::Report {
+        path: path.to_path_buf(),
+        reason,
+    })
+}
+
+/// What is wrong with the input at `path`, naming it.
+pub(crate) fn input_error(path: &Path, error: InputError) -> CliError {
+    let path = path.to_path_buf();
+    match error {
+        InputError::NotJson(reason) => CliError::NotJson { path, reason },
+        InputError::Report(reason) => CliError::Report { path, reason },
+        InputError::Corpus(reason) => CliError::Corpus { path, reason },
+        InputError::Scenario(source) => CliError::Scenario { path, source },
+    }
 }
 
 /// Set once stdout's reader has gone away: everything after is dropped quietly, as `cat` does.
@@ -156,6 +185,65 @@ impl Writes {
         }
         Ok(())
     }
+}
+
+/// Print `report` on stdout in `output.format`, after writing its JSON to `--out` if given.
+pub(crate) fn emit(report: &Report, output: &OutputArgs) -> Result<(), CliError> {
+    write_out(report, output)?;
+    match output.format {
+        Format::Text => out(&report.to_text()),
+        Format::Json => outln(&report.to_json()),
+    }
+}
+
+/// The files of `--out` and `--explain` (the picture next to it).
+fn out_paths(output: &OutputArgs) -> Vec<PathBuf> {
+    let Some(path) = &output.out else {
+        return Vec::new();
+    };
+    let mut paths = vec![path.clone()];
+    if let Some(format) = output.explain {
+        paths.push(path.with_extension(format.extension()));
+    }
+    paths
+}
+
+/// Before a run: every output path can be written and none is one of `inputs`.
+pub(crate) fn check_outputs(output: &OutputArgs, inputs: &[&Path]) -> Result<(), CliError> {
+    for path in out_paths(output) {
+        check_output(&path, inputs)?;
+    }
+    Ok(())
+}
+
+/// Write `report`'s JSON to `--out` and, with `--explain`, its picture next to it: both or
+/// neither. A failure says which verdict was lost.
+pub(crate) fn write_out(report: &Report, output: &OutputArgs) -> Result<(), CliError> {
+    let paths = out_paths(output);
+    let Some(path) = paths.first() else {
+        return Ok(());
+    };
+    let mut writes = Writes::new();
+    writes.add(path, report.to_json() + "\n");
+    if let (Some(format), Some(picture)) = (output.explain, paths.get(1)) {
+        writes.add(picture, explain::render(report, format));
+    }
+    writes.commit().map_err(|source| CliError::NotWritten {
+        source: Box::new(source),
+        verdict: report.verdict,
+    })
+}
+
+/// A progress bar on stderr, shown only when `shown` (text output) and stderr is a terminal;
+/// `template` is indicatif's (`{pos}`, `{len}`, `{elapsed}`, `{msg}`).
+pub(crate) fn progress_bar(shown: bool, len: usize, template: &str) -> indicatif::ProgressBar {
+    if !shown || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(indicatif::ProgressStyle::with_template(template).expect("a valid template"));
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
 }
 
 /// Write one file atomically (see [`Writes::commit`]).

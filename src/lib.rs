@@ -10,6 +10,7 @@
 mod advise_cmd;
 mod cli;
 mod commands;
+mod common;
 mod corpus_cmd;
 mod exhaustive_cmd;
 mod hunting;
@@ -23,6 +24,9 @@ use std::sync::Arc;
 
 use mapihang_core::variant::Variant;
 
+use cli::Command;
+use common::{CliError, Variants};
+
 /// Run the command line with the built-in variants plus `extra`, on the process's arguments.
 pub fn main_with(extra: Vec<Arc<dyn Variant>>) -> ExitCode {
     run(std::env::args_os(), extra)
@@ -34,7 +38,7 @@ pub fn run(
     extra: Vec<Arc<dyn Variant>>,
 ) -> ExitCode {
     match cli::parse(args) {
-        Ok(command) => match commands::execute(command, extra) {
+        Ok(command) => match execute(command, extra) {
             Ok(code) => ExitCode::from(code),
             Err(err) => {
                 io::errln(&format!("mapihang: {err}"));
@@ -42,5 +46,24 @@ pub fn run(
             }
         },
         Err(code) => code,
+    }
+}
+
+/// Run one command: one call per command into its module.
+fn execute(command: Command, extra: Vec<Arc<dyn Variant>>) -> Result<u8, CliError> {
+    let variants = Variants::new(extra);
+    match command {
+        Command::Variants(args) => commands::list_variants(&variants, &args),
+        Command::Check(args) => commands::check(&variants, &args),
+        Command::Replay(args) => commands::replay(&variants, &args),
+        Command::Explain(args) => commands::explain(&variants, &args),
+        Command::Hunt(args) => hunting::hunt(&variants, &args),
+        Command::Scenario(args) => hunting::scenario(&args),
+        Command::Advise(args) => advise_cmd::advise(&variants, &args),
+        Command::Matrix(args) => matrix_cmd::matrix(&variants, &args),
+        Command::Exhaustive(args) => exhaustive_cmd::exhaustive(&variants, &args),
+        Command::Corpus(args) => corpus_cmd::corpus(&variants, &args),
+        Command::Stress(args) => stress_cmd::stress(&variants, &args),
+        Command::ImportFuzz(args) => import_fuzz::import_fuzz(&variants, &args),
     }
 }

@@ -1,20 +1,18 @@
 //! `mapihang stress`: the scenario on real OS threads under a watchdog, beside the controlled
 //! scheduler on as many executions.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
 
-use mapihang_core::monitor::Invariant;
+use mapihang_core::render::stress::{self as render, StressRun};
 use mapihang_core::report::Report;
 use mapihang_core::schema;
-use mapihang_core::stress::{self, StressConfig, StressResult};
+use mapihang_core::stress::{self, StressConfig};
 
-use crate::cli::{Format, OutputArgs};
-use crate::commands::{check_outputs, in_range, load_scenario, write_out, CliError, Variants};
-use crate::io::{out, outln};
+use crate::common::{in_range, CliError, Format, OutputArgs, Variants, SCHEDULES_MAX};
+use crate::io::{self, check_outputs, out, outln, progress_bar, write_out};
 
 #[derive(Args, Debug)]
 pub(crate) struct StressArgs {
@@ -46,22 +44,21 @@ pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliEr
     in_range("runs", args.runs, 1_000_000)?;
     in_range("timeout-ms", args.timeout_ms as usize, 60_000)?;
     if let Some(schedules) = args.schedules {
-        if schedules > crate::commands::SCHEDULES_MAX {
+        if schedules > SCHEDULES_MAX {
             return Err(CliError::Usage(format!(
-                "--schedules must be from 0 to {}, not {schedules}",
-                crate::commands::SCHEDULES_MAX
+                "--schedules must be from 0 to {SCHEDULES_MAX}, not {schedules}"
             )));
         }
     }
     check_outputs(&args.output, &[&args.scenario])?;
-    let scenario = load_scenario(&args.scenario)?;
+    let scenario = io::read_scenario(&args.scenario)?;
     let variant = variants.get(&args.variant)?;
     let config = StressConfig {
         controlled_schedules: args.schedules.unwrap_or(args.runs),
         seed: args.seed,
         ..StressConfig::new(args.runs, Duration::from_millis(args.timeout_ms))
     };
-    let bar = crate::commands::progress_bar(
+    let bar = progress_bar(
         args.output.format == Format::Text,
         args.runs,
         "{spinner} stress {pos}/{len} runs on real threads [{elapsed}] {msg}",
@@ -76,15 +73,13 @@ pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliEr
     write_out(&report, &args.output)?;
     match args.output.format {
         Format::Text => {
-            out(&text(variant.name(), args, &result))?;
-            if let Some(failure) = &result.first_failure {
-                let which = if result.real.first_hang == Some(failure.execution) {
-                    "first hung run"
-                } else {
-                    "first failing run"
-                };
-                out(&format!("\n{which} on real threads:\n{}", report.to_text()))?;
-            }
+            let run = StressRun {
+                variant: variant.name(),
+                scenario: &args.scenario.display().to_string(),
+                timeout_ms: args.timeout_ms,
+                seed: args.seed,
+            };
+            out(&render::text(&run, &result, &report))?;
         }
         Format::Json => {
             let json = schema::StressJson::of(
@@ -98,82 +93,4 @@ pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliEr
         }
     }
     Ok(result.verdict().exit_code())
-}
-
-/// The two backends side by side.
-fn text(variant: &str, args: &StressArgs, result: &StressResult) -> String {
-    let mut out = String::new();
-    let verdict = result.verdict().headline();
-    let _ = writeln!(
-        out,
-        "{verdict}: variant {variant} on {}, real OS threads with a {} ms watchdog vs the controlled scheduler (random, seed {})",
-        args.scenario.display(),
-        args.timeout_ms,
-        args.seed
-    );
-    let _ = writeln!(
-        out,
-        "\n  {:<22} {:>10} {:>16} {:>12} {:>14} {:>16}",
-        "", "executions", "hung", "hangs/s", "executions/s", "first hang"
-    );
-    for (name, tally) in [
-        ("real threads", &result.real),
-        ("controlled scheduler", &result.controlled),
-    ] {
-        if tally.executions == 0 {
-            continue;
-        }
-        let hung = format!("{} ({:.1}%)", tally.hung, 100.0 * tally.hang_rate());
-        let first = match (tally.first_hang, tally.first_hang_after) {
-            (Some(index), Some(after)) => format!("#{} ({})", index + 1, human(after)),
-            _ => "none".to_string(),
-        };
-        let _ = writeln!(
-            out,
-            "  {name:<22} {:>10} {hung:>16} {:>12.1} {:>14.0} {first:>16}",
-            tally.executions,
-            tally.hangs_per_second(),
-            tally.executions_per_second(),
-        );
-    }
-    let _ = writeln!(
-        out,
-        "\nhung = a thread waited forever for a store's signal (poller-signals), judged by the same monitors on both."
-    );
-    if result.watchdog_fired > 0 {
-        let _ = writeln!(
-            out,
-            "the watchdog fired in {} real run(s); in {} of them no thread was running (a deadlock, not a slow thread).",
-            result.watchdog_fired, result.watchdog_all_blocked
-        );
-    }
-    if result.real.inconclusive > 0 {
-        let _ = writeln!(
-            out,
-            "not judged: in {} real run(s) the watchdog fired while some thread still ran (a slow thread is no hang); raise --timeout-ms (now {}).",
-            result.real.inconclusive, args.timeout_ms
-        );
-    }
-    for (name, tally) in [
-        ("real threads", &result.real),
-        ("controlled", &result.controlled),
-    ] {
-        for (invariant, count) in &tally.per_invariant {
-            if *invariant != Invariant::PollerSignals {
-                let _ = writeln!(out, "{name}: {invariant} violated in {count} execution(s)");
-            }
-        }
-    }
-    out
-}
-
-fn human(duration: Duration) -> String {
-    let micros = duration.as_micros();
-    if micros < 1000 {
-        format!("{micros} µs")
-    } else if micros < 1_000_000 {
-        format!("{:.1} ms", micros as f64 / 1000.0)
-    } else {
-        format!("{:.2} s", micros as f64 / 1e6)
-    }
 }

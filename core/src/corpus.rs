@@ -169,6 +169,23 @@ impl CorpusEntry {
             .collect()
     }
 
+    /// Every variant the entry records a verdict for is one of `variants`; else why not.
+    pub fn check_variants(&self, variants: &[Arc<dyn Variant>]) -> Result<(), String> {
+        let unknown = self.unknown_variants(variants);
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "unknown variant(s) {} (known: {})",
+            unknown.join(", "),
+            variants
+                .iter()
+                .map(|v| v.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+
     /// The names among `required` (the built-in variants) that the entry records no verdict for.
     pub fn missing_variants(&self, required: &[Arc<dyn Variant>]) -> Vec<String> {
         required

@@ -27,6 +27,7 @@ use crate::monitor::Invariant;
 use crate::scenario::{Op, Scenario, ThreadSpec};
 use crate::sim::Sid;
 use crate::variant::Variant;
+use crate::verdict::Verdict;
 
 /// The scenarios covered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -223,6 +224,18 @@ pub struct ExhaustiveResult {
     pub elapsed_ms: u64,
 }
 
+impl ExhaustiveResult {
+    /// `violation` when a scenario of the bound violates an invariant that counts, else `pass`
+    /// (how far a pass goes is `complete` and `bounded`).
+    pub fn verdict(&self) -> Verdict {
+        if self.counterexample.is_some() {
+            Verdict::Violation
+        } else {
+            Verdict::Pass
+        }
+    }
+}
+
 /// Where a run is, for progress bars.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Progress {
@@ -232,7 +245,9 @@ pub struct Progress {
     pub total: usize,
 }
 
-/// A thread op, with users as indices (`Imp(0)` is U1).
+/// The bounded search's alphabet: the ops a thread of the bound is made of, with users as
+/// indices (`Imp(0)` is U1) so that scenarios equal up to user renaming compare equal; ordered,
+/// which fixes the order scenarios are enumerated in. [`Letter::op`] is the scenario's op.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Letter {
     Logon,
@@ -241,6 +256,20 @@ enum Letter {
     Logoff,
     Imp(u8),
     Revert,
+}
+
+impl Letter {
+    /// The scenario op, with `users` the bound's users (U1 first).
+    fn op(self, users: &[Sid]) -> Op {
+        match self {
+            Letter::Imp(user) => Op::Impersonate(users[user as usize].clone()),
+            Letter::Revert => Op::Revert,
+            Letter::Logon => Op::Logon,
+            Letter::OpenStore => Op::OpenStore,
+            Letter::ReleaseStore => Op::ReleaseStore,
+            Letter::Logoff => Op::Logoff,
+        }
+    }
 }
 
 /// The most threads, users and ops per thread a bound may have.
@@ -507,20 +536,7 @@ fn to_scenario(threads: &[Vec<Letter>], users: &[Sid]) -> Scenario {
         Sid::local_system(),
         threads
             .iter()
-            .map(|ops| {
-                ThreadSpec::new(
-                    ops.iter()
-                        .map(|&op| match op {
-                            Letter::Imp(user) => Op::Impersonate(users[user as usize].clone()),
-                            Letter::Revert => Op::Revert,
-                            Letter::Logon => Op::Logon,
-                            Letter::OpenStore => Op::OpenStore,
-                            Letter::ReleaseStore => Op::ReleaseStore,
-                            Letter::Logoff => Op::Logoff,
-                        })
-                        .collect(),
-                )
-            })
+            .map(|ops| ThreadSpec::new(ops.iter().map(|&letter| letter.op(users)).collect()))
             .collect(),
     )
 }

@@ -21,13 +21,14 @@ use std::any::Any;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 
+pub mod policy;
 pub mod table;
 #[cfg(test)]
 mod tests;
 
 use crate::sim::{Aborted, Ctx, Shm, Sid, Sim, UserId, WaitOutcome};
 use crate::trace::{Event, ListId, PollerId, SessionId, StoreId};
-use crate::variant::{OnDeadPoller, OnListMissing, PollerToken, PollerView, ReleaseWait, Variant};
+use policy::{OnDeadPoller, OnListMissing, PollerToken, PollerView, ReleaseWait, Variant};
 use table::Table;
 pub use table::{Arming, Batch, TableGuard, Views, Wakes, Work};
 

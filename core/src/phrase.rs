@@ -5,7 +5,7 @@
 //! stable; the renderers' labels are short forms of the same facts.
 
 use crate::ids::{Actor, LockId, UserId};
-use crate::trace::{Event, EventKind, KeyText, OpKind, TraceLine, WaitOn};
+use crate::trace::{Event, EventKind, KeyText, SkippedOp, TraceLine, WaitOn};
 
 /// How a list's key reads: `crc32 1a2b3c4d`, `sid S-1-5-21-...`.
 pub(crate) fn key(key: &KeyText) -> String {
@@ -76,16 +76,16 @@ pub(crate) fn quit_because(lists: Option<usize>, user: &str) -> String {
 }
 
 /// An op's name as the scenario spells it.
-pub(crate) fn op(op: OpKind) -> &'static str {
+pub(crate) fn op(op: SkippedOp) -> &'static str {
     match op {
-        OpKind::ReleaseStore => "release_store",
-        OpKind::OpenStore => "open_store",
-        OpKind::Logoff => "logoff",
-        OpKind::Revert => "revert",
-        OpKind::Lock => "lock (already held by this thread)",
-        OpKind::Unlock => "unlock (not held by this thread)",
-        OpKind::Spawn => "spawn (of a thread not marked spawned, or already started)",
-        OpKind::Join => "join (of no thread)",
+        SkippedOp::ReleaseStore => "release_store",
+        SkippedOp::OpenStore => "open_store",
+        SkippedOp::Logoff => "logoff",
+        SkippedOp::Revert => "revert",
+        SkippedOp::Lock => "lock (already held by this thread)",
+        SkippedOp::Unlock => "unlock (not held by this thread)",
+        SkippedOp::Spawn => "spawn (of a thread not marked spawned, or already started)",
+        SkippedOp::Join => "join (of no thread)",
     }
 }
 

@@ -5,9 +5,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use serde::Deserialize;
+
 use crate::engine::{self, CheckConfig, CheckResult, Failure, Schedule, Strategy};
 use crate::monitor::Invariant;
-use crate::report::{Inconclusive, InconclusiveReason, Report};
+use crate::report::{Inconclusive, InconclusiveReason, Report, ViolationReport};
 use crate::scenario::Scenario;
 use crate::variant::Variant;
 use crate::verdict::Verdict;
@@ -56,6 +58,34 @@ pub struct Replay {
     pub verdict: ReplayVerdict,
     /// The execution followed the schedule to its end, step for step.
     pub faithful: bool,
+}
+
+/// The fields of a report that a replay needs (the rest may be anything).
+#[derive(Clone, Debug, Deserialize)]
+pub struct ReplayInput {
+    /// The variant the report was made under.
+    pub variant: String,
+    /// Its scenario.
+    pub scenario: Scenario,
+    /// Its recorded schedule (`None`: a pass, or a run on real threads).
+    pub schedule: Option<String>,
+    /// Its step bound.
+    #[serde(default = "steps_max_default")]
+    pub steps_max: usize,
+    /// Its violations.
+    #[serde(default)]
+    pub violations: Vec<ViolationReport>,
+}
+
+fn steps_max_default() -> usize {
+    engine::STEPS_MAX_DEFAULT
+}
+
+impl ReplayInput {
+    /// The invariants the report violated.
+    pub fn expected(&self) -> Vec<Invariant> {
+        self.violations.iter().map(|v| v.invariant).collect()
+    }
 }
 
 /// Replay `schedule` of `variant` on `scenario` (bounded by `steps_max`) and compare the

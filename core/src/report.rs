@@ -343,6 +343,15 @@ pub fn strategy_name(strategy: &Strategy) -> &'static str {
 }
 
 impl Report {
+    /// Give every violation whose advice `mapihang advise` checks the command that runs it.
+    pub fn set_advise_command(&mut self, command: &str) {
+        for violation in &mut self.violations {
+            if let Some(advice) = violation.advice.as_mut().filter(|a| a.advise) {
+                advice.command = Some(command.to_string());
+            }
+        }
+    }
+
     /// The report of a check.
     pub fn from_check(
         variant: &str,

@@ -4,18 +4,22 @@
 //! prints [`to_json`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::corpus::{CorpusEntry, Mismatch};
 use crate::exhaustive::{Bound, ExhaustiveConfig, ExhaustiveResult, Reduction};
+use crate::family::Family;
 use crate::fuzz::{Parsed, Target};
+use crate::hunt::HuntConfig;
 use crate::matrix::Matrix;
 use crate::monitor::Invariant;
-use crate::report::{Inconclusive, Report, ViolationReport};
+use crate::report::{HuntSummary, Inconclusive, InconclusiveReason, Report, ViolationReport};
 use crate::scenario::Scenario;
 use crate::stress::{StressResult, Tally};
+use crate::variant::{Expectation, Variant};
 use crate::verdict::Verdict;
 
 /// The `schema` of `matrix --format json`.
@@ -28,6 +32,35 @@ pub const EXHAUSTIVE: &str = "mapihang.exhaustive/1";
 /// `value` as pretty JSON.
 pub fn to_json(value: &impl Serialize) -> String {
     serde_json::to_string_pretty(value).expect("plain data serialises")
+}
+
+/// One variant as `mapihang variants --format json` lists it (a JSON list of these, without a
+/// `schema` field).
+#[derive(Serialize)]
+pub struct VariantInfo<'a> {
+    /// The variant's name.
+    pub name: &'a str,
+    /// Its paragraph.
+    pub description: &'a str,
+    /// What it is expected to violate, per family.
+    pub expected: BTreeMap<&'static str, Expectation>,
+}
+
+/// Every variant with its description and its expectation per family.
+pub fn variant_infos<'a>(
+    variants: impl IntoIterator<Item = &'a dyn Variant>,
+) -> Vec<VariantInfo<'a>> {
+    variants
+        .into_iter()
+        .map(|v| VariantInfo {
+            name: v.name(),
+            description: v.description(),
+            expected: Family::ALL
+                .iter()
+                .map(|&f| (f.name(), v.expected(f)))
+                .collect(),
+        })
+        .collect()
 }
 
 /// `mapihang.matrix/1`: the fix-guard matrix and whether it matched every expectation.
@@ -192,11 +225,7 @@ impl<'a> ExhaustiveJson<'a> {
         ExhaustiveJson {
             schema: EXHAUSTIVE,
             variant,
-            verdict: if report.is_some() {
-                Verdict::Violation
-            } else {
-                Verdict::Pass
-            },
+            verdict: result.verdict(),
             complete: result.complete,
             bounded: result.bounded,
             shard: config.shard.map(|s| s.to_string()),
@@ -220,6 +249,52 @@ impl<'a> ExhaustiveJson<'a> {
             counterexample_index: result.counterexample.as_ref().map(|c| c.index),
             counterexample: report,
             elapsed_ms: result.elapsed_ms,
+        }
+    }
+}
+
+/// `mapihang.report/1` as `hunt --format json` prints it when nothing was found: the verdict
+/// (a pass, or inconclusive when executions were cut off), no violations, and the hunt's
+/// summary.
+#[derive(Serialize)]
+pub struct HuntPassJson<'a> {
+    schema: &'static str,
+    /// The variant hunted.
+    pub variant: &'a str,
+    /// `pass`, or `inconclusive` when executions were cut off with nothing certain seen.
+    pub verdict: Verdict,
+    /// Why it is inconclusive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inconclusive: Option<Inconclusive>,
+    violations: [(); 0],
+    /// How the hunt went.
+    pub hunt: HuntSummary,
+    /// Wall time of the hunt.
+    pub elapsed_ms: u64,
+}
+
+impl<'a> HuntPassJson<'a> {
+    /// The outcome of a hunt of `variant` under `config` that found nothing.
+    pub fn of(variant: &'a str, config: &HuntConfig, hunt: HuntSummary) -> HuntPassJson<'a> {
+        let verdict = Verdict::of(0, hunt.cut_off);
+        let inconclusive = (hunt.cut_off > 0).then(|| Inconclusive {
+            reason: InconclusiveReason::StepBound,
+            executions: hunt.cut_off,
+            message: format!(
+                "{} of {} execution(s) were cut off by the step bound ({} steps) before they \
+                 ended, with no violation certain",
+                hunt.cut_off, hunt.schedules_run, config.steps_max
+            ),
+            hint: Some("raise --steps-max".into()),
+        });
+        HuntPassJson {
+            schema: crate::report::SCHEMA,
+            variant,
+            verdict,
+            inconclusive,
+            violations: [],
+            elapsed_ms: hunt.total_ms,
+            hunt,
         }
     }
 }
@@ -311,6 +386,39 @@ pub struct CorpusCheckJson {
 }
 
 impl CorpusCheckJson {
+    /// Re-check each corpus entry (with its path) of the folder `dir` under `variants`; a
+    /// built-in variant an entry records no verdict for is a mismatch.
+    pub fn check(
+        dir: String,
+        entries: Vec<(String, CorpusEntry)>,
+        variants: &[Arc<dyn Variant>],
+    ) -> CorpusCheckJson {
+        let builtin = crate::variant::builtin();
+        let checked = entries
+            .into_iter()
+            .map(|(path, entry)| {
+                let verification = entry.verify(variants);
+                let mismatches = verification.mismatches;
+                let missing = entry.missing_variants(&builtin);
+                CheckedEntry {
+                    file: std::path::Path::new(&path)
+                        .file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                    path,
+                    note: entry.note,
+                    schedules: entry.schedules,
+                    seed: entry.seed,
+                    variants: entry.expect.len(),
+                    verdict: Agreement::of(mismatches.len() + missing.len()),
+                    mismatches,
+                    missing,
+                    complete: verification.complete,
+                }
+            })
+            .collect();
+        CorpusCheckJson::new(dir, checked)
+    }
+
     /// The re-checked `entries` of the corpus folder `dir`.
     pub fn new(dir: String, entries: Vec<CheckedEntry>) -> CorpusCheckJson {
         let mismatches: usize = entries
@@ -373,6 +481,14 @@ impl Agreement {
             Agreement::Pass
         } else {
             Agreement::Mismatch
+        }
+    }
+
+    /// 0 on a pass, 1 on a mismatch (a moved verdict is as certain as a violation).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Agreement::Pass => 0,
+            Agreement::Mismatch => 1,
         }
     }
 }

@@ -18,7 +18,7 @@ pub enum Event {
     /// The thread dropped its impersonation.
     Revert,
     /// An op had nothing to act on (e.g. release with no open store).
-    Skipped { op: OpKind },
+    Skipped { op: SkippedOp },
     /// A new connection list was built for `user` (the first logon of that user context) and
     /// filed under `key`, the key the variant chose.
     ListCreated {
@@ -407,9 +407,10 @@ impl Event {
     }
 }
 
-/// The kind of an op, for `Skipped` entries (`Op` itself holds a SID, which is not `Copy`).
+/// The op a `skipped` entry names: an op that found nothing to act on (no open store or session,
+/// a lock already held or not held), as a `Copy` kind of [`crate::scenario::Op`] for the log.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum OpKind {
+pub enum SkippedOp {
     /// `release_store`
     ReleaseStore,
     /// `open_store`

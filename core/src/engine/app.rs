@@ -1,5 +1,5 @@
-//! The application: a scenario compiled into steps, and the thread interpreter that runs them
-//! over the MAPI machinery, with its implicit cleanup.
+//! The application: a scenario compiled into `CompiledOp`s, and the thread interpreter that runs
+//! them over the MAPI machinery, with its implicit cleanup.
 //!
 //! A thread's unnamed sessions and stores are its own (only it can name them), kept in short
 //! inline lists as before. Named handles are process-wide: their state (open, being released
@@ -15,12 +15,13 @@ use crate::monitor::AppPlan;
 use crate::scenario::{Names, Op, Scenario};
 use crate::sim::short::Short;
 use crate::sim::{Aborted, Ctx, EventId, LockId, Shm, Sim, UserId};
-use crate::trace::{Event, ListId, OpKind, SessionId, StoreId, WaitOn};
+use crate::trace::{Event, ListId, SessionId, SkippedOp, StoreId, WaitOn};
 use crate::variant::Variant;
 
-/// An op with its names interned, ready to run.
+/// An op with its names interned, ready to run: the engine's narrower form of [`Op`] (`Copy`,
+/// names as indices, made by [`compile`]).
 #[derive(Copy, Clone, Debug)]
-enum Step {
+enum CompiledOp {
     Impersonate(UserId),
     Revert,
     Logon,
@@ -39,11 +40,11 @@ enum Step {
     Unlock(u16),
 }
 
-/// A scenario compiled for the engine: users interned, ops as `Step`s, repeats expanded.
+/// A scenario compiled for the engine: users interned, ops as `CompiledOp`s, repeats expanded.
 pub(crate) struct Compiled {
     /// Shared by every execution's world (interned once, never copied per execution).
     pub(crate) users: Arc<Vec<crate::sim::Sid>>,
-    threads: Vec<Vec<Step>>,
+    threads: Vec<Vec<CompiledOp>>,
     /// Per thread: it starts only when spawned.
     spawned: Vec<bool>,
     pub(crate) polls_max: usize,
@@ -72,34 +73,34 @@ pub(crate) fn compile(scenario: &Scenario) -> Compiled {
     let index = |list: &[String], name: &str| Names::index(list, name).unwrap_or(u16::MAX);
     let thread = |name: &str| scenario.thread_index(name).map_or(u8::MAX, |t| t as u8);
     let expanded: Vec<Vec<Op>> = scenario.threads.iter().map(|t| t.expanded()).collect();
-    let threads: Vec<Vec<Step>> = expanded
+    let threads: Vec<Vec<CompiledOp>> = expanded
         .iter()
         .map(|ops| {
             ops.iter()
                 .map(|op| match op {
                     Op::Impersonate(sid) | Op::ImpersonateUser { sid, .. } => {
-                        Step::Impersonate(intern(sid))
+                        CompiledOp::Impersonate(intern(sid))
                     }
-                    Op::Revert => Step::Revert,
-                    Op::Logon => Step::Logon,
-                    Op::LogonAs(name) => Step::LogonAs(index(&names.sessions, name)),
-                    Op::OpenStore => Step::OpenStore,
-                    Op::OpenStoreAs { session, name } => Step::OpenStoreAs {
+                    Op::Revert => CompiledOp::Revert,
+                    Op::Logon => CompiledOp::Logon,
+                    Op::LogonAs(name) => CompiledOp::LogonAs(index(&names.sessions, name)),
+                    Op::OpenStore => CompiledOp::OpenStore,
+                    Op::OpenStoreAs { session, name } => CompiledOp::OpenStoreAs {
                         session: session.as_ref().map(|s| index(&names.sessions, s)),
                         store: index(&names.stores, name),
                     },
-                    Op::ReleaseStore => Step::ReleaseStore,
+                    Op::ReleaseStore => CompiledOp::ReleaseStore,
                     Op::ReleaseStoreNamed(name) => {
-                        Step::ReleaseStoreNamed(index(&names.stores, name))
+                        CompiledOp::ReleaseStoreNamed(index(&names.stores, name))
                     }
-                    Op::Logoff => Step::Logoff,
-                    Op::LogoffNamed(name) => Step::LogoffNamed(index(&names.sessions, name)),
-                    Op::Spawn(name) => Step::Spawn(thread(name)),
-                    Op::Join(name) => Step::Join(thread(name)),
-                    Op::Signal(name) => Step::Signal(index(&names.events, name)),
-                    Op::Wait(name) => Step::Wait(index(&names.events, name)),
-                    Op::Lock(name) => Step::Lock(index(&names.locks, name)),
-                    Op::Unlock(name) => Step::Unlock(index(&names.locks, name)),
+                    Op::Logoff => CompiledOp::Logoff,
+                    Op::LogoffNamed(name) => CompiledOp::LogoffNamed(index(&names.sessions, name)),
+                    Op::Spawn(name) => CompiledOp::Spawn(thread(name)),
+                    Op::Join(name) => CompiledOp::Join(thread(name)),
+                    Op::Signal(name) => CompiledOp::Signal(index(&names.events, name)),
+                    Op::Wait(name) => CompiledOp::Wait(index(&names.events, name)),
+                    Op::Lock(name) => CompiledOp::Lock(index(&names.locks, name)),
+                    Op::Unlock(name) => CompiledOp::Unlock(index(&names.locks, name)),
                     Op::Repeat { .. } => unreachable!("expanded() leaves no repeat"),
                 })
                 .collect()
@@ -115,12 +116,12 @@ pub(crate) fn compile(scenario: &Scenario) -> Compiled {
     let any = |f: fn(&Op) -> bool| expanded.iter().flatten().any(f);
     let plan = AppPlan {
         spawned: scenario.threads.iter().map(|t| t.spawned).collect(),
-        spawns: threads_steps(&threads, |step| match step {
-            Step::Spawn(t) => Some(t),
+        spawns: threads_ops(&threads, |op| match op {
+            CompiledOp::Spawn(t) => Some(t),
             _ => None,
         }),
-        signals: threads_steps(&threads, |step| match step {
-            Step::Signal(e) => Some(e),
+        signals: threads_ops(&threads, |op| match op {
+            CompiledOp::Signal(e) => Some(e),
             _ => None,
         }),
     };
@@ -137,11 +138,14 @@ pub(crate) fn compile(scenario: &Scenario) -> Compiled {
     }
 }
 
-/// Per thread, what `pick` finds in its steps.
-fn threads_steps<T>(threads: &[Vec<Step>], pick: impl Fn(Step) -> Option<T>) -> Vec<Vec<T>> {
+/// Per thread, what `pick` finds in its ops.
+fn threads_ops<T>(
+    threads: &[Vec<CompiledOp>],
+    pick: impl Fn(CompiledOp) -> Option<T>,
+) -> Vec<Vec<T>> {
     threads
         .iter()
-        .map(|steps| steps.iter().filter_map(|&s| pick(s)).collect())
+        .map(|ops| ops.iter().filter_map(|&op| pick(op)).collect())
         .collect()
 }
 
@@ -304,7 +308,7 @@ impl Handles {
     }
 }
 
-/// One application thread's state while it runs its steps.
+/// One application thread's state while it runs its ops.
 struct Thread {
     app: Arc<App>,
     me: u8,
@@ -335,12 +339,12 @@ impl Thread {
             .expect("a scenario that names a handle has the handle table")
     }
 
-    /// Its steps in order, then the implicit cleanup of what it left open. `Err` when the
+    /// Its ops in order, then the implicit cleanup of what it left open. `Err` when the
     /// execution was aborted while the thread waited: it does nothing more.
     fn run(&mut self, ctx: &mut Ctx) -> Result<(), Aborted> {
         let app = self.app.clone();
-        for &step in &app.compiled.threads[self.me as usize] {
-            self.step(ctx, step)?;
+        for &op in &app.compiled.threads[self.me as usize] {
+            self.run_op(ctx, op)?;
         }
         ctx.set_implicit(true);
         while let Some(mine) = self.stores.pop() {
@@ -362,72 +366,74 @@ impl Thread {
         Ok(())
     }
 
-    fn step(&mut self, ctx: &mut Ctx, step: Step) -> Result<(), Aborted> {
-        match step {
-            Step::Impersonate(user) => {
+    fn run_op(&mut self, ctx: &mut Ctx, op: CompiledOp) -> Result<(), Aborted> {
+        match op {
+            CompiledOp::Impersonate(user) => {
                 ctx.impersonate(user);
                 ctx.log(Event::Impersonate { user });
             }
-            Step::Revert => {
+            CompiledOp::Revert => {
                 if ctx.impersonating().is_some() {
                     ctx.revert();
                     ctx.log(Event::Revert);
                 } else {
-                    ctx.log(Event::Skipped { op: OpKind::Revert });
+                    ctx.log(Event::Skipped {
+                        op: SkippedOp::Revert,
+                    });
                 }
             }
-            Step::Logon => {
+            CompiledOp::Logon => {
                 let session = self.mapi().logon(ctx)?;
                 self.sessions.push(MySession {
                     session,
                     shared: None,
                 });
             }
-            Step::LogonAs(name) => self.logon_as(ctx, name)?,
-            Step::OpenStore => match self.newest_open_session() {
+            CompiledOp::LogonAs(name) => self.logon_as(ctx, name)?,
+            CompiledOp::OpenStore => match self.newest_open_session() {
                 Some(mine) => self.open_store(ctx, mine, None),
-                None => skipped(ctx, OpKind::OpenStore),
+                None => skipped(ctx, SkippedOp::OpenStore),
             },
-            Step::OpenStoreAs { session, store } => self.open_named(ctx, session, store),
-            Step::ReleaseStore => match self.take_newest_store(ctx) {
+            CompiledOp::OpenStoreAs { session, store } => self.open_named(ctx, session, store),
+            CompiledOp::ReleaseStore => match self.take_newest_store(ctx) {
                 Some(mine) => self.release(ctx, mine)?,
-                None => skipped(ctx, OpKind::ReleaseStore),
+                None => skipped(ctx, SkippedOp::ReleaseStore),
             },
-            Step::ReleaseStoreNamed(name) => self.release_named(ctx, name)?,
-            Step::Logoff => match self.take_newest_session() {
+            CompiledOp::ReleaseStoreNamed(name) => self.release_named(ctx, name)?,
+            CompiledOp::Logoff => match self.take_newest_session() {
                 Some(mine) => self.logoff(ctx, mine)?,
-                None => skipped(ctx, OpKind::Logoff),
+                None => skipped(ctx, SkippedOp::Logoff),
             },
-            Step::LogoffNamed(name) => self.logoff_named(ctx, name)?,
-            Step::Spawn(thread) => self.spawn(ctx, thread),
+            CompiledOp::LogoffNamed(name) => self.logoff_named(ctx, name)?,
+            CompiledOp::Spawn(thread) => self.spawn(ctx, thread),
             // A scenario built without `validate` may name no thread: nothing to join.
-            Step::Join(thread) => match self.app.done.get(thread as usize) {
+            CompiledOp::Join(thread) => match self.app.done.get(thread as usize) {
                 Some(&event) => self.wait(ctx, WaitOn::Thread(thread), event)?,
-                None => skipped(ctx, OpKind::Join),
+                None => skipped(ctx, SkippedOp::Join),
             },
-            Step::Signal(event) => {
+            CompiledOp::Signal(event) => {
                 ctx.log(Event::AppSignal { event });
                 ctx.set_event(self.app.events[event as usize]);
             }
-            Step::Wait(event) => {
+            CompiledOp::Wait(event) => {
                 self.wait(ctx, WaitOn::Event(event), self.app.events[event as usize])?;
             }
-            Step::Lock(lock) => {
+            CompiledOp::Lock(lock) => {
                 let id = self.app.locks[lock as usize];
                 if self.locks.as_slice().contains(&id) {
-                    skipped(ctx, OpKind::Lock);
+                    skipped(ctx, SkippedOp::Lock);
                 } else {
                     ctx.lock(id)?;
                     self.locks.push(id);
                 }
             }
-            Step::Unlock(lock) => {
+            CompiledOp::Unlock(lock) => {
                 let id = self.app.locks[lock as usize];
                 if self.locks.as_slice().contains(&id) {
                     self.locks.retain(|&l| l != id);
                     ctx.unlock(id);
                 } else {
-                    skipped(ctx, OpKind::Unlock);
+                    skipped(ctx, SkippedOp::Unlock);
                 }
             }
         }
@@ -450,7 +456,7 @@ impl Thread {
             .get(thread as usize)
             .is_some_and(|started| !started.swap(true, Ordering::Relaxed));
         if !fresh || !self.app.compiled.spawned[thread as usize] {
-            return skipped(ctx, OpKind::Spawn);
+            return skipped(ctx, SkippedOp::Spawn);
         }
         ctx.log(Event::Spawn { thread });
         let app = self.app.clone();
@@ -525,7 +531,7 @@ impl Thread {
         if let Some(record) = mine.shared {
             if !handles.sessions[record as usize].open {
                 drop(handles);
-                return skipped(ctx, OpKind::OpenStore);
+                return skipped(ctx, SkippedOp::OpenStore);
             }
         }
         let opened = self.app.mapi.open_store(ctx, mine.session);
@@ -554,7 +560,7 @@ impl Thread {
         };
         match target {
             Some(mine) => self.open_store(ctx, mine, Some(store)),
-            None => skipped(ctx, OpKind::OpenStore),
+            None => skipped(ctx, SkippedOp::OpenStore),
         }
     }
 
@@ -614,11 +620,11 @@ impl Thread {
     fn release_named(&mut self, ctx: &Ctx, name: u16) -> Result<(), Aborted> {
         let record = self.handles().lock().store_names[name as usize];
         let Some(record) = record else {
-            skipped(ctx, OpKind::ReleaseStore);
+            skipped(ctx, SkippedOp::ReleaseStore);
             return Ok(());
         };
         if !self.start_release(ctx, Some(record)) {
-            skipped(ctx, OpKind::ReleaseStore);
+            skipped(ctx, SkippedOp::ReleaseStore);
             return Ok(());
         }
         let (store, session) = {
@@ -660,7 +666,7 @@ impl Thread {
                 )
             }
             None => {
-                skipped(ctx, OpKind::Logoff);
+                skipped(ctx, SkippedOp::Logoff);
                 Ok(())
             }
         }
@@ -728,6 +734,6 @@ impl Thread {
     }
 }
 
-fn skipped(ctx: &Ctx, op: OpKind) {
+fn skipped(ctx: &Ctx, op: SkippedOp) {
     ctx.log(Event::Skipped { op });
 }

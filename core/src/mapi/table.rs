@@ -25,11 +25,11 @@
 //! executions may number things differently. A poller's wake event is fixed when its record is
 //! created, before the poller runs, so reading it touches nothing.
 
+use super::policy::{ListKey, ListView};
 use crate::sim::footprint::Kind;
 use crate::sim::short::Short;
 use crate::sim::{Ctx, EventId, Shm, ShmGuard, UserId};
 use crate::trace::{Event, FiledKey, ListId, PollerId, SessionId, StoreId};
-use crate::variant::{ListKey, ListView};
 
 use super::{PollerStart, Session};
 
