@@ -367,6 +367,22 @@ pub fn parse(data: &[u8]) -> Parsed {
     }
 }
 
+/// `count` deterministic pseudo-random byte buffers from `seed`, the buffer of case `i` of
+/// length `i % len` (a linear congruential stream): inputs for tests of what the fuzz targets
+/// decode, the same on every machine.
+pub fn sample_inputs(seed: u64, count: usize, len: usize) -> Vec<Vec<u8>> {
+    let mut state = seed;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as u8
+    };
+    (0..count)
+        .map(|case| (0..case % len).map(|_| next()).collect())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,16 +530,7 @@ mod tests {
 
         /// Deterministic pseudo-random inputs of every length up to 600 bytes.
         fn inputs(count: usize) -> Vec<Vec<u8>> {
-            let mut state = 0xF0_22_u64;
-            let mut next = move || {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                (state >> 33) as u8
-            };
-            (0..count)
-                .map(|case| (0..case % 600).map(|_| next()).collect())
-                .collect()
+            sample_inputs(0xF0_22, count, 600)
         }
 
         #[test]

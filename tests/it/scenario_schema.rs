@@ -130,18 +130,13 @@ fn what_the_generators_print_validates() {
             assert_valid(&validator, &format!("{family} seed {seed}"), &value);
         }
     }
-    let mut state = 0x5C4E_u64;
-    let mut next = move || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (state >> 33) as u8
-    };
     let mut extended = 0;
-    for case in 0..300usize {
-        let data: Vec<u8> = (0..case % 300).map(|_| next()).collect();
+    for (case, data) in mapihang_core::fuzz::sample_inputs(0x5C4E, 300, 300)
+        .iter()
+        .enumerate()
+    {
         // What the fuzz targets decode (family `any`, the `arbitrary` generator).
-        let (scenario, _) = mapihang_core::fuzz::decode(&data);
+        let (scenario, _) = mapihang_core::fuzz::decode(data);
         extended += usize::from(scenario.is_extended());
         let value = serde_json::to_value(&scenario).unwrap();
         assert_valid(&validator, &format!("arbitrary case {case}"), &value);

@@ -352,16 +352,7 @@ mod tests {
     /// Deterministic pseudo-random byte buffers, lengths cycling up to `len`.
     #[cfg(feature = "arbitrary")]
     fn buffers(seed: u64, count: usize, len: usize) -> Vec<Vec<u8>> {
-        let mut state = seed;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) as u8
-        };
-        (0..count)
-            .map(|case| (0..case % len).map(|_| next()).collect())
-            .collect()
+        crate::fuzz::sample_inputs(seed, count, len)
     }
 
     /// What a scenario uses of the application format, as counts of scenarios.
