@@ -10,7 +10,8 @@ use arbitrary::{Result, Unstructured};
 
 use crate::family::Family;
 
-use super::plan::{other_slot, Group, Noise, Plan, Segment, Spec, UserContext, CONCRETE};
+use super::plan::noise_ops;
+use super::plan::{other_slot, Group, Plan, Segment, Spec, UserContext, CONCRETE};
 use super::shape::{Handover, Loop, Pool, Shape};
 use super::{FORGE_TEMPLATES, USER_POOL};
 
@@ -46,24 +47,9 @@ fn group(u: &mut Unstructured<'_>, spec: Spec) -> Result<Group> {
     let batched = chance(u, 1, 4)?;
     let logoff = chance(u, 7, 10)?;
     let noise = if chance(u, 12, 100)? {
-        let kinds: &[Noise] = if spec.noise_revert {
-            &[
-                Noise::ReleaseStore,
-                Noise::Logoff,
-                Noise::OpenStore,
-                Noise::Logon,
-                Noise::Revert,
-            ]
-        } else {
-            &[
-                Noise::ReleaseStore,
-                Noise::Logoff,
-                Noise::OpenStore,
-                Noise::Logon,
-            ]
-        };
+        let ops = noise_ops(spec.noise_revert);
         let at = u.int_in_range(0..=7)?;
-        Some((at, kinds[u.int_in_range(0..=kinds.len() - 1)?]))
+        Some((at, ops[u.int_in_range(0..=ops.len() - 1)?].clone()))
     } else {
         None
     };

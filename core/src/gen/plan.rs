@@ -24,15 +24,25 @@ pub(crate) enum UserContext {
     Req(u8),
 }
 
-/// An op slipped into a group out of the usual order (noise).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Noise {
-    ReleaseStore,
-    Logoff,
-    OpenStore,
-    Logon,
-    /// Never used in `same-user` (a later logon would be a process-user logon).
-    Revert,
+/// The ops noise may slip into a group out of the usual order: unit ops of the one op
+/// vocabulary (`scenario::Op`; no narrower type), `revert` last so that [`noise_ops`] can leave
+/// it out.
+static NOISE_OPS: [Op; 5] = [
+    Op::ReleaseStore,
+    Op::Logoff,
+    Op::OpenStore,
+    Op::Logon,
+    Op::Revert,
+];
+
+/// The ops noise draws from, in the generators' order; without `revert` for a family whose
+/// later logons must stay process-user logons (`same-user`).
+pub(crate) fn noise_ops(revert: bool) -> &'static [Op] {
+    if revert {
+        &NOISE_OPS
+    } else {
+        &NOISE_OPS[..NOISE_OPS.len() - 1]
+    }
 }
 
 /// One session: logon, stores opened (and mostly released), maybe logoff, maybe one noise op.
@@ -44,8 +54,8 @@ pub(crate) struct Group {
     pub batched: bool,
     /// Log off at the end of the group.
     pub logoff: bool,
-    /// A noise op and where it goes (modulo the group's length + 1).
-    pub noise: Option<(u8, Noise)>,
+    /// A noise op (one of [`noise_ops`]) and where it goes (modulo the group's length + 1).
+    pub noise: Option<(u8, Op)>,
 }
 
 /// A run of sessions in one context: `impersonate U` (or nothing), groups, maybe `revert`.
@@ -231,18 +241,9 @@ impl Group {
             own.push(Op::Logoff);
         }
         let mut reverted = false;
-        if let Some((at, noise)) = self.noise {
-            let op = match noise {
-                Noise::ReleaseStore => Op::ReleaseStore,
-                Noise::Logoff => Op::Logoff,
-                Noise::OpenStore => Op::OpenStore,
-                Noise::Logon => Op::Logon,
-                Noise::Revert => {
-                    reverted = true;
-                    Op::Revert
-                }
-            };
-            own.insert(at as usize % (own.len() + 1), op);
+        if let Some((at, op)) = &self.noise {
+            reverted = *op == Op::Revert;
+            own.insert(*at as usize % (own.len() + 1), op.clone());
         }
         ops.extend(own);
         reverted

@@ -11,23 +11,15 @@ use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Just, Union};
 
 use crate::family::Family;
-use crate::scenario::Scenario;
+use crate::scenario::{Op, Scenario};
 
-use super::plan::{other_slot, Group, Noise, Plan, Segment, Spec, UserContext, CONCRETE};
+use super::plan::noise_ops;
+use super::plan::{other_slot, Group, Plan, Segment, Spec, UserContext, CONCRETE};
 use super::shape::Structure;
 use super::{FORGE_TEMPLATES, USER_POOL};
 
-fn noise(revert: bool) -> BoxedStrategy<Noise> {
-    let mut choices = vec![
-        Just(Noise::ReleaseStore).boxed(),
-        Just(Noise::Logoff).boxed(),
-        Just(Noise::OpenStore).boxed(),
-        Just(Noise::Logon).boxed(),
-    ];
-    if revert {
-        choices.push(Just(Noise::Revert).boxed());
-    }
-    Union::new(choices).boxed()
+fn noise(revert: bool) -> BoxedStrategy<Op> {
+    Union::new(noise_ops(revert).iter().map(|op| Just(op.clone()).boxed())).boxed()
 }
 
 fn group(revert: bool) -> BoxedStrategy<Group> {
