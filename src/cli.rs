@@ -63,14 +63,14 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command,
     match Cli::try_parse_from(args) {
         Ok(cli) => Ok(cli.command),
         Err(err) if !err.use_stderr() => {
-            let _ = crate::io::out(&err.render().to_string());
+            let _ = mapihang_core::os::out(&err.render().to_string());
             Err(ExitCode::SUCCESS)
         }
         Err(err)
             if err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
         {
             // `mapihang` alone: the help, on stderr (it is a usage error: exit code 2).
-            crate::io::errln(err.render().to_string().trim_end());
+            mapihang_core::os::errln(err.render().to_string().trim_end());
             Err(ExitCode::from(2))
         }
         Err(err) => {
@@ -86,7 +86,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command,
                 Some(next) if first.ends_with(':') => format!("{first} {next}"),
                 _ => first.to_string(),
             };
-            crate::io::errln(&format!("mapihang: {line}"));
+            mapihang_core::os::errln(&format!("mapihang: {line}"));
             Err(ExitCode::from(2))
         }
     }

@@ -1,22 +1,24 @@
 //! `mapihang check`, `replay`, `explain` and `variants`: read, one call into core, print.
 
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
-use mapihang_core::engine::{self, CheckConfig, Schedule, Strategy};
+use mapihang_core::engine::{self, CheckConfig, Strategy, STEPS_MAX_DEFAULT};
 use mapihang_core::explain::{self, ExplainFormat};
+use mapihang_core::os::{self, out, program, FileError};
 use mapihang_core::render;
-use mapihang_core::replay::{self, ReplayInput, ReplayVerdict};
+use mapihang_core::replay::{self, ReplayVerdict};
 use mapihang_core::report::Report;
+use mapihang_core::schema;
 use mapihang_core::text::shell;
 
 use crate::common::{
-    in_range, parse_explain, CliError, Format, OutputArgs, Variants, SCHEDULES_MAX, STEPS_MAX_MAX,
+    in_range, parse_explain, repro, CliError, Format, Line, OutputArgs, Variants, SCHEDULES_MAX,
+    STEPS_MAX_MAX,
 };
-use crate::io::{self, check_outputs, emit, out, outln, program};
+use crate::io::{check_outputs, emit, print};
 
 /// Which scheduler explores the interleavings.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -62,7 +64,7 @@ pub(crate) struct ExploreArgs {
     pub preemptions: Option<usize>,
     /// The step bound of one execution (1 to 10,000,000); an execution it cuts off is
     /// inconclusive unless a violation is already certain.
-    #[arg(long, default_value_t = mapihang_core::engine::STEPS_MAX_DEFAULT)]
+    #[arg(long, default_value_t = STEPS_MAX_DEFAULT)]
     pub steps_max: usize,
 }
 
@@ -134,84 +136,50 @@ pub(crate) fn check_config(args: &ExploreArgs) -> Result<CheckConfig, CliError> 
 pub(crate) fn explain(variants: &Variants, args: &ExplainArgs) -> Result<u8, CliError> {
     let path = &args.report;
     if let Some(out) = &args.out {
-        io::check_output(out, &[path])?;
+        os::check_output(out, &[path])?;
     }
-    let report: Report = io::read_report(path)?;
-    report
-        .scenario
-        .validate()
-        .map_err(|source| CliError::Scenario {
-            path: path.clone(),
-            source,
-        })?;
-    if let Some(text) = &report.schedule {
+    let (report, schedule) = os::read_report_to_explain(path)?;
+    if let Some(schedule) = schedule {
         // The report's own variant must follow its schedule to the end, or it is corrupt.
-        let schedule: Schedule = text.parse().map_err(|source| CliError::Schedule {
-            path: path.clone(),
-            source,
-        })?;
         let variant = variants.get(&report.variant)?;
-        let replayed = engine::replay(
-            variant,
-            &report.scenario,
-            &schedule,
-            report.steps_max.max(1),
-        );
-        if !replayed.faithful {
-            return Err(corrupt(path, &report.variant));
+        let steps_max = report.steps_max.max(1);
+        if !engine::replay(variant, &report.scenario, &schedule, steps_max).faithful {
+            return Err(FileError::corrupt(path, &report.variant).into());
         }
     }
     let rendered = explain::render(&report, args.format);
     match &args.out {
-        Some(out_path) => io::write_file(out_path, rendered)?,
+        Some(out_path) => os::write_file(out_path, rendered)?,
         None => out(&rendered)?,
     }
     Ok(0)
 }
 
-fn corrupt(path: &Path, variant: &str) -> CliError {
-    CliError::Report {
-        path: path.to_path_buf(),
-        reason: format!(
-            "corrupt: its schedule does not fit its scenario (under its own variant {variant} the \
-             execution leaves the recorded schedule)"
-        ),
-    }
-}
-
 /// The options of `args` that differ from their defaults, as command-line text (so that a
 /// suggested command reproduces exactly what ran).
 pub(crate) fn explore_options(args: &ExploreArgs, scheduler: &str) -> String {
-    let mut line = format!(
-        " --variant {} --scheduler {scheduler} --seed {} --schedules {}",
-        args.variant, args.seed, args.schedules
-    );
-    if args.scheduler == SchedulerArg::Pct && args.pct_depth != PCT_DEPTH_DEFAULT {
-        let _ = write!(line, " --pct-depth {}", args.pct_depth);
-    }
-    if let Some(k) = args.preemptions {
-        let _ = write!(line, " --preemptions {k}");
-    }
-    if args.steps_max != engine::STEPS_MAX_DEFAULT {
-        let _ = write!(line, " --steps-max {}", args.steps_max);
-    }
-    line
+    let pct_depth = Some(args.pct_depth)
+        .filter(|&depth| args.scheduler == SchedulerArg::Pct && depth != PCT_DEPTH_DEFAULT);
+    Line(String::new())
+        .opt("variant", &args.variant)
+        .opt("scheduler", scheduler)
+        .opt("seed", args.seed)
+        .opt("schedules", args.schedules)
+        .some("pct-depth", pct_depth)
+        .some("preemptions", args.preemptions)
+        .unless("steps-max", args.steps_max, STEPS_MAX_DEFAULT)
+        .0
 }
 
 pub(crate) fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliError> {
     check_outputs(&args.output, &[&args.scenario])?;
     let config = check_config(&args.explore)?;
-    let scenario = io::read_scenario(&args.scenario)?;
+    let scenario = os::read_scenario(&args.scenario)?;
     let variant = variants.get(&args.explore.variant)?;
     let start = Instant::now();
     let result = engine::check(variant.clone(), &scenario, &config);
-    let mut report = Report::from_check(
-        variant.name(),
-        &scenario,
-        &config,
-        &result,
-        start.elapsed().as_millis() as u64,
-    );
+    let elapsed_ms = start.elapsed().as_millis() as u64;
+    let mut report = Report::from_check(variant.name(), &scenario, &config, &result, elapsed_ms);
     let prog = program();
     let rerun = format!(
         "{prog} check {}{}",
@@ -219,10 +187,9 @@ pub(crate) fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliErro
         explore_options(&args.explore, &report.scheduler)
     );
     if result.failed() {
-        report.repro = Some(match &args.output.out {
-            Some(out) => format!("{prog} replay {}", shell(out)),
-            None => format!("{rerun} --out REPORT.json && {prog} replay REPORT.json"),
-        });
+        report.repro = Some(repro(&prog, args.output.report.out.as_deref(), || {
+            rerun.clone()
+        }));
         report.set_advise_command(&format!("{prog} advise {}", shell(&args.scenario)));
     }
     if let Some(inconclusive) = &mut report.inconclusive {
@@ -237,99 +204,54 @@ pub(crate) fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliErro
 pub(crate) fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
     let path = &args.report;
     check_outputs(&args.output, &[path])?;
-    let input: ReplayInput = io::read_report(path)?;
-    input
-        .scenario
-        .validate()
-        .map_err(|source| CliError::Scenario {
-            path: path.clone(),
-            source,
-        })?;
-    let text = input
-        .schedule
-        .as_deref()
-        .ok_or_else(|| CliError::NothingToReplay { path: path.clone() })?;
-    let schedule: Schedule = text.parse().map_err(|source| CliError::Schedule {
-        path: path.clone(),
-        source,
-    })?;
-    if input.steps_max == 0 || input.steps_max > STEPS_MAX_MAX {
-        return Err(CliError::Report {
-            path: path.clone(),
-            reason: format!(
-                "steps_max {} is not from 1 to {STEPS_MAX_MAX}",
-                input.steps_max
-            ),
-        });
-    }
+    let (input, schedule) = os::read_report_to_replay(path)?;
     in_range("schedules", args.schedules, SCHEDULES_MAX)?;
     let own = args.variant.as_deref().is_none_or(|v| v == input.variant);
     let variant = variants.get(args.variant.as_deref().unwrap_or(&input.variant))?;
     let start = Instant::now();
-    let expected = input.expected();
     let replayed = replay::replay(
         variant.clone(),
         &input.scenario,
         &schedule,
         input.steps_max,
-        &expected,
+        &input.expected(),
         args.schedules,
     );
     if own && !replayed.faithful {
-        return Err(corrupt(path, &input.variant));
+        return Err(FileError::corrupt(path, &input.variant).into());
     }
     let mut report = replayed.report;
     report.elapsed_ms = start.elapsed().as_millis() as u64;
-    let prog = program();
+    let (prog, name) = (program(), variant.name());
     // The report holds its scenario: `advise` reads it from there.
     report.set_advise_command(&format!("{prog} advise {}", shell(path)));
-    let check_instead = format!(
-        "{prog} check {} --variant {}{}",
-        shell(path),
-        variant.name(),
-        if input.steps_max == engine::STEPS_MAX_DEFAULT {
-            String::new()
-        } else {
-            format!(" --steps-max {}", input.steps_max)
-        }
-    );
+    let check_instead = Line(format!("{prog} check {} --variant {name}", shell(path)))
+        .unless("steps-max", input.steps_max, STEPS_MAX_DEFAULT)
+        .0;
     if let Some(inconclusive) = &mut report.inconclusive {
         inconclusive.hint = Some(match replayed.verdict {
             ReplayVerdict::LeftSchedule { .. } => format!(
-                "{prog} replay {} --variant {} --schedules {} (a larger budget for the \
+                "{prog} replay {} --variant {name} --schedules {} (a larger budget for the \
                  continuations), or {check_instead} (every schedule, not this one)",
                 shell(path),
-                variant.name(),
                 args.schedules.saturating_mul(10).min(SCHEDULES_MAX)
             ),
             _ => check_instead.clone(),
         });
     }
-    let line = render::replay_line(
-        &replayed.verdict,
-        variant.name(),
-        input.steps_max,
-        &check_instead,
-    );
-    report.repro = Some(format!(
-        "{prog} replay {}{}",
-        shell(path),
-        args.variant
-            .as_ref()
-            .map_or(String::new(), |v| format!(" --variant {v}"))
-    ));
-    if args.output.format == Format::Text {
-        outln(&line)?;
+    let line = render::replay_line(&replayed.verdict, name, input.steps_max, &check_instead);
+    let again =
+        Line(format!("{prog} replay {}", shell(path))).some("variant", args.variant.as_ref());
+    report.repro = Some(again.0);
+    if args.output.report.format == Format::Text {
+        os::outln(&line)?;
     }
     emit(&report, &args.output)?;
     Ok(report.verdict.exit_code())
 }
 
 pub(crate) fn list_variants(variants: &Variants, args: &VariantsArgs) -> Result<u8, CliError> {
-    let infos = mapihang_core::schema::variant_infos(variants.all().iter().map(|v| v.as_ref()));
-    match args.format {
-        Format::Json => outln(&mapihang_core::schema::to_json(&infos))?,
-        Format::Text => out(&render::variants(&infos))?,
-    }
+    let infos = schema::variant_infos(variants.all().iter().map(|v| v.as_ref()));
+    print(args.format, &infos, &render::variants(&infos))?;
     Ok(0)
 }

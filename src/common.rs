@@ -2,67 +2,28 @@
 //! the output options and the range checks. A leaf: it imports no other module of the crate, so
 //! the commands, `io` and `cli` all import it and none of them imports another back.
 
+use std::fmt::{Display, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
-use mapihang_core::engine::ScheduleError;
+pub(crate) use mapihang_core::engine::STEPS_MAX_MAX;
 use mapihang_core::explain::{ExplainFormat, UnknownFormat};
 use mapihang_core::family::Family;
 use mapihang_core::monitor::Invariant;
-use mapihang_core::scenario::ScenarioError;
+use mapihang_core::os::FileError;
 use mapihang_core::text::shell;
 use mapihang_core::variant::{self, UnknownVariant, Variant};
 use mapihang_core::verdict::Verdict;
 
-/// The cap on input files, as people read it (`io::READ_MAX` in bytes).
-pub(crate) const READ_MAX_TEXT: &str = "16 MiB";
-
 /// Bad usage or bad input: printed as one line, exit code 2.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CliError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path}: larger than {READ_MAX_TEXT}, the most mapihang reads")]
-    TooLarge { path: PathBuf },
-    #[error("{path}: not UTF-8 text (bad byte at offset {offset})")]
-    NotText { path: PathBuf, offset: usize },
-    #[error("{path}: not JSON (is the file complete?): {reason}")]
-    NotJson { path: PathBuf, reason: String },
-    #[error("cannot write to stdout: {source}")]
-    Stdout { source: std::io::Error },
+    #[error(transparent)]
+    File(#[from] FileError),
     #[error("{source}; nothing was written (the verdict was {verdict}: exit code 2 because the output is missing)")]
-    NotWritten {
-        source: Box<CliError>,
-        verdict: Verdict,
-    },
-    #[error("corpus entry {path}: {reason}")]
-    Corpus { path: PathBuf, reason: String },
-    #[error("{path}: {source}")]
-    Scenario {
-        path: PathBuf,
-        source: ScenarioError,
-    },
-    #[error("{path}: not a mapihang report: {reason}")]
-    Report { path: PathBuf, reason: String },
-    #[error("{path}: {source}")]
-    Schedule {
-        path: PathBuf,
-        source: ScheduleError,
-    },
-    #[error(
-        "{path}: nothing to replay: the report has no schedule (a pass, or a run on real threads)"
-    )]
-    NothingToReplay { path: PathBuf },
+    NotWritten { source: FileError, verdict: Verdict },
     #[error(transparent)]
     Variant(#[from] UnknownVariant),
     #[error("{0}")]
@@ -98,15 +59,22 @@ pub(crate) enum Format {
     Json,
 }
 
-/// Where and how to print the result.
+/// How to print the result, and where to write its report.
 #[derive(Args, Debug, Clone)]
-pub(crate) struct OutputArgs {
+pub(crate) struct ReportArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Also write the JSON report to this file (what `mapihang replay` reads).
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// [`ReportArgs`] and a picture of the report.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct OutputArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Also write a picture of the report next to it (--out's name with the format's extension):
     /// text, mermaid, svg or html.
     #[arg(long, value_parser = parse_explain, requires = "out")]
@@ -130,8 +98,6 @@ pub(crate) fn parse_invariant(text: &str) -> Result<Invariant, String> {
 
 /// The most schedules one `check` runs (about 100 s at 100,000 schedules/s).
 pub(crate) const SCHEDULES_MAX: usize = 10_000_000;
-/// The largest step bound of one execution.
-pub(crate) const STEPS_MAX_MAX: usize = 10_000_000;
 
 /// `--NAME` must lie in `1..=max`.
 pub(crate) fn in_range(name: &str, value: usize, max: usize) -> Result<(), CliError> {
@@ -148,15 +114,43 @@ pub(crate) fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// The corpus folder must exist: a mistyped `--dir` is an error, not a new empty corpus.
-pub(crate) fn corpus_dir(dir: &Path) -> Result<(), CliError> {
-    if dir.is_dir() {
-        Ok(())
-    } else {
-        Err(CliError::Usage(format!(
-            "corpus folder {} does not exist (create it first: mkdir -p {})",
-            dir.display(),
-            shell(dir)
-        )))
+/// The repro line a failure's report carries: `replay` of `--out` when given, else `rerun`
+/// (the command that ran) writing `REPORT.json` first.
+pub(crate) fn repro(prog: &str, out: Option<&Path>, rerun: impl FnOnce() -> String) -> String {
+    match out {
+        Some(path) => format!("{prog} replay {}", shell(path)),
+        None => format!("{} --out REPORT.json && {prog} replay REPORT.json", rerun()),
+    }
+}
+
+/// A suggested command line built from the options that ran, so that it reproduces exactly that.
+pub(crate) struct Line(pub String);
+
+impl Line {
+    /// ` --NAME VALUE`.
+    pub(crate) fn opt(mut self, name: &str, value: impl Display) -> Line {
+        let _ = write!(self.0, " --{name} {value}");
+        self
+    }
+
+    /// ` --NAME VALUE` when there is a value.
+    pub(crate) fn some(self, name: &str, value: Option<impl Display>) -> Line {
+        match value {
+            Some(value) => self.opt(name, value),
+            None => self,
+        }
+    }
+
+    /// ` --NAME VALUE` unless `VALUE` is the option's default.
+    pub(crate) fn unless<T: Display + PartialEq>(self, name: &str, value: T, default: T) -> Line {
+        self.some(name, (value != default).then_some(value))
+    }
+
+    /// ` --NAME` when `on`.
+    pub(crate) fn flag(mut self, name: &str, on: bool) -> Line {
+        if on {
+            let _ = write!(self.0, " --{name}");
+        }
+        self
     }
 }

@@ -4,18 +4,17 @@
 //! object (schemas `mapihang.corpus-add/1` and `mapihang.corpus-check/1`, documented in
 //! docs/report-schema.md).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
 use mapihang_core::corpus::CorpusEntry;
-use mapihang_core::input;
+use mapihang_core::os::{self, program};
 use mapihang_core::render::corpus as render;
-use mapihang_core::schema::{self, CorpusAddJson, CorpusCheckJson};
+use mapihang_core::schema::{CorpusAddJson, CorpusCheckJson};
 
-use crate::common::{corpus_dir, CliError, Format, Variants};
-use crate::io::{self, out, outln, program};
+use crate::common::{CliError, Format, Variants};
+use crate::io::print;
 
 #[derive(Args, Debug)]
 pub(crate) struct CorpusArgs {
@@ -64,14 +63,9 @@ pub(crate) fn corpus(variants: &Variants, args: &CorpusArgs) -> Result<u8, CliEr
     }
 }
 
-/// A corpus file, parsed and validated; errors say "corpus entry FILE".
-fn read_entry(path: &Path) -> Result<CorpusEntry, CliError> {
-    input::corpus_entry(&io::read_text(path)?).map_err(|e| io::input_error(path, e))
-}
-
 fn corpus_add(variants: &Variants, args: &CorpusAddArgs) -> Result<u8, CliError> {
-    corpus_dir(&args.dir)?;
-    let (scenario, kept_note) = io::read_scenario_or_entry(&args.file)?;
+    os::corpus_dir(&args.dir)?;
+    let (scenario, kept_note) = os::read_scenario_or_entry(&args.file)?;
     let note = args
         .note
         .clone()
@@ -81,50 +75,15 @@ fn corpus_add(variants: &Variants, args: &CorpusAddArgs) -> Result<u8, CliError>
     let file = entry.file_name();
     let path = args.dir.join(&file);
     let replaced = path.exists();
-    io::write_file(&path, entry.to_json() + "\n")?;
+    os::write_file(&path, entry.to_json() + "\n")?;
     let added = CorpusAddJson::new(path.display().to_string(), file, replaced, entry);
-    print(args.format, &added, render::add(&added))?;
+    print(args.format, &added, &render::add(&added))?;
     Ok(0)
 }
 
 fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliError> {
-    corpus_dir(&args.dir)?;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&args.dir)
-        .map_err(|source| CliError::Read {
-            path: args.dir.clone(),
-            source,
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(CliError::Usage(format!(
-            "no corpus entries (*.json) in {}: an empty corpus checks nothing",
-            args.dir.display()
-        )));
-    }
-    // Every file is read and validated before any is checked: a bad one fails fast.
-    let mut parsed = Vec::with_capacity(files.len());
-    for path in &files {
-        let entry = read_entry(path)?;
-        entry
-            .check_variants(variants.all())
-            .map_err(|reason| CliError::Corpus {
-                path: path.clone(),
-                reason,
-            })?;
-        parsed.push((path.display().to_string(), entry));
-    }
-    let checked = CorpusCheckJson::check(args.dir.display().to_string(), parsed, variants.all());
-    print(args.format, &checked, render::check(&checked, &program()))?;
+    let entries = os::read_corpus(&args.dir, variants.all())?;
+    let checked = CorpusCheckJson::check(args.dir.display().to_string(), entries, variants.all());
+    print(args.format, &checked, &render::check(&checked, &program()))?;
     Ok(checked.verdict.exit_code())
-}
-
-/// Print `value` as `text` or as one JSON object.
-fn print<T: Serialize>(format: Format, value: &T, text: String) -> Result<(), CliError> {
-    match format {
-        Format::Text => out(&text),
-        Format::Json => outln(&schema::to_json(value)),
-    }
 }

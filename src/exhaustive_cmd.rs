@@ -1,7 +1,6 @@
 //! `mapihang exhaustive`: every scenario within a small bound, each on every interleaving (DPOR),
 //! or on every schedule with at most K preemptions (DFS).
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -11,15 +10,15 @@ use mapihang_core::exhaustive::{
     self, Bound, BoundError, ExhaustiveConfig, Reduction, Shard, SCHEDULES_PER_SCENARIO_DEFAULT,
 };
 use mapihang_core::monitor::Invariant;
+use mapihang_core::os::{self, program, FileError};
 use mapihang_core::render::exhaustive as render;
 use mapihang_core::report::Report;
 use mapihang_core::schema;
-use mapihang_core::text::shell;
 
 use crate::common::{
-    default_jobs, in_range, parse_invariant, CliError, Format, Variants, STEPS_MAX_MAX,
+    default_jobs, in_range, parse_invariant, repro, CliError, Format, Line, Variants, STEPS_MAX_MAX,
 };
-use crate::io::{self, out, outln, program, progress_bar};
+use crate::io::{lost, print, progress_bar};
 
 #[derive(Args, Debug)]
 pub(crate) struct ExhaustiveArgs {
@@ -101,7 +100,7 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
         .map_err(|e| CliError::Usage(bound_usage(e)))?;
     in_range("steps-max", args.steps_max, STEPS_MAX_MAX)?;
     if let Some(path) = &args.out {
-        io::check_output(path, &[])?;
+        os::check_output(path, &[])?;
     }
     let variant = variants.get(&args.variant)?;
     let config = ExhaustiveConfig {
@@ -137,92 +136,51 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
             &found.check,
             result.elapsed_ms,
         );
-        let prog = program();
-        report.repro = Some(match &args.out {
-            Some(path) => format!("{prog} replay {}", shell(path)),
-            None => format!(
-                "{} --out REPORT.json && {prog} replay REPORT.json",
-                command_line(args)
-            ),
-        });
+        report.repro = Some(repro(&program(), args.out.as_deref(), || {
+            command_line(args)
+        }));
         report
     });
     match (&args.out, &report) {
         (Some(path), Some(report)) => {
-            io::write_file(path, report.to_json() + "\n").map_err(|source| {
-                CliError::NotWritten {
-                    source: Box::new(source),
-                    verdict: report.verdict,
-                }
-            })?
+            os::write_file(path, report.to_json() + "\n").map_err(|e| lost(e, report))?
         }
         // --out is the counterexample's report: with none, say so rather than nothing (and
         // leave no stale report of an earlier run that could be taken for this one's).
         (Some(path), None) => {
             if path.is_file() {
-                std::fs::remove_file(path).map_err(|source| CliError::Write {
-                    path: path.clone(),
-                    source,
-                })?;
+                std::fs::remove_file(path).map_err(|e| FileError::Write(path.clone(), e))?;
             }
-            io::errln(&format!(
+            os::errln(&format!(
                 "mapihang: no counterexample, so no report was written to {}",
                 path.display()
             ));
         }
         (None, _) => {}
     }
-    match args.format {
-        Format::Text => out(&render::text(&config, &result, report.as_ref()))?,
-        Format::Json => {
-            let json =
-                schema::ExhaustiveJson::of(variant.name(), &config, &result, report.as_ref());
-            outln(&schema::to_json(&json))?;
-        }
-    }
+    let json = schema::ExhaustiveJson::of(variant.name(), &config, &result, report.as_ref());
+    let text = render::text(&config, &result, report.as_ref());
+    print(args.format, &json, &text)?;
     Ok(result.verdict().exit_code())
 }
 
 /// The command line that re-runs this check (what matters for the result; not --jobs).
 fn command_line(args: &ExhaustiveArgs) -> String {
-    let mut line = format!(
-        "{} exhaustive --variant {} --threads {} --users {} --ops {}",
-        program(),
-        args.variant,
-        args.threads,
-        args.users,
-        args.ops
-    );
-    if args.collide {
-        line.push_str(" --collide");
-    }
-    if let Some(invariant) = args.invariant {
-        let _ = write!(line, " --invariant {invariant}");
-    }
-    if let Some(k) = args.preemptions {
-        let _ = write!(line, " --preemptions {k}");
-    }
-    if let Some(shard) = args.shard {
-        let _ = write!(line, " --shard {shard}");
-    }
-    if args.schedules != SCHEDULES_PER_SCENARIO_DEFAULT {
-        let _ = write!(line, " --schedules {}", args.schedules);
-    }
-    if args.steps_max != STEPS_MAX_DEFAULT {
-        let _ = write!(line, " --steps-max {}", args.steps_max);
-    }
-    if args.all {
-        line.push_str(" --all");
-    }
-    for (flag, on) in [
-        ("--no-symmetry", args.no_symmetry),
-        ("--no-normalize", args.no_normalize),
-    ] {
-        if on {
-            let _ = write!(line, " {flag}");
-        }
-    }
-    line
+    Line(format!("{} exhaustive", program()))
+        .opt("variant", &args.variant)
+        .opt("threads", args.threads)
+        .opt("users", args.users)
+        .opt("ops", args.ops)
+        .flag("collide", args.collide)
+        .some("invariant", args.invariant)
+        .some("preemptions", args.preemptions)
+        .some("shard", args.shard)
+        .unless("schedules", args.schedules, SCHEDULES_PER_SCENARIO_DEFAULT)
+        .unless("steps-max", args.steps_max, STEPS_MAX_DEFAULT)
+        .flag("all", args.all)
+        .flag("no-symmetry", args.no_symmetry)
+        .flag("no-normalize", args.no_normalize)
+        .0
 }
 
 fn parse_shard(text: &str) -> Result<Shard, String> {

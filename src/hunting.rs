@@ -7,15 +7,17 @@ use mapihang_core::family::Family;
 use mapihang_core::gen;
 use mapihang_core::hunt::{self, HuntConfig, Progress};
 use mapihang_core::monitor::Invariant;
+use mapihang_core::os::{out, outln, program};
 use mapihang_core::render::hunt as render;
 use mapihang_core::report::Report;
-use mapihang_core::schema::{self, HuntPassJson};
+use mapihang_core::schema::HuntPassJson;
 use mapihang_core::text::shell;
 
 use crate::common::{
-    in_range, parse_family, parse_invariant, CliError, Format, OutputArgs, Variants, STEPS_MAX_MAX,
+    in_range, parse_family, parse_invariant, repro, CliError, Format, Line, OutputArgs, Variants,
+    STEPS_MAX_MAX,
 };
-use crate::io::{check_outputs, emit, out, outln, program, progress_bar};
+use crate::io::{check_outputs, emit, print, progress_bar};
 
 #[derive(Args, Debug)]
 pub(crate) struct HuntArgs {
@@ -88,8 +90,9 @@ pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError>
         steps_max: args.steps_max,
         ..HuntConfig::default()
     };
+    let format = args.output.report.format;
     let bar = progress_bar(
-        args.output.format == Format::Text,
+        format == Format::Text,
         args.cases,
         "{spinner} hunting {pos}/{len} cases [{elapsed}] {msg}",
     );
@@ -101,16 +104,27 @@ pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError>
     };
     let result = hunt::hunt(variant.clone(), &config, &on_progress);
     bar.finish_and_clear();
-    let hunt_again = hunt_command(variant.name(), &config, args);
     let prog = program();
-    let repro = |invariant| format!("{} && {prog} replay REPORT.json", hunt_again(invariant));
-    let summary = render::summary(&config, &result, &repro);
+    // The hunt again, narrowed to one invariant (`None`: as it was), writing REPORT.json.
+    let hunt_again = |invariant: Option<Invariant>| {
+        Line(format!("{prog} hunt"))
+            .opt("variant", variant.name())
+            .opt("family", config.family)
+            .opt("seed", config.seed)
+            .opt("cases", config.cases)
+            .opt("schedules", config.schedules)
+            .some("invariant", invariant)
+            .unless("steps-max", args.steps_max, STEPS_MAX_DEFAULT)
+            .0
+    };
+    let summary = render::summary(&config, &result, &|i| repro(&prog, None, || hunt_again(i)));
     let Some(found) = &result.found else {
         let pass = HuntPassJson::of(variant.name(), &config, summary);
-        match args.output.format {
-            Format::Text => outln(&render::not_found(&pass, args.invariant))?,
-            Format::Json => outln(&schema::to_json(&pass))?,
-        }
+        print(
+            format,
+            &pass,
+            &format!("{}\n", render::not_found(&pass, args.invariant)),
+        )?;
         return Ok(pass.verdict.exit_code());
     };
     let mut report = Report::from_check(
@@ -121,52 +135,21 @@ pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError>
         result.total_ms,
     );
     report.hunt = Some(summary);
-    let (repro, advise) = match &args.output.out {
-        Some(path) => (
-            format!("{prog} replay {}", shell(path)),
-            format!("{prog} advise {}", shell(path)),
+    let out_path = args.output.report.out.as_deref();
+    report.repro = Some(repro(&prog, out_path, || hunt_again(args.invariant)));
+    report.set_advise_command(&match out_path {
+        Some(path) => format!("{prog} advise {}", shell(path)),
+        None => format!(
+            "{} --out REPORT.json && {prog} advise REPORT.json",
+            hunt_again(args.invariant)
         ),
-        None => (
-            repro(args.invariant),
-            format!(
-                "{} && {prog} advise REPORT.json",
-                hunt_again(args.invariant)
-            ),
-        ),
-    };
-    report.repro = Some(repro);
-    report.set_advise_command(&advise);
-    if args.output.format == Format::Text {
+    });
+    if format == Format::Text {
         out(&render::headline(variant.name(), found.invariant, &report))?;
     }
     emit(&report, &args.output)?;
-    if args.output.format == Format::Text {
+    if format == Format::Text {
         out(&render::also_found(&report))?;
     }
     Ok(1)
-}
-
-/// The command that re-runs this hunt narrowed to one invariant (`None`: as it was), writing
-/// its report to `REPORT.json`.
-fn hunt_command<'a>(
-    variant: &'a str,
-    config: &'a HuntConfig,
-    args: &'a HuntArgs,
-) -> impl Fn(Option<Invariant>) -> String + 'a {
-    move |invariant| {
-        let prog = program();
-        format!(
-            "{prog} hunt --variant {variant} --family {} --seed {} --cases {} --schedules {}{}{} --out REPORT.json",
-            config.family,
-            config.seed,
-            config.cases,
-            config.schedules,
-            invariant.map_or(String::new(), |i| format!(" --invariant {i}")),
-            if args.steps_max == STEPS_MAX_DEFAULT {
-                String::new()
-            } else {
-                format!(" --steps-max {}", args.steps_max)
-            }
-        )
-    }
 }

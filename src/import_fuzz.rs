@@ -15,13 +15,14 @@ use clap::Args;
 
 use mapihang_core::corpus::CorpusEntry;
 use mapihang_core::fuzz::{self, Target};
+use mapihang_core::os::{self, outln, program};
 use mapihang_core::render;
 use mapihang_core::schema::{self, FuzzParseJson};
 use mapihang_core::text::shell;
 use mapihang_core::verdict::Verdict;
 
-use crate::common::{corpus_dir, CliError, Format, OutputArgs, Variants};
-use crate::io::{self, check_outputs, emit, outln, program};
+use crate::common::{repro, CliError, Format, OutputArgs, ReportArgs, Variants};
+use crate::io::{check_outputs, emit, print};
 
 #[derive(Args, Debug)]
 pub(crate) struct ImportFuzzArgs {
@@ -30,12 +31,8 @@ pub(crate) struct ImportFuzzArgs {
     /// The fuzz target that wrote it: hunt_original, guard_fixed or scenario_json.
     #[arg(long)]
     pub target: String,
-    /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Also write the JSON report to this file (what `mapihang replay` reads).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: ReportArgs,
     /// Also add the scenario to this corpus folder (e.g. tests/corpus).
     #[arg(long)]
     pub corpus: Option<PathBuf>,
@@ -44,21 +41,21 @@ pub(crate) struct ImportFuzzArgs {
 /// Re-run the artifact as its fuzz target did; print the result, write its JSON to `--out`, and
 /// add its scenario to the `--corpus` folder. Returns the exit code.
 pub(crate) fn import_fuzz(variants: &Variants, args: &ImportFuzzArgs) -> Result<u8, CliError> {
-    let (artifact, format, out) = (&args.artifact, args.format, args.out.as_deref());
+    let (artifact, format) = (&args.artifact, args.output.format);
+    let out = args.output.out.as_deref();
     let target: Target = args
         .target
         .parse()
         .map_err(|e: fuzz::UnknownTarget| CliError::Usage(e.to_string()))?;
     let output = OutputArgs {
-        format,
-        out: args.out.clone(),
+        report: args.output.clone(),
         explain: None,
     };
     check_outputs(&output, &[artifact])?;
     if let Some(dir) = &args.corpus {
-        corpus_dir(dir)?;
+        os::corpus_dir(dir)?;
     }
-    let data = io::read_bytes(artifact)?;
+    let data = os::read_bytes(artifact)?;
     let prog = program();
     let mut unjudged = false;
     let (crashed, scenario, note) = match target.variant() {
@@ -67,14 +64,8 @@ pub(crate) fn import_fuzz(variants: &Variants, args: &ImportFuzzArgs) -> Result<
             let mut report = execution.report();
             let crashed = execution.failed();
             unjudged = execution.cut_off;
-            report.repro = match out {
-                Some(path) => Some(format!("{prog} replay {}", shell(path))),
-                None if crashed => Some(format!(
-                    "{prog} import-fuzz {} --target {target} --out REPORT.json && {prog} replay REPORT.json",
-                    shell(artifact)
-                )),
-                None => None,
-            };
+            let rerun = || format!("{prog} import-fuzz {} --target {target}", shell(artifact));
+            report.repro = (crashed || out.is_some()).then(|| repro(&prog, out, rerun));
             emit(&report, &output)?;
             let found: Vec<&str> = execution.invariants().iter().map(|i| i.name()).collect();
             let note = format!(
@@ -91,14 +82,10 @@ pub(crate) fn import_fuzz(variants: &Variants, args: &ImportFuzzArgs) -> Result<
         None => {
             let parsed = fuzz::parse(&data);
             let summary = FuzzParseJson::of(&parsed);
-            let json = schema::to_json(&summary);
             if let Some(path) = out {
-                io::write_file(path, json.clone() + "\n")?;
+                os::write_file(path, schema::to_json(&summary) + "\n")?;
             }
-            match format {
-                Format::Text => io::out(&render::fuzz_parse(&summary))?,
-                Format::Json => outln(&json)?,
-            }
+            print(format, &summary, &render::fuzz_parse(&summary))?;
             let note = format!("fuzz {target} artifact {}", file_name(artifact));
             (!parsed.lost.is_empty(), parsed.scenario.ok(), note)
         }
@@ -129,6 +116,6 @@ fn add_to_corpus(
 ) -> Result<PathBuf, CliError> {
     let entry = CorpusEntry::record(scenario, variants.all(), Some(note));
     let path = dir.join(entry.file_name());
-    io::write_file(&path, entry.to_json() + "\n")?;
+    os::write_file(&path, entry.to_json() + "\n")?;
     Ok(path)
 }

@@ -41,7 +41,7 @@ pub fn run(
         Ok(command) => match execute(command, extra) {
             Ok(code) => ExitCode::from(code),
             Err(err) => {
-                io::errln(&format!("mapihang: {err}"));
+                mapihang_core::os::errln(&format!("mapihang: {err}"));
                 ExitCode::from(2)
             }
         },

@@ -5,12 +5,13 @@ use clap::{Args, ValueEnum};
 
 use mapihang_core::family::Family;
 use mapihang_core::matrix::{self, MatrixConfig};
+use mapihang_core::os::{out, outln, program};
 use mapihang_core::render::matrix as render;
 use mapihang_core::schema;
 use mapihang_core::verdict::Verdict;
 
 use crate::common::{default_jobs, in_range, parse_family, CliError, Variants, STEPS_MAX_MAX};
-use crate::io::{out, outln, program, progress_bar};
+use crate::io::progress_bar;
 
 /// How the matrix is printed.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

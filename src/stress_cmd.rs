@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use clap::Args;
 
+use mapihang_core::os;
 use mapihang_core::render::stress::{self as render, StressRun};
 use mapihang_core::report::Report;
 use mapihang_core::schema;
 use mapihang_core::stress::{self, StressConfig};
 
 use crate::common::{in_range, CliError, Format, OutputArgs, Variants, SCHEDULES_MAX};
-use crate::io::{self, check_outputs, out, outln, progress_bar, write_out};
+use crate::io::{check_outputs, print, progress_bar, write_out};
 
 #[derive(Args, Debug)]
 pub(crate) struct StressArgs {
@@ -51,7 +52,7 @@ pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliEr
         }
     }
     check_outputs(&args.output, &[&args.scenario])?;
-    let scenario = io::read_scenario(&args.scenario)?;
+    let scenario = os::read_scenario(&args.scenario)?;
     let variant = variants.get(&args.variant)?;
     let config = StressConfig {
         controlled_schedules: args.schedules.unwrap_or(args.runs),
@@ -59,7 +60,7 @@ pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliEr
         ..StressConfig::new(args.runs, Duration::from_millis(args.timeout_ms))
     };
     let bar = progress_bar(
-        args.output.format == Format::Text,
+        args.output.report.format == Format::Text,
         args.runs,
         "{spinner} stress {pos}/{len} runs on real threads [{elapsed}] {msg}",
     );
@@ -71,26 +72,18 @@ pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliEr
     bar.finish_and_clear();
     let report = Report::from_stress(variant.name(), &scenario, &result);
     write_out(&report, &args.output)?;
-    match args.output.format {
-        Format::Text => {
-            let run = StressRun {
-                variant: variant.name(),
-                scenario: &args.scenario.display().to_string(),
-                timeout_ms: args.timeout_ms,
-                seed: args.seed,
-            };
-            out(&render::text(&run, &result, &report))?;
-        }
-        Format::Json => {
-            let json = schema::StressJson::of(
-                variant.name(),
-                &result,
-                &report,
-                args.timeout_ms,
-                args.seed,
-            );
-            outln(&schema::to_json(&json))?;
-        }
-    }
+    let run = StressRun {
+        variant: variant.name(),
+        scenario: &args.scenario.display().to_string(),
+        timeout_ms: args.timeout_ms,
+        seed: args.seed,
+    };
+    let (timeout_ms, seed) = (args.timeout_ms, args.seed);
+    let json = schema::StressJson::of(variant.name(), &result, &report, timeout_ms, seed);
+    print(
+        args.output.report.format,
+        &json,
+        &render::text(&run, &result, &report),
+    )?;
     Ok(result.verdict().exit_code())
 }

@@ -25,6 +25,8 @@ pub(crate) use app::{compile, run_execution, Compiled};
 /// The default bound on an execution's scheduling steps (far above any scenario's needs: the
 /// largest scenario takes a few thousand).
 pub const STEPS_MAX_DEFAULT: usize = 50_000;
+/// The largest step bound an execution may be given.
+pub const STEPS_MAX_MAX: usize = 10_000_000;
 
 /// How to explore schedules.
 #[derive(Clone, Debug, PartialEq, Eq)]

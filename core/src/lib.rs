@@ -167,6 +167,7 @@ pub mod input;
 pub mod mapi;
 pub mod matrix;
 pub mod monitor;
+pub mod os;
 mod phrase;
 pub mod render;
 pub mod replay;

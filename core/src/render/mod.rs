@@ -2,6 +2,7 @@
 //! text is [`crate::explain`]'s). Core renders and the CLI prints; a suggested command line in a
 //! text starts with `prog`, the way the user runs mapihang, which only the CLI knows.
 
+pub mod advise;
 pub mod corpus;
 pub mod exhaustive;
 pub mod hunt;
