@@ -98,8 +98,8 @@ pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError>
     );
     let on_progress = |p: Progress| match p {
         Progress::Searching { done, .. } => bar.set_position(done as u64),
-        Progress::Shrinking { steps, ops } => {
-            bar.set_message(format!("shrinking: {steps} candidates, {ops} ops"));
+        Progress::Shrinking { candidates, ops } => {
+            bar.set_message(format!("shrinking: {candidates} candidates, {ops} ops"));
         }
     };
     let result = hunt::hunt(variant.clone(), &config, &on_progress);

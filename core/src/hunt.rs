@@ -36,8 +36,8 @@ pub struct HuntConfig {
     pub jobs: usize,
     /// The step bound of one execution.
     pub steps_max: usize,
-    /// The most shrink steps (candidate scenarios) to try.
-    pub shrink_steps_max: usize,
+    /// The most candidate scenarios shrinking tries.
+    pub shrink_candidates_max: usize,
     /// Schedule shrinking tries DFS with 0, 1, ... up to this many preemptions.
     pub preemptions_max: usize,
     /// The schedule budget of each of those DFS runs.
@@ -54,7 +54,7 @@ impl Default for HuntConfig {
             target: None,
             jobs: 1,
             steps_max: engine::STEPS_MAX_DEFAULT,
-            shrink_steps_max: 2000,
+            shrink_candidates_max: 2000,
             preemptions_max: 3,
             dfs_schedules: 200_000,
         }
@@ -72,7 +72,7 @@ pub struct HuntStats {
     /// hunt that found nothing but cut some off is inconclusive, not a pass).
     pub cut_off: usize,
     /// Candidate scenarios tried while shrinking.
-    pub shrink_steps: usize,
+    pub shrink_candidates: usize,
     /// Candidates that still failed (each one a step down).
     pub shrink_accepted: usize,
     /// Executions run while shrinking (scenario and schedule).
@@ -126,10 +126,10 @@ pub enum Progress {
         /// Cases budgeted.
         total: usize,
     },
-    /// Shrinking: `steps` candidates tried, the current one has `ops` ops.
+    /// Shrinking: `candidates` tried, the current one has `ops` ops.
     Shrinking {
         /// Candidates tried.
-        steps: usize,
+        candidates: usize,
         /// Ops of the smallest failing scenario so far.
         ops: usize,
     },
@@ -418,8 +418,8 @@ fn shrink(
     let original = tree.current();
     let mut best = original.clone();
     if tree.simplify() {
-        while stats.shrink_steps < config.shrink_steps_max {
-            stats.shrink_steps += 1;
+        while stats.shrink_candidates < config.shrink_candidates_max {
+            stats.shrink_candidates += 1;
             let candidate = tree.current();
             if fails(&candidate, stats) {
                 stats.shrink_accepted += 1;
@@ -431,7 +431,7 @@ fn shrink(
                 break;
             }
             progress(Progress::Shrinking {
-                steps: stats.shrink_steps,
+                candidates: stats.shrink_candidates,
                 ops: best.ops_total(),
             });
         }
@@ -440,10 +440,12 @@ fn shrink(
     // greedy pass over the scenario itself (drop a thread, drop an op, merge two users).
     loop {
         let smaller = candidates(&best).into_iter().find(|candidate| {
-            if stats.shrink_steps >= config.shrink_steps_max || !config.family.contains(candidate) {
+            if stats.shrink_candidates >= config.shrink_candidates_max
+                || !config.family.contains(candidate)
+            {
                 return false;
             }
-            stats.shrink_steps += 1;
+            stats.shrink_candidates += 1;
             fails(candidate, stats)
         });
         match smaller {
@@ -451,7 +453,7 @@ fn shrink(
                 stats.shrink_accepted += 1;
                 best = candidate;
                 progress(Progress::Shrinking {
-                    steps: stats.shrink_steps,
+                    candidates: stats.shrink_candidates,
                     ops: best.ops_total(),
                 });
             }

@@ -66,9 +66,9 @@ pub struct ViolationReport {
     /// The poller involved (`P2`), if one is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poller: Option<String>,
-    /// The log step where it shows.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub step: Option<u32>,
+    /// The log index where it shows (JSON `step`).
+    #[serde(rename = "step", default, skip_serializing_if = "Option::is_none")]
+    pub log_index: Option<u32>,
     /// The wait-for chain of an application-level wait (a join, an event, a lock): each link
     /// in order, the last one where it ends (a poller's signal, a cycle, or nothing).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -285,8 +285,9 @@ pub struct HuntSummary {
     /// Of those, executions the step bound cut off with nothing certain seen.
     #[serde(default)]
     pub cut_off: usize,
-    /// Candidate scenarios tried while shrinking.
-    pub shrink_steps: usize,
+    /// Candidate scenarios tried while shrinking (JSON `shrink_steps`).
+    #[serde(rename = "shrink_steps")]
+    pub shrink_candidates: usize,
     /// Candidates that still failed.
     pub shrink_accepted: usize,
     /// Executions run while shrinking.
@@ -592,7 +593,7 @@ impl<'a> Names<'a> {
     fn trace_line(&self, entry: &Entry, user: UserId) -> TraceLine {
         let refs = entry.event.refs();
         let mut line = TraceLine {
-            step: entry.step,
+            index: entry.step,
             actor: self.actor(entry.actor),
             user: self.user(user),
             event: self.event(&entry.event),
@@ -689,7 +690,7 @@ impl<'a> Names<'a> {
             message: String::new(),
             thread: None,
             poller: None,
-            step: None,
+            log_index: None,
             chain: self.chain(finding),
             advice: Some(advice(self.variant, finding.invariant())),
         };
@@ -704,12 +705,12 @@ impl<'a> Names<'a> {
                 report.message = self.chain_message(*thread, &report.chain);
                 report.thread = Some(self.thread(*thread));
                 report.poller = Some(poller.to_string());
-                report.step = Some(*step);
+                report.log_index = Some(*step);
             }
             Finding::Deadlock { thread, step, .. } => {
                 report.message = self.chain_message(*thread, &report.chain);
                 report.thread = Some(self.thread(*thread));
-                report.step = Some(*step);
+                report.log_index = Some(*step);
             }
             Finding::Hang {
                 thread,
@@ -734,7 +735,7 @@ impl<'a> Names<'a> {
                 );
                 report.thread = Some(self.thread(*thread));
                 report.poller = Some(poller.to_string());
-                report.step = Some(*step);
+                report.log_index = Some(*step);
             }
             Finding::WrongList {
                 poller,
@@ -746,7 +747,7 @@ impl<'a> Names<'a> {
                 report.message =
                     format!("{poller} was created for {owner} but did {store}'s work on {list}");
                 report.poller = Some(poller.to_string());
-                report.step = Some(*step);
+                report.log_index = Some(*step);
             }
             Finding::SharedList {
                 list,
@@ -755,7 +756,7 @@ impl<'a> Names<'a> {
                 step,
             } => {
                 report.message = self.shared_list(*list, *first, *other);
-                report.step = Some(*step);
+                report.log_index = Some(*step);
             }
             Finding::Unworked {
                 thread,
@@ -773,7 +774,7 @@ impl<'a> Names<'a> {
                     "{name}'s release of {store} returned ({why}) but no poller did its work"
                 );
                 report.thread = Some(name);
-                report.step = Some(*step);
+                report.log_index = Some(*step);
             }
             Finding::Leak {
                 lists,
@@ -787,7 +788,7 @@ impl<'a> Names<'a> {
                     lists.join(", "),
                     pollers.join(", ")
                 );
-                report.step = Some(*step);
+                report.log_index = Some(*step);
             }
             Finding::Panic { actor, message } => {
                 report.message =

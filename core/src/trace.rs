@@ -433,7 +433,8 @@ pub enum SkippedOp {
 /// One log entry.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
-    /// Position in the log, from 0.
+    /// Position in the log, from 0: a log index, not a scheduling step (ARCHITECTURE.md,
+    /// "Step").
     pub step: u32,
     /// Who did it.
     pub actor: Actor,
@@ -446,8 +447,9 @@ pub struct Entry {
 /// One line of the timeline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceLine {
-    /// Position in the log.
-    pub step: u32,
+    /// Its index in the log (JSON `step`, as `trace::Entry` calls it).
+    #[serde(rename = "step")]
+    pub index: u32,
     /// `T1`, `P2`, ...
     pub actor: String,
     /// The actor's effective user at that moment.

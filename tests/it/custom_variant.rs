@@ -104,7 +104,7 @@ fn quick_hunt(family: Family, target: Option<Invariant>) -> HuntConfig {
         schedules: 50,
         seed: 1,
         target,
-        shrink_steps_max: 200,
+        shrink_candidates_max: 200,
         preemptions_max: 1,
         dfs_schedules: 20_000,
         ..HuntConfig::default()

@@ -134,7 +134,7 @@ fn caught(variant: &Arc<dyn Variant>, family: Family, invariant: Invariant) {
         seed: 0,
         target: Some(invariant),
         jobs: 1,
-        shrink_steps_max: 0,
+        shrink_candidates_max: 0,
         preemptions_max: 0,
         dfs_schedules: 2_000,
         ..HuntConfig::default()

@@ -143,7 +143,7 @@ fn violations(model: &Model<'_>, out: &mut String) {
             out,
             r#"<tr><td class="inv">{}</td><td class="num">{}</td><td>{}</td><td>{}</td></tr>"#,
             v.invariant,
-            v.step.map(|s| s.to_string()).unwrap_or_default(),
+            v.log_index.map(|s| s.to_string()).unwrap_or_default(),
             esc(&who.join(", ")),
             esc(&v.message)
         );
@@ -152,7 +152,7 @@ fn violations(model: &Model<'_>, out: &mut String) {
 }
 
 fn stacks(model: &Model<'_>, out: &mut String) {
-    let at = match model.hang_step() {
+    let at = match model.hang_index() {
         Some(step) => format!("at the hang (step {step})"),
         None => "at the end".into(),
     };
@@ -217,7 +217,7 @@ fn timeline(model: &Model<'_>, out: &mut String) {
         .filter(|w| model.is_hang(w))
         .map(|w| (w.thread.clone(), w.start))
         .collect();
-    let groups = model.violations_by_step();
+    let groups = model.violations_by_index();
     let mut shown = vec![false; groups.len()];
     let flag = |out: &mut String, shown: &mut Vec<bool>, upto: Option<u32>| {
         for (index, (step, group)) in groups.iter().enumerate() {
@@ -241,8 +241,8 @@ fn timeline(model: &Model<'_>, out: &mut String) {
         }
     };
     for (index, line) in trace.iter().enumerate() {
-        if line.step > 0 {
-            flag(out, &mut shown, Some(line.step - 1));
+        if line.index > 0 {
+            flag(out, &mut shown, Some(line.index - 1));
         }
         let is_poller = model.poller(&line.actor).is_some();
         let mut class = String::from(if is_poller { "poller" } else { "thread" });
@@ -255,7 +255,7 @@ fn timeline(model: &Model<'_>, out: &mut String) {
         let _ = writeln!(
             out,
             r#"<tr class="{class}"><td class="num">{}</td><td class="actor">{}</td><td class="user">{}</td><td class="lists">{}</td><td class="what">{}{implicit}</td></tr>"#,
-            line.step,
+            line.index,
             esc(&line.actor),
             esc(&line.user),
             esc(&model.lists_text(index)),
@@ -274,7 +274,7 @@ fn row_class(line: &TraceLine, hung_waits: &[(String, u32)]) -> &'static str {
         EventKind::ReleaseWait
             if hung_waits
                 .iter()
-                .any(|(thread, step)| *thread == line.actor && *step == line.step) =>
+                .any(|(thread, step)| *thread == line.actor && *step == line.index) =>
         {
             " bad"
         }

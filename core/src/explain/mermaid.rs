@@ -27,12 +27,12 @@ pub(crate) fn render(model: &Model<'_>) -> String {
         pass_note(model, &ids, &mut out);
         return out;
     }
-    let groups = model.violations_by_step();
+    let groups = model.violations_by_index();
     let mut shown = vec![false; groups.len()];
     for line in model.trace() {
         // Violations found before this step, where they happened.
         for (index, (step, group)) in groups.iter().enumerate() {
-            if !shown[index] && step.is_some_and(|s| s < line.step) {
+            if !shown[index] && step.is_some_and(|s| s < line.index) {
                 shown[index] = true;
                 violation_notes(&mut out, group, &ids);
             }
@@ -143,7 +143,7 @@ fn hang_notes(model: &Model<'_>, ids: &Ids, out: &mut String) {
     if hung.is_empty() {
         return;
     }
-    let step = model.hang_step().unwrap_or(model.last_step);
+    let step = model.hang_index().unwrap_or(model.last_index);
     let _ = writeln!(out, "    rect rgb(255, 228, 228)");
     for wait in hung {
         let thread = ids.of(&wait.thread);
@@ -186,7 +186,7 @@ fn violation_notes(out: &mut String, group: &[&ViolationReport], ids: &Ids) {
             .or(v.poller.as_deref())
             .map(|name| ids.of(name))
             .unwrap_or_else(|| "SHM".into());
-        let step = v.step.map(|s| format!("[{s}] ")).unwrap_or_default();
+        let step = v.log_index.map(|s| format!("[{s}] ")).unwrap_or_default();
         let _ = writeln!(
             out,
             "    Note over {over}: {}<br/>{}",
@@ -206,7 +206,7 @@ enum Draw {
 
 fn message(model: &Model<'_>, out: &mut String, line: &TraceLine, ids: &Ids) {
     let me = ids.of(&line.actor);
-    let text = |t: &str| escape(&format!("[{}] {t}", line.step));
+    let text = |t: &str| escape(&format!("[{}] {t}", line.index));
     match draw(model, line, ids) {
         Draw::Arrow(arrow, to, body) => {
             let _ = writeln!(out, "    {me}{arrow}{to}: {}", text(&body));
@@ -278,7 +278,7 @@ fn draw(model: &Model<'_>, line: &TraceLine, ids: &Ids) -> Draw {
             let thread = model
                 .signals
                 .iter()
-                .find(|s| s.step == line.step)
+                .find(|s| s.index == line.index)
                 .and_then(|s| s.thread.as_deref())
                 .map_or_else(|| "SHM".into(), |t| ids.of(t));
             let body = if line.kind == EventKind::DidWork {

@@ -90,7 +90,8 @@ pub(crate) struct Wait {
 /// A poller setting a store's signal.
 #[derive(Clone, Debug)]
 pub(crate) struct Signal {
-    pub step: u32,
+    /// The log index of the signal.
+    pub index: u32,
     pub poller: String,
     /// The thread waiting for that store at the time, if any.
     pub thread: Option<String>,
@@ -125,7 +126,7 @@ pub(crate) struct Model<'a> {
     pub waits: Vec<Wait>,
     pub signals: Vec<Signal>,
     /// The last step the picture must show (the trace's end, or a later violation step).
-    pub last_step: u32,
+    pub last_index: u32,
 }
 
 /// What one pass over the trace finds: pollers, lists (and the table after each line), waits
@@ -163,7 +164,7 @@ impl Facts {
                 store: line.store.clone().unwrap_or_else(|| "?".into()),
                 list: line.list.clone(),
                 poller: line.poller.clone(),
-                start: line.step,
+                start: line.index,
                 end: None,
                 timed: line.timed,
                 timed_out: false,
@@ -192,14 +193,14 @@ impl Facts {
             let info = poller_entry(&mut self.pollers, name);
             info.list = line.list.clone();
             info.creator = Some(line.actor.clone());
-            info.created = Some(line.step);
+            info.created = Some(line.index);
         }
     }
 
     /// A line of the poller's own (its start, search, signals and end).
     fn poller_own(&mut self, line: &TraceLine) {
         let info = poller_entry(&mut self.pollers, &line.actor);
-        info.last = Some(line.step);
+        info.last = Some(line.index);
         let end = match line.kind {
             EventKind::PollerQuit => Some(EndKind::Quit {
                 lists: line.lists_seen.map(usize::from),
@@ -210,11 +211,11 @@ impl Facts {
             _ => None,
         };
         if line.kind == EventKind::PollerStarted {
-            info.started = Some(line.step);
+            info.started = Some(line.index);
             info.user = Some(line.user.clone());
         }
         if let (Some(end), None) = (end, &info.end) {
-            info.end = Some((line.step, end));
+            info.end = Some((line.index, end));
         }
         if info.user.is_none() {
             info.user = Some(line.user.clone());
@@ -229,7 +230,7 @@ impl Facts {
                 .map(|w| w.thread.clone())
         });
         self.signals.push(Signal {
-            step: line.step,
+            index: line.index,
             poller: line.actor.clone(),
             thread,
             worked: line.kind == EventKind::DidWork,
@@ -243,7 +244,7 @@ impl Facts {
                 user: line.user.clone(),
                 key: line.key.clone(),
                 creator: line.actor.clone(),
-                created: line.step,
+                created: line.index,
                 removed: None,
             });
             self.current.push((self.lists.len() - 1, 0));
@@ -256,7 +257,7 @@ impl Facts {
             self.current
                 .retain(|&(index, _)| lists[index].name != *name);
             if let Some(info) = self.lists.iter_mut().rev().find(|l| l.name == *name) {
-                info.removed = Some(line.step);
+                info.removed = Some(line.index);
             }
         }
     }
@@ -281,7 +282,7 @@ impl Facts {
             .iter_mut()
             .find(|w| w.thread == line.actor && w.store == store && w.end.is_none())
         {
-            wait.end = Some(line.step);
+            wait.end = Some(line.index);
             wait.timed_out = line.timed_out;
         }
     }
@@ -294,11 +295,11 @@ impl<'a> Model<'a> {
             facts.read(line);
         }
         let lanes = lanes(report, &facts.pollers);
-        let last_trace = report.trace.last().map_or(0, |l| l.step);
+        let last_trace = report.trace.last().map_or(0, |l| l.index);
         let last_violation = report
             .violations
             .iter()
-            .filter_map(|v| v.step)
+            .filter_map(|v| v.log_index)
             .max()
             .unwrap_or(0);
         Model {
@@ -310,7 +311,7 @@ impl<'a> Model<'a> {
             pollers: facts.pollers,
             waits: facts.waits,
             signals: facts.signals,
-            last_step: last_trace.max(last_violation),
+            last_index: last_trace.max(last_violation),
         }
     }
 
@@ -434,22 +435,22 @@ impl<'a> Model<'a> {
     }
 
     /// The step a hang was detected at (every thread blocked), if the report has one.
-    pub fn hang_step(&self) -> Option<u32> {
+    pub fn hang_index(&self) -> Option<u32> {
         self.report
             .violations
             .iter()
             .filter(|v| v.invariant == Invariant::PollerSignals)
-            .filter_map(|v| v.step)
+            .filter_map(|v| v.log_index)
             .max()
     }
 
     /// The violations grouped by step, in step order (violations without a step last).
-    pub fn violations_by_step(&self) -> Vec<(Option<u32>, Vec<&'a ViolationReport>)> {
+    pub fn violations_by_index(&self) -> Vec<(Option<u32>, Vec<&'a ViolationReport>)> {
         let mut groups: Vec<(Option<u32>, Vec<&ViolationReport>)> = Vec::new();
         for v in &self.report.violations {
-            match groups.iter_mut().find(|(step, _)| *step == v.step) {
+            match groups.iter_mut().find(|(step, _)| *step == v.log_index) {
                 Some((_, group)) => group.push(v),
-                None => groups.push((v.step, vec![v])),
+                None => groups.push((v.log_index, vec![v])),
             }
         }
         groups.sort_by_key(|(step, _)| step.unwrap_or(u32::MAX));
@@ -701,7 +702,7 @@ fn lanes(report: &Report, pollers: &[PollerInfo]) -> Vec<Lane> {
             lane.users.push(line.user.clone());
         }
         if line.kind == EventKind::ThreadDone {
-            lane.done = Some(line.step);
+            lane.done = Some(line.index);
         }
     }
     let mut ordered = Vec::with_capacity(threads.len() + poller_lanes.len());

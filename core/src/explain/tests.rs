@@ -54,7 +54,7 @@ fn text_has_the_timeline_lists_stacks_and_wait_for_chain() {
         if line.kind == crate::trace::EventKind::PollerQuit {
             let chain = format!(
                 "waits for the signal of {}; {} quit at step {} because 2 lists existed and none matched S-1-5-18",
-                line.actor, line.actor, line.step
+                line.actor, line.actor, line.index
             );
             assert!(text.contains(&chain), "missing {chain:?} in\n{text}");
             chains += 1;

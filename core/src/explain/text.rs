@@ -34,7 +34,10 @@ pub(crate) fn render(model: &Model<'_>) -> String {
 
     let _ = writeln!(out, "\nViolations:");
     for v in &report.violations {
-        let step = v.step.map(|s| format!(" at step {s}")).unwrap_or_default();
+        let step = v
+            .log_index
+            .map(|s| format!(" at step {s}"))
+            .unwrap_or_default();
         let _ = writeln!(out, "  [{}]{step}: {}", v.invariant, v.message);
     }
     advice(model, &mut out);
@@ -124,7 +127,7 @@ fn timeline(model: &Model<'_>, out: &mut String) {
         "  {:>4}  {:<actor_w$}  {:<user_w$}  {:<lists_w$}  what happened",
         "step", "thread", "user", "lists"
     );
-    let groups = model.violations_by_step();
+    let groups = model.violations_by_index();
     let mut shown = vec![false; groups.len()];
     let mut mark = |out: &mut String, upto: Option<u32>| {
         for (index, (step, group)) in groups.iter().enumerate() {
@@ -154,21 +157,21 @@ fn timeline(model: &Model<'_>, out: &mut String) {
         }
     };
     for (index, line) in trace.iter().enumerate() {
-        if line.step > 0 {
-            mark(out, Some(line.step - 1));
+        if line.index > 0 {
+            mark(out, Some(line.index - 1));
         }
         let implicit = if line.implicit { " (implicit)" } else { "" };
         let _ = writeln!(
             out,
             "  {:>4}  {:<actor_w$}  {:<user_w$}  {:<lists_w$}  {}{implicit}",
-            line.step, line.actor, line.user, lists[index], line.event
+            line.index, line.actor, line.user, lists[index], line.event
         );
     }
     mark(out, None);
 }
 
 fn stacks(model: &Model<'_>, out: &mut String) {
-    let at = match model.hang_step() {
+    let at = match model.hang_index() {
         Some(step) => format!("at the hang (step {step})"),
         None => "at the end".into(),
     };

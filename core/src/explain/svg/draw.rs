@@ -80,7 +80,7 @@ pub(super) fn axis(layout: &Layout<'_>, svg: &mut Svg) {
 pub(super) fn violation_lines(layout: &Layout<'_>, svg: &mut Svg) {
     let dashed = format!(r#"stroke="{HANG}" stroke-width="2" stroke-dasharray="6 4""#);
     for label in &layout.flags {
-        let x = layout.geo.x(label.step);
+        let x = layout.geo.x(label.index);
         let flag_y = layout.flags_top + label.row as f64 * 17.0 + 12.0;
         svg.put(&line(x, flag_y - 10.0, x, layout.lanes_bottom, &dashed));
         svg.put(&text(
@@ -203,10 +203,10 @@ pub(super) fn connection_ticks(model: &Model<'_>, layout: &Layout<'_>, svg: &mut
             continue;
         };
         let bar_y = layout.list_bar(index);
-        let x = layout.geo.x(line.step);
+        let x = layout.geo.x(line.index);
         svg.add(&tip(&format!(
             "step {}: {} ({}) {}; lists after it: {}",
-            line.step,
+            line.index,
             line.actor,
             line.user,
             line.event,
@@ -250,7 +250,7 @@ fn thread_lifeline(
             segments.0 = true;
             THREAD
         };
-        let (x1, x2) = (layout.geo.x(pair[0].step), layout.geo.x(pair[1].step));
+        let (x1, x2) = (layout.geo.x(pair[0].index), layout.geo.x(pair[1].index));
         let attrs = format!(r#"stroke="{color}" stroke-width="4" stroke-linecap="round""#);
         svg.put(&line(x1, row.bar, x2, row.bar, &attrs));
     }
@@ -388,7 +388,7 @@ pub(super) fn connectors(model: &Model<'_>, layout: &Layout<'_>, svg: &mut Svg) 
         ) else {
             continue;
         };
-        let x = geo.x(signal.step);
+        let x = geo.x(signal.index);
         let attrs = if signal.worked {
             format!(r#"stroke="{SIGNAL}" stroke-width="2" marker-end="url(#mh-arrow-signal)""#)
         } else {
@@ -423,10 +423,10 @@ pub(super) fn markers(model: &Model<'_>, layout: &Layout<'_>, svg: &mut Svg) {
     for row in &layout.rows {
         for &i in &row.lane.lines {
             let line = &trace[i];
-            let x = layout.geo.x(line.step);
+            let x = layout.geo.x(line.index);
             svg.add(&tip(&format!(
                 "step {} · {} ({}): {}{}; lists: {}",
-                line.step,
+                line.index,
                 line.actor,
                 line.user,
                 line.event,

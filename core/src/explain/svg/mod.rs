@@ -38,8 +38,8 @@ struct Label {
     class: &'static str,
     left: f64,
     row: usize,
-    /// The step a violation flag belongs to.
-    step: u32,
+    /// The log index a violation flag belongs to.
+    index: u32,
 }
 
 /// Assign rows to labels (sorted by x) so that none overlaps; returns the number of rows.
@@ -77,7 +77,7 @@ impl Geo {
         let steps = if model.trace().is_empty() {
             0
         } else {
-            model.last_step + 1
+            model.last_index + 1
         };
         let dx = match steps {
             0..=20 => 52.0,
@@ -292,9 +292,9 @@ fn lane_rows<'m>(model: &'m Model<'_>, geo: &Geo) -> Vec<Row<'m>> {
                 let width = text_w(&text, LABEL_SIZE);
                 // A marker with a vertical connector gets its label beside the line.
                 let x = if has_connector(line.kind) {
-                    geo.x(line.step) + 7.0 + width / 2.0
+                    geo.x(line.index) + 7.0 + width / 2.0
                 } else {
-                    geo.x(line.step)
+                    geo.x(line.index)
                 };
                 Label {
                     x,
@@ -303,7 +303,7 @@ fn lane_rows<'m>(model: &'m Model<'_>, geo: &Geo) -> Vec<Row<'m>> {
                     class: label_class(line.kind),
                     left: 0.0,
                     row: 0,
-                    step: line.step,
+                    index: line.index,
                 }
             })
             .collect();
@@ -331,7 +331,7 @@ fn lane_rows<'m>(model: &'m Model<'_>, geo: &Geo) -> Vec<Row<'m>> {
 /// Violation headers above the axis, one per step with violations, placed like labels.
 fn violation_flags(model: &Model<'_>, geo: &Geo) -> Vec<Label> {
     let mut flags: Vec<Label> = Vec::new();
-    for (step, group) in &model.violations_by_step() {
+    for (step, group) in &model.violations_by_index() {
         let Some(step) = *step else { continue };
         let what = if group
             .iter()
@@ -357,7 +357,7 @@ fn violation_flags(model: &Model<'_>, geo: &Geo) -> Vec<Label> {
             class: "flag",
             left: 0.0,
             row: 0,
-            step,
+            index: step,
         });
     }
     flags
