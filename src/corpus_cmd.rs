@@ -72,10 +72,8 @@ fn corpus_add(variants: &Variants, args: &CorpusAddArgs) -> Result<u8, CliError>
         .or(kept_note)
         .or_else(|| Some(format!("added from {}", args.file.display())));
     let entry = CorpusEntry::record(scenario, variants.all(), note);
+    let (path, replaced) = os::write_entry(&args.dir, &entry)?;
     let file = entry.file_name();
-    let path = args.dir.join(&file);
-    let replaced = path.exists();
-    os::write_file(&path, entry.to_json() + "\n")?;
     let added = CorpusAddJson::new(path.display().to_string(), file, replaced, entry);
     print(args.format, &added, &render::add(&added))?;
     Ok(0)

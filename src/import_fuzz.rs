@@ -9,7 +9,7 @@
 //! adds the scenario to a regression corpus directory, with the invariants every variant
 //! violates on it now. Exit code 1 when the artifact still reproduces a crash, 0 when it does not.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 
@@ -67,16 +67,7 @@ pub(crate) fn import_fuzz(variants: &Variants, args: &ImportFuzzArgs) -> Result<
             let rerun = || format!("{prog} import-fuzz {} --target {target}", shell(artifact));
             report.repro = (crashed || out.is_some()).then(|| repro(&prog, out, rerun));
             emit(&report, &output)?;
-            let found: Vec<&str> = execution.invariants().iter().map(|i| i.name()).collect();
-            let note = format!(
-                "fuzz {target} artifact {}: {}",
-                file_name(artifact),
-                if found.is_empty() {
-                    "no violation".to_string()
-                } else {
-                    found.join(", ")
-                }
-            );
+            let note = target.corpus_note(artifact, Some(&execution.invariants()));
             (crashed, Some(execution.scenario), note)
         }
         None => {
@@ -86,36 +77,17 @@ pub(crate) fn import_fuzz(variants: &Variants, args: &ImportFuzzArgs) -> Result<
                 os::write_file(path, schema::to_json(&summary) + "\n")?;
             }
             print(format, &summary, &render::fuzz_parse(&summary))?;
-            let note = format!("fuzz {target} artifact {}", file_name(artifact));
+            let note = target.corpus_note(artifact, None);
             (!parsed.lost.is_empty(), parsed.scenario.ok(), note)
         }
     };
     if let (Some(dir), Some(scenario)) = (&args.corpus, scenario) {
-        let path = add_to_corpus(variants, dir, scenario, note)?;
+        // Named by the scenario's hash: an artifact imported twice is one entry.
+        let entry = CorpusEntry::record(scenario, variants.all(), Some(note));
+        let (path, _) = os::write_entry(dir, &entry)?;
         if format == Format::Text {
             outln(&format!("corpus entry: {}", path.display()))?;
         }
     }
     Ok(Verdict::of(usize::from(crashed), usize::from(unjudged)).exit_code())
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into(),
-    )
-}
-
-/// Write `scenario` into `dir` as a corpus entry (named by its hash, so a scenario imported twice
-/// is one file) with what every variant does on it now; returns the file's path.
-fn add_to_corpus(
-    variants: &Variants,
-    dir: &Path,
-    scenario: mapihang_core::scenario::Scenario,
-    note: String,
-) -> Result<PathBuf, CliError> {
-    let entry = CorpusEntry::record(scenario, variants.all(), Some(note));
-    let path = dir.join(entry.file_name());
-    os::write_file(&path, entry.to_json() + "\n")?;
-    Ok(path)
 }

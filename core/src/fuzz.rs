@@ -81,6 +81,20 @@ impl Target {
     pub fn guards(self) -> bool {
         self != Target::HuntOriginal
     }
+
+    /// The note of a corpus entry imported from `artifact` (its path), with the invariants an
+    /// engine target's execution violated (`None` for `scenario_json`).
+    pub fn corpus_note(self, artifact: &std::path::Path, found: Option<&[Invariant]>) -> String {
+        let name = artifact.file_name().map_or_else(
+            || artifact.display().to_string(),
+            |n| n.to_string_lossy().into(),
+        );
+        match found {
+            None => format!("fuzz {self} artifact {name}"),
+            Some([]) => format!("fuzz {self} artifact {name}: no violation"),
+            Some(found) => format!("fuzz {self} artifact {name}: {}", names(found)),
+        }
+    }
 }
 
 impl fmt::Display for Target {

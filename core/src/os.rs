@@ -185,6 +185,15 @@ pub fn read_corpus(
     Ok(entries)
 }
 
+/// Write `entry` into the corpus folder `dir`, named by its scenario's hash (a scenario added
+/// twice is one file); returns its path and whether it replaced an entry.
+pub fn write_entry(dir: &Path, entry: &CorpusEntry) -> Result<(PathBuf, bool), FileError> {
+    let path = dir.join(entry.file_name());
+    let replaced = path.exists();
+    write_file(&path, entry.to_json() + "\n")?;
+    Ok((path, replaced))
+}
+
 /// A JSON report: capped, schema checked, then its fields as `T`.
 pub fn read_report<T: DeserializeOwned>(path: &Path) -> Result<T, FileError> {
     input::report(&read_text(path)?).map_err(|reason| FileError::Report(path.to_path_buf(), reason))

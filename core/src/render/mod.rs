@@ -1,6 +1,7 @@
 //! The text form of each command's result, beside its JSON form in [`crate::schema`] (a report's
 //! text is [`crate::explain`]'s). Core renders and the CLI prints; a suggested command line in a
-//! text starts with `prog`, the way the user runs mapihang, which only the CLI knows.
+//! text starts with `prog`, the way the user runs mapihang (`os::program`), which the CLI
+//! passes in.
 
 pub mod advise;
 pub mod corpus;
