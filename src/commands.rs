@@ -32,6 +32,10 @@ pub(crate) enum SchedulerArg {
     /// Dynamic partial-order reduction: one execution per equivalence class of interleavings,
     /// no preemption bound; a pass within --schedules is complete.
     Dpor,
+    /// Explicit-state search: every reachable model state once (a visited set of state
+    /// fingerprints, as SPIN keeps), no preemption bound; a pass within --schedules is
+    /// complete. Built-in variants without code of their own only.
+    Stateful,
 }
 
 #[derive(Args, Debug)]
@@ -122,6 +126,7 @@ pub(crate) fn check_config(args: &ExploreArgs) -> Result<CheckConfig, CliError> 
             preemptions: args.preemptions,
         },
         SchedulerArg::Dpor => Strategy::Dpor,
+        SchedulerArg::Stateful => Strategy::Stateful,
     };
     Ok(CheckConfig {
         strategy,
@@ -176,6 +181,11 @@ pub(crate) fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliErro
     let config = check_config(&args.explore)?;
     let scenario = os::read_scenario(&args.scenario)?;
     let variant = variants.get(&args.explore.variant)?;
+    if config.strategy == Strategy::Stateful {
+        if let Some(why) = engine::stateful_refusal(variant.as_ref()) {
+            return Err(CliError::Usage(why));
+        }
+    }
     let start = Instant::now();
     let result = engine::check(variant.clone(), &scenario, &config);
     let elapsed_ms = start.elapsed().as_millis() as u64;

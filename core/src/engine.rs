@@ -102,8 +102,11 @@ pub struct CheckResult {
     pub complete: bool,
     /// Executions judged (each one trace; under `dpor`, one per equivalence class explored).
     pub traces: usize,
-    /// Executions stopped early as redundant and not judged (`dpor`'s sleep sets).
+    /// Executions stopped early as redundant and not judged (`dpor`'s sleep sets; the stateful
+    /// search's states visited before).
     pub pruned: usize,
+    /// The stateful search: distinct states visited (0 under every other scheduler).
+    pub states: usize,
     /// The scheduling steps of the longest execution (PCT's `k`).
     pub longest: usize,
     /// The most threads (shuttle tasks, the main task left out) of any execution (PCT's `n`).
@@ -142,7 +145,12 @@ fn judge_settled(sim: &Sim, certainty: &Certainty) -> (Vec<Finding>, bool) {
 }
 
 /// Run `variant` on `scenario` under `config`; judge every execution.
+///
+/// The stateful search's fingerprint is complete only for the default machinery: under a
+/// variant with code of its own, `Strategy::Stateful` runs as `Strategy::Dpor` (the CLI refuses
+/// the combination instead, see [`stateful_refusal`]).
 pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfig) -> CheckResult {
+    let config = &for_variant(config, variant.as_ref());
     let compiled = Arc::new(compile(scenario));
     let certainty = compiled.certainty(variant.as_ref());
     let mut result = CheckResult::default();
@@ -204,10 +212,11 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
     result.cut_off = tally.cut_off;
     result.traces = tally.traces;
     result.pruned = stats.pruned;
+    result.states = stats.states;
     result.longest = tally.longest;
     result.threads = tally.threads;
     let complete_search = match config.strategy {
-        Strategy::Dpor | Strategy::Continuations(_) => true,
+        Strategy::Dpor | Strategy::Continuations(_) | Strategy::Stateful => true,
         Strategy::Dfs { preemptions } => preemptions.is_none(),
         _ => false,
     };
@@ -216,6 +225,28 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
     result.complete = complete_search && stats.exhausted && tally.cut_any == 0;
     result.first_failure = shared.lock().unwrap_or_else(|p| p.into_inner()).pop();
     result
+}
+
+/// `config` as it runs under `variant`: the stateful search becomes DPOR for a variant with
+/// machinery code of its own.
+fn for_variant(config: &CheckConfig, variant: &dyn Variant) -> CheckConfig {
+    let mut config = config.clone();
+    if config.strategy == Strategy::Stateful && variant.machinery().is_some() {
+        config.strategy = Strategy::Dpor;
+    }
+    config
+}
+
+/// Why `variant` cannot run under the stateful search, if it cannot: code of its own may keep
+/// state the fingerprint does not see.
+pub fn stateful_refusal(variant: &dyn Variant) -> Option<String> {
+    variant.machinery().is_some().then(|| {
+        format!(
+            "--scheduler stateful needs a variant without machinery code of its own ({} has \
+             some, whose state the fingerprint cannot see): use --scheduler dpor",
+            variant.name()
+        )
+    })
 }
 
 /// What `check` counts while executions run.
@@ -360,6 +391,7 @@ pub struct Explored {
 /// Run `variant` on `scenario` under `config` and collect every violated invariant and every
 /// terminal outcome.
 pub fn explore(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfig) -> Explored {
+    let config = &for_variant(config, variant.as_ref());
     let compiled = Arc::new(compile(scenario));
     let certainty = compiled.certainty(variant.as_ref());
     let seen = Arc::new(std::sync::Mutex::new(Explored::default()));
@@ -387,22 +419,64 @@ pub fn explore(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckCon
 }
 
 /// A canonical description of how an execution ended, independent of the order of independent
-/// steps and of the names of events and stores (which equivalent executions may number
-/// differently): how each application thread ended (finished, or blocked in a release on which
-/// list, waiting for which poller), how each poller ended, and which lists were left.
+/// steps and of how objects happened to be numbered (which equivalent executions, and the
+/// stateful search's matched states, may number differently): how each application thread
+/// ended (finished, or blocked in a release on which list, waiting for which poller), how each
+/// poller ended, and which lists were left. Lists and pollers are named by their creator and
+/// how many of them it had created before (`T0.1`: thread T0's first), as the stateful search
+/// names them; events and stores not at all.
 pub(crate) fn outcome_signature(o: &crate::sim::OutcomeRef<'_>) -> String {
     use std::fmt::Write as _;
+    let mut made: BTreeMap<(u8, u8), u16> = BTreeMap::new();
+    let mut list_names: BTreeMap<u16, String> = BTreeMap::new();
+    let mut poller_names: BTreeMap<u16, String> = BTreeMap::new();
+    let mut name = |kind: u8, actor: crate::sim::Actor| -> String {
+        let by = match actor {
+            crate::sim::Actor::Thread(t) => format!("T{t}"),
+            crate::sim::Actor::Poller(p) => format!("P{p}"),
+        };
+        let key = match actor {
+            crate::sim::Actor::Thread(t) => (kind, t),
+            crate::sim::Actor::Poller(_) => (kind, u8::MAX),
+        };
+        let count = made.entry(key).or_insert(0);
+        *count += 1;
+        format!("{by}.{count}")
+    };
+    for entry in o.log {
+        match entry.event {
+            Event::ListCreated { list, .. } => {
+                list_names.insert(list.0, name(0, entry.actor));
+            }
+            Event::PollerCreated { poller, .. } | Event::PollerRespawned { new: poller, .. } => {
+                poller_names.insert(poller.0, name(1, entry.actor));
+            }
+            _ => {}
+        }
+    }
+    let list_name = |l: u16| {
+        list_names
+            .get(&l)
+            .cloned()
+            .unwrap_or_else(|| format!("L{l}"))
+    };
+    let poller_name = |p: u16| {
+        poller_names
+            .get(&p)
+            .cloned()
+            .unwrap_or_else(|| format!("P{p}"))
+    };
     let mut threads: BTreeMap<u8, String> = BTreeMap::new();
-    let mut pollers: BTreeMap<u16, String> = BTreeMap::new();
-    let mut lists: BTreeMap<u16, u16> = BTreeMap::new();
+    let mut pollers: BTreeMap<String, String> = BTreeMap::new();
+    let mut lists: BTreeMap<String, u16> = BTreeMap::new();
     let mut waits: BTreeMap<u32, (u16, u16)> = BTreeMap::new();
     for entry in o.log {
         match entry.event {
             Event::ListCreated { list, user, .. } => {
-                lists.insert(list.0, user.0);
+                lists.insert(list_name(list.0), user.0);
             }
             Event::ListRemoved { list, .. } => {
-                lists.remove(&list.0);
+                lists.remove(&list_name(list.0));
             }
             Event::ReleaseWait {
                 list,
@@ -422,13 +496,16 @@ pub(crate) fn outcome_signature(o: &crate::sim::OutcomeRef<'_>) -> String {
                 lists,
                 user,
             } => {
-                pollers.insert(poller.0, format!("quit(saw {lists}, as U{})", user.0));
+                pollers.insert(
+                    poller_name(poller.0),
+                    format!("quit(saw {lists}, as U{})", user.0),
+                );
             }
             Event::PollerStopped { poller } => {
-                pollers.insert(poller.0, "stopped".into());
+                pollers.insert(poller_name(poller.0), "stopped".into());
             }
             Event::PollerExhausted { poller } => {
-                pollers.insert(poller.0, "exhausted".into());
+                pollers.insert(poller_name(poller.0), "exhausted".into());
             }
             _ => {}
         }
@@ -436,7 +513,9 @@ pub(crate) fn outcome_signature(o: &crate::sim::OutcomeRef<'_>) -> String {
     let blocked = o.stall.map(|s| s.blocked.as_slice()).unwrap_or(&o.waiting);
     for &(actor, event) in blocked {
         let what = match waits.get(&event.0) {
-            Some((list, poller)) => format!("waits(L{list} for P{poller})"),
+            Some((list, poller)) => {
+                format!("waits({} for {})", list_name(*list), poller_name(*poller))
+            }
             None => "waits(idle)".into(),
         };
         match actor {
@@ -444,7 +523,7 @@ pub(crate) fn outcome_signature(o: &crate::sim::OutcomeRef<'_>) -> String {
                 threads.insert(t, what);
             }
             crate::sim::Actor::Poller(p) => {
-                pollers.entry(p).or_insert(what);
+                pollers.entry(poller_name(p)).or_insert(what);
             }
         }
     }
@@ -463,11 +542,11 @@ pub(crate) fn outcome_signature(o: &crate::sim::OutcomeRef<'_>) -> String {
         let _ = write!(out, " T{t}:{s}");
     }
     for (p, s) in &pollers {
-        let _ = write!(out, " P{p}:{s}");
+        let _ = write!(out, " {p}:{s}");
     }
     let _ = write!(out, "; lists");
     for (l, u) in &lists {
-        let _ = write!(out, " L{l}:U{u}");
+        let _ = write!(out, " {l}:U{u}");
     }
     out
 }

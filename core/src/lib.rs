@@ -152,6 +152,7 @@
 #![warn(missing_docs)]
 
 pub mod advise;
+mod canon;
 pub mod corpus;
 pub mod engine;
 pub mod exhaustive;

@@ -34,7 +34,7 @@ pub use table::{Arming, Batch, TableGuard, Views, Wakes, Work};
 
 /// An application's MAPI session, as the application thread holds it. Only the table makes one
 /// ([`TableGuard::connect`]), so every session is on a list the log knows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Session {
     pub(crate) id: SessionId,
     pub(crate) list: ListId,
@@ -54,7 +54,7 @@ impl Session {
 
 /// A poller to start once the table lock is dropped ([`Mapi::start_poller`]): its id, the list
 /// whose creation (or replacement) made it, and its creator's user. Only the table makes one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PollerStart {
     id: PollerId,
     list: ListId,
@@ -174,6 +174,13 @@ impl Mapi {
         }))
     }
 
+    /// Hash the table and the store counter (the stateful search's fingerprint).
+    pub(crate) fn hash_state(&self, h: &mut crate::sim::state::Fp) {
+        use std::hash::Hash;
+        // Not the store counter: it only numbers new stores.
+        self.0.table.peek(|table| table.hash(h));
+    }
+
     /// The variant: its hooks, for code that keeps some of the default policies.
     pub fn policy(&self) -> &dyn Variant {
         &*self.0.variant
@@ -204,6 +211,7 @@ impl Mapi {
     /// `poller-started` with the user it runs as, then runs [`Machinery::poll`]. (No scheduling
     /// point.)
     pub fn start_poller(&self, ctx: &Ctx, poller: PollerStart) {
+        crate::sim::state::initial(crate::ids::Actor::Poller(poller.id.0), poller);
         let mapi = self.clone();
         ctx.create_thread(poller.id.0, move |pctx| {
             if mapi.0.variant.poller_token() == PollerToken::Creator {
@@ -226,6 +234,11 @@ impl Mapi {
     /// The engine's store open: a new store id, logged, then the variant's code.
     pub(crate) fn open_store(&self, ctx: &Ctx, session: Session) -> StoreId {
         let store = StoreId(self.0.stores_opened.fetch_add(1, Ordering::Relaxed) + 1);
+        crate::canon::born(
+            crate::canon::Kind::Store,
+            u32::from(store.0),
+            ctx.actor().canonical(),
+        );
         ctx.log(Event::OpenStore {
             store,
             session: session.id,
@@ -276,6 +289,7 @@ pub fn logon(mapi: &Mapi, ctx: &Ctx) -> Result<Session, Aborted> {
 pub fn logon_arming(mapi: &Mapi, ctx: &Ctx, arming: Arming) -> Result<Session, Aborted> {
     let user = ctx.effective_user();
     let key = ctx.sim().with_sid(user, |sid| mapi.policy().list_key(sid));
+    at(("logon", arming));
     let mut table = mapi.table();
     let mut new_poller = None;
     let list = match table.find_by_key(&key) {
@@ -295,6 +309,7 @@ pub fn logon_arming(mapi: &Mapi, ctx: &Ctx, arming: Arming) -> Result<Session, A
     };
     drop(table);
     if let Some(poller) = new_poller {
+        at(("logon:start-poller", session, &wakes, poller));
         mapi.start_poller(ctx, poller);
     }
     wakes.wake(ctx);
@@ -311,6 +326,7 @@ pub fn release_store(
     store: StoreId,
 ) -> Result<WaitOutcome, Aborted> {
     let event = ctx.create_event(true);
+    at(("release", session, store, event));
     let mut table = mapi.table();
     let old = table.owner(session.list);
     let mut respawned = None;
@@ -322,9 +338,18 @@ pub fn release_store(
     let wakes = table.wakes();
     drop(table);
     if let Some(poller) = respawned {
+        at((
+            "release:start-poller",
+            session,
+            store,
+            event,
+            &wakes,
+            poller,
+        ));
         mapi.start_poller(ctx, poller);
     }
     wakes.wake(ctx);
+    at(("release:wait", session, store, event));
     match wait {
         ReleaseWait::Infinite => ctx.try_wait(event).map(|()| WaitOutcome::Signalled),
         ReleaseWait::Timeout => ctx.try_wait_timeout(event),
@@ -337,6 +362,7 @@ pub fn release_store(
 /// from shared memory and then signals the poller's thread: a poller can poll in between and
 /// find its list gone.
 pub fn logoff(mapi: &Mapi, ctx: &Ctx, session: Session) -> Result<(), Aborted> {
+    at(("logoff", session));
     let mut table = mapi.table();
     if !table.disconnect(ctx, session) {
         return Ok(());
@@ -346,6 +372,7 @@ pub fn logoff(mapi: &Mapi, ctx: &Ctx, session: Session) -> Result<(), Aborted> {
     drop(table);
     wakes.wake(ctx);
 
+    at(("logoff:stop", session, poller));
     let mut table = mapi.table();
     table.request_stop(ctx, poller);
     let wakes = table.wakes();
@@ -387,19 +414,30 @@ pub enum Searched {
 /// checks its stop flag, and only then takes the shared-memory lock to search: between them its
 /// list may be removed and another user's list built.
 pub fn poll(mapi: &Mapi, ctx: &mut Ctx, me: PollerStart) -> Result<(), Aborted> {
+    at(("poll", me));
     let wake = mapi.table().wake_event(me.id);
     let mut state = PollState::new(ctx);
-    for _ in 0..mapi.polls_max() {
+    for polled in 0..mapi.polls_max() {
+        at(("poll:see-stop", me, wake, polled, state.last_found));
         if see_stop(mapi, ctx, me) {
             return Ok(());
         }
+        at(("poll:search", me, wake, polled, state.last_found));
         if search(mapi, ctx, me, &mut state) == Searched::Quit {
             return Ok(());
         }
+        at(("poll:wait", me, wake, polled, state.last_found));
         ctx.try_wait(wake)?;
     }
+    at(("poll:exhausted", me));
     mapi.table().exhausted(ctx, me.id);
     Ok(())
+}
+
+/// The stateful search's declaration of what the default routines keep at their next
+/// scheduling point (see `sim::state::at`; nothing when that search is not running).
+fn at(locals: impl std::hash::Hash) {
+    crate::sim::state::at(locals);
 }
 
 /// A poller's first step after waking: whether it was asked to stop (a scheduling point); if so

@@ -135,9 +135,13 @@ pub struct Report {
     /// Executions judged (under `dpor`, one per equivalence class of interleavings explored).
     #[serde(default)]
     pub traces: usize,
-    /// Executions stopped early as redundant and not judged (`dpor`'s sleep sets).
+    /// Executions stopped early as redundant and not judged (`dpor`'s sleep sets; under
+    /// `stateful`, executions that reached a state visited before).
     #[serde(default)]
     pub pruned: usize,
+    /// `stateful` only: distinct model states visited.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub states: usize,
     /// What a pass guarantees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guarantee: Option<Guarantee>,
@@ -185,6 +189,14 @@ impl Guarantee {
                      proof for the whole scenario",
                     prefix.steps.len(),
                     result.traces
+                ),
+                None,
+            ),
+            Strategy::Stateful if result.complete => (
+                "complete",
+                format!(
+                    "every reachable state explored ({} states, {} executions to an end): a proof for this scenario",
+                    result.states, result.traces
                 ),
                 None,
             ),
@@ -253,7 +265,7 @@ pub fn bound_of(config: &CheckConfig, result: &CheckResult) -> Option<String> {
     }
     let searching = matches!(
         config.strategy,
-        Strategy::Dfs { .. } | Strategy::Dpor | Strategy::Continuations(_)
+        Strategy::Dfs { .. } | Strategy::Dpor | Strategy::Continuations(_) | Strategy::Stateful
     );
     if searching && !result.exhausted && result.failing == 0 {
         bounds.push(format!("the budget of {} schedules", config.schedules));
@@ -337,6 +349,7 @@ pub fn strategy_name(strategy: &Strategy) -> &'static str {
         Strategy::Pct { .. } => "pct",
         Strategy::Dfs { .. } => "dfs",
         Strategy::Dpor => "dpor",
+        Strategy::Stateful => "stateful",
         Strategy::Replay(_) => "replay",
         Strategy::Continuations(_) => CONTINUATIONS_SCHEDULER,
         Strategy::Bytes(_) => "bytes",
@@ -384,6 +397,7 @@ impl Report {
             bound: bound_of(config, result),
             traces: result.traces,
             pruned: result.pruned,
+            states: result.states,
             guarantee: (!result.failed()).then(|| Guarantee::of(config, result)),
             schedule: None,
             repro: None,
@@ -440,6 +454,7 @@ impl Report {
             bound: None,
             traces: real.executions,
             pruned: 0,
+            states: 0,
             guarantee: None,
             schedule: None,
             repro: None,
@@ -872,4 +887,8 @@ impl<'a> Names<'a> {
             (None, _) => "never ran".into(),
         }
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

@@ -11,7 +11,7 @@ pub use crate::ids::{Actor, EventId, ListId, LockId, PollerId, SessionId, StoreI
 /// One thing that happened.
 // The fields are ids named in each variant's own doc line.
 #[allow(missing_docs)]
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Event {
     /// The thread now impersonates `user`.
     Impersonate { user: UserId },
@@ -122,7 +122,7 @@ pub enum WaitOn {
 
 /// The key a connection list was filed under, as the variant chose it (`Copy`: a SID key is
 /// the interned user whose SID it is).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum FiledKey {
     /// The CRC32 of the user's binary SID (MAPICDO).
     Crc32(u32),
@@ -409,7 +409,7 @@ impl Event {
 
 /// The op a `skipped` entry names: an op that found nothing to act on (no open store or session,
 /// a lock already held or not held), as a `Copy` kind of [`crate::scenario::Op`] for the log.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SkippedOp {
     /// `release_store`
     ReleaseStore,

@@ -12,7 +12,7 @@ use mapihang_core::variant::{builtin, by_name};
 
 use crate::load;
 
-const FAMILIES: [Family; 5] = [
+pub(crate) const FAMILIES: [Family; 5] = [
     Family::ServiceAccount,
     Family::SameUser,
     Family::MultiUser,
@@ -34,7 +34,7 @@ fn search(strategy: Strategy, schedules: usize) -> CheckConfig {
 /// thread only while some kept op still spawns it, and spawns and joins of dropped threads are
 /// dropped. `None` when what is left is not a valid scenario (a named store whose opening was
 /// cut off, say) or logs on nowhere.
-fn small_case(n: u64, threads: usize, ops: usize) -> Option<(Family, Scenario)> {
+pub(crate) fn small_case(n: u64, threads: usize, ops: usize) -> Option<(Family, Scenario)> {
     let family = FAMILIES[(n % FAMILIES.len() as u64) as usize];
     let mut scenario = gen::generate(family, 0x5eed_0000 + n);
     for thread in &mut scenario.threads {

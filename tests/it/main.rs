@@ -14,6 +14,7 @@ mod props_fixes;
 mod readme;
 mod scenario_schema;
 mod schema;
+mod stateful;
 mod stress;
 
 use std::path::PathBuf;

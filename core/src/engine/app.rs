@@ -200,6 +200,12 @@ pub(crate) fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<
             .then(|| Shm::new(Handles::new(&compiled.names))),
         compiled,
     });
+    let weak = Arc::downgrade(&app);
+    crate::sim::state::set_source(move |h| {
+        if let Some(app) = weak.upgrade() {
+            app.hash_state(h);
+        }
+    });
     let handles: Vec<_> = (0..count)
         .filter(|&index| !app.compiled.spawned[index])
         .map(|index| {
@@ -207,14 +213,33 @@ pub(crate) fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<
             sim.spawn_app(index as u8, move |ctx| thread_main(ctx, &app, index as u8))
         })
         .collect();
-    for handle in handles {
+    for (index, handle) in handles.into_iter().enumerate() {
+        crate::sim::state::at(("main:join", index));
         handle.join();
     }
     // In creation order; threads created meanwhile are joined after the ones before them.
+    let mut joined = 0usize;
     while let Some(next) = sim.next_join() {
+        crate::sim::state::at(("main:join-created", joined));
+        joined += 1;
         next.join();
     }
     sim.complete();
+}
+
+impl App {
+    /// Hash the shared memory of the execution (the stateful search's fingerprint): the MAPI
+    /// table, which threads were spawned, the named handles.
+    fn hash_state(&self, h: &mut crate::sim::state::Fp) {
+        use std::hash::Hash;
+        self.mapi.hash_state(h);
+        for started in &self.started {
+            started.load(Ordering::Relaxed).hash(h);
+        }
+        if let Some(handles) = &self.handles {
+            handles.peek(|handles| handles.hash(h));
+        }
+    }
 }
 
 fn thread_main(ctx: &mut Ctx, app: &Arc<App>, index: u8) {
@@ -223,14 +248,14 @@ fn thread_main(ctx: &mut Ctx, app: &Arc<App>, index: u8) {
 }
 
 /// A session this thread logged on: shared when it is named (`Some(record)`).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 struct MySession {
     session: Session,
     shared: Option<u16>,
 }
 
 /// A store this thread opened: shared when it, or its session, is named.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 struct MyStore {
     store: StoreId,
     session: Session,
@@ -254,6 +279,7 @@ const NO_STORE: MyStore = MyStore {
 
 /// The process-wide named handles: every session and store record ever bound, and what each
 /// name is bound to now.
+#[derive(Hash)]
 struct Handles {
     sessions: Vec<SharedSession>,
     stores: Vec<SharedStore>,
@@ -261,18 +287,20 @@ struct Handles {
     store_names: Vec<Option<u16>>,
 }
 
+#[derive(Hash)]
 struct SharedSession {
     session: Session,
     open: bool,
 }
 
+#[derive(Hash)]
 struct SharedStore {
     store: StoreId,
     session: Session,
     state: StoreState,
 }
 
-#[derive(Copy, Clone, PartialEq, Eq)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
 enum StoreState {
     Open,
     /// Being released by application thread `by`; `done` is set when that release returned.
@@ -343,14 +371,27 @@ impl Thread {
     /// execution was aborted while the thread waited: it does nothing more.
     fn run(&mut self, ctx: &mut Ctx) -> Result<(), Aborted> {
         let app = self.app.clone();
-        for &op in &app.compiled.threads[self.me as usize] {
+        for (index, &op) in app.compiled.threads[self.me as usize].iter().enumerate() {
+            // A reset point of the stateful search: all this thread keeps between its ops.
+            crate::sim::state::reset(
+                (index, &self.sessions, &self.stores, &self.locks),
+                app.handles.is_none(),
+            );
             self.run_op(ctx, op)?;
         }
         ctx.set_implicit(true);
         while let Some(mine) = self.stores.pop() {
+            crate::sim::state::reset(
+                ("cleanup", mine, &self.sessions, &self.stores, &self.locks),
+                app.handles.is_none(),
+            );
             self.release_mine(ctx, mine)?;
         }
         while let Some(mine) = self.sessions.pop() {
+            crate::sim::state::reset(
+                ("cleanup", mine, &self.sessions, &self.stores, &self.locks),
+                app.handles.is_none(),
+            );
             if self.close_session(mine) {
                 self.logoff(ctx, mine)?;
             }
@@ -405,10 +446,16 @@ impl Thread {
                 None => skipped(ctx, SkippedOp::Logoff),
             },
             CompiledOp::LogoffNamed(name) => self.logoff_named(ctx, name)?,
-            CompiledOp::Spawn(thread) => self.spawn(ctx, thread),
+            CompiledOp::Spawn(thread) => {
+                crate::sim::state::at("spawn");
+                self.spawn(ctx, thread);
+            }
             // A scenario built without `validate` may name no thread: nothing to join.
             CompiledOp::Join(thread) => match self.app.done.get(thread as usize) {
-                Some(&event) => self.wait(ctx, WaitOn::Thread(thread), event)?,
+                Some(&event) => {
+                    crate::sim::state::at("join");
+                    self.wait(ctx, WaitOn::Thread(thread), event)?;
+                }
                 None => skipped(ctx, SkippedOp::Join),
             },
             CompiledOp::Signal(event) => {
@@ -416,6 +463,7 @@ impl Thread {
                 ctx.set_event(self.app.events[event as usize]);
             }
             CompiledOp::Wait(event) => {
+                crate::sim::state::at("wait");
                 self.wait(ctx, WaitOn::Event(event), self.app.events[event as usize])?;
             }
             CompiledOp::Lock(lock) => {
@@ -423,6 +471,7 @@ impl Thread {
                 if self.locks.as_slice().contains(&id) {
                     skipped(ctx, SkippedOp::Lock);
                 } else {
+                    crate::sim::state::at("lock");
                     ctx.lock(id)?;
                     self.locks.push(id);
                 }

@@ -37,7 +37,7 @@ use super::{PollerStart, Session};
 /// ([`Work::done`]), or signals it without the work ([`Work::abandon`]). Only the table makes
 /// one ([`TableGuard::queue_release`]), and only these two methods set its event, each logging
 /// what it did.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Hash)]
 pub struct Work {
     store: StoreId,
     event: EventId,
@@ -78,7 +78,7 @@ const NO_WORK: Work = Work {
 };
 
 /// When a new poller's wake event starts to be set by table changes.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Arming {
     /// From its creation, before its list is published (the default machinery).
     AtCreation,
@@ -87,6 +87,7 @@ pub enum Arming {
 }
 
 /// One user context's connection list.
+#[derive(Hash)]
 struct ConnList {
     id: ListId,
     key: ListKey,
@@ -96,6 +97,7 @@ struct ConnList {
 }
 
 /// What the process knows about a poller thread.
+#[derive(Hash)]
 struct PollerRec {
     id: PollerId,
     wake: EventId,
@@ -113,6 +115,15 @@ pub(crate) struct Table {
     pollers: Vec<PollerRec>,
     lists_created: u16,
     sessions_created: u16,
+}
+
+/// The table as a state (the stateful search's fingerprint): its lists and poller records in
+/// order, not the counters that number new ones (ids hash by their canonical names there).
+impl std::hash::Hash for Table {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.lists.hash(state);
+        self.pollers.hash(state);
+    }
 }
 
 /// A part of the table, as declared to the scheduler.
@@ -179,6 +190,7 @@ impl Batch {
 }
 
 /// The wake events of the running pollers, to set once the table is unlocked ([`Wakes::wake`]).
+#[derive(Hash)]
 pub struct Wakes(Short<EventId, 8>);
 
 impl Wakes {
@@ -272,6 +284,11 @@ impl TableGuard<'_> {
         if late {
             self.touch(Part::PollerArmed(id), Kind::Write);
         }
+        crate::canon::born(
+            crate::canon::Kind::Poller,
+            u32::from(id.0),
+            ctx.actor().canonical(),
+        );
         let wake = ctx.create_event(false);
         self.0.pollers.push(PollerRec {
             id,
@@ -289,6 +306,11 @@ impl TableGuard<'_> {
     pub fn create_list_served_by(&mut self, ctx: &Ctx, key: ListKey, poller: PollerId) -> ListId {
         self.0.lists_created += 1;
         let id = ListId(self.0.lists_created);
+        crate::canon::born(
+            crate::canon::Kind::List,
+            u32::from(id.0),
+            ctx.actor().canonical(),
+        );
         for part in [
             Part::Lists,
             Part::Conns(id),
@@ -353,6 +375,11 @@ impl TableGuard<'_> {
     pub fn connect(&mut self, ctx: &Ctx, list: ListId) -> Session {
         self.0.sessions_created += 1;
         let session = SessionId(self.0.sessions_created);
+        crate::canon::born(
+            crate::canon::Kind::Session,
+            u32::from(session.0),
+            ctx.actor().canonical(),
+        );
         let user = ctx.effective_user();
         self.touch(Part::Conns(list), Kind::Write);
         self.list(list).connections.push((session, user));

@@ -137,6 +137,11 @@ pub(crate) fn on_real_threads() -> bool {
     REAL.with(|real| real.get())
 }
 
+/// The calling shuttle task's id (controlled scheduler only).
+pub(crate) fn current_task() -> TaskId {
+    ExecutionState::me()
+}
+
 /// A scheduling point with no other effect (on real threads: a hint to the OS).
 pub(crate) fn yield_now() {
     if on_real_threads() {
@@ -192,6 +197,16 @@ impl<T> Shm<T> {
             id: super::footprint::next_shm_id(),
             memory: Mutex::new(value),
         }
+    }
+
+    /// Look at the memory outside the model: no scheduling point and no footprint, for the
+    /// stateful search's fingerprint, taken while every model thread is suspended (none holds
+    /// the lock across a scheduling point, so it is free).
+    pub(crate) fn peek<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        f(&self
+            .memory
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
     /// Lock the memory: a scheduling point, then exclusive access until the guard drops. A

@@ -20,6 +20,14 @@ pub(super) struct LockRec {
     owner: Option<usize>,
 }
 
+impl LockRec {
+    /// Its state for a state fingerprint (the name is fixed by the scenario).
+    pub(super) fn hash_into(&self, h: &mut super::state::Fp, tasks: &[super::TaskRec]) {
+        use std::hash::Hash;
+        (&*self.name, self.event, self.owner.map(|t| tasks[t].actor)).hash(h);
+    }
+}
+
 impl Sim {
     /// A new, free lock named `name` (the name is what reports show).
     pub fn create_lock(&self, name: &str) -> LockId {

@@ -27,6 +27,8 @@ pub(crate) mod runner;
 pub(crate) mod schedule;
 pub(crate) mod short;
 pub mod sid;
+pub(crate) mod state;
+pub(crate) mod stateful;
 
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
@@ -200,6 +202,70 @@ impl Sim {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Hash the world for the stateful search's fingerprint, with ids by their canonical names
+    /// (`canon`): each thread (as a multiset, so the order threads were created in does not
+    /// count) with its token, status and, when `locals`, its local state; the events; the locks
+    /// (their holders by actor); how far the execution got. Not the log (the search keeps each
+    /// actor's history itself), not the users (fixed), not the id counters (renamed away).
+    pub(crate) fn hash_world(&self, h: &mut state::Fp, locals: bool) {
+        use std::hash::{Hash, Hasher};
+        let world = self.world();
+        crate::canon::hashing(|| {
+            let mut tasks: Vec<u128> = world
+                .tasks
+                .iter()
+                .map(|task| {
+                    let mut t = state::Fp::new();
+                    task.actor.hash(&mut t);
+                    task.impersonating.hash(&mut t);
+                    match task.status {
+                        Status::Running => t.write_u8(0),
+                        Status::Blocked(event) => {
+                            t.write_u8(1);
+                            event.hash(&mut t);
+                        }
+                        Status::Finished => t.write_u8(2),
+                    }
+                    (task.timed, task.timed_out, task.releasing).hash(&mut t);
+                    if locals && task.status != Status::Finished {
+                        match &task.waker {
+                            Some(Waker::Task(id)) => state::local_of(usize::from(*id)).hash(&mut t),
+                            _ => state::initial_of(task.actor.canonical()).hash(&mut t),
+                        }
+                    }
+                    t.finish128()
+                })
+                .collect();
+            tasks.sort_unstable();
+            tasks.hash(h);
+            let mut events: Vec<u128> = world
+                .events
+                .iter()
+                .enumerate()
+                .map(|(id, event)| {
+                    let mut e = state::Fp::new();
+                    (EventId(id as u32), event.set, event.manual_reset).hash(&mut e);
+                    e.finish128()
+                })
+                .collect();
+            events.sort_unstable();
+            events.hash(h);
+            for lock in &world.locks {
+                lock.hash_into(h, &world.tasks);
+            }
+            (world.aborted, world.completed).hash(h);
+            (
+                world.stall.is_some(),
+                world.panic.is_some(),
+                world.joins.len(),
+            )
+                .hash(h);
+            if locals {
+                state::local_of(0).hash(h);
+            }
+        });
     }
 
     /// The SID of an interned user.
@@ -584,12 +650,14 @@ impl Ctx {
     pub fn log(&self, event: Event) {
         let mut world = self.sim.world();
         let step = world.log.len() as u32;
-        world.log.push(Entry {
+        let entry = Entry {
             step,
             actor: self.actor,
             implicit: self.implicit,
             event,
-        });
+        };
+        state::logged(&entry);
+        world.log.push(entry);
     }
 
     /// The next poller id (`P1`, `P2`, ...), for a thread about to be created as a poller.
@@ -616,13 +684,25 @@ impl Ctx {
 
     /// `CreateEvent`: a new, unset event.
     pub fn create_event(&self, manual_reset: bool) -> EventId {
-        self.sim.create_event(manual_reset)
+        self.sim
+            .create_event_by(manual_reset, self.actor.canonical())
     }
 }
 
 impl Sim {
     /// `CreateEvent` before any thread runs (the engine's application-level events).
     pub(crate) fn create_event(&self, manual_reset: bool) -> EventId {
+        self.create_event_by(manual_reset, crate::canon::root(None))
+    }
+
+    /// A new, unset event made by `creator` (a canonical name, for the stateful search).
+    fn create_event_by(&self, manual_reset: bool, creator: u64) -> EventId {
+        let id = self.create_event_raw(manual_reset);
+        crate::canon::born(crate::canon::Kind::Event, id.0, creator);
+        id
+    }
+
+    fn create_event_raw(&self, manual_reset: bool) -> EventId {
         let mut world = self.world();
         world.events.push(EventRec {
             set: false,
@@ -693,6 +773,7 @@ impl Ctx {
                         footprint::Kind::Write
                     };
                     footprint::waited(event.0, kind);
+                    state::read((event, true));
                     rec.set = rec.manual_reset;
                     let task = &mut world.tasks[self.me];
                     task.status = Status::Running;
@@ -710,6 +791,7 @@ impl Ctx {
                 let task = &mut world.tasks[self.me];
                 if std::mem::take(&mut task.timed_out) {
                     footprint::access(obj, footprint::Kind::Read);
+                    state::read((event, false));
                     task.timed = false;
                     task.status = Status::Running;
                     return Ok(WaitOutcome::TimedOut);

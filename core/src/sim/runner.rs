@@ -17,7 +17,8 @@ use super::dpor::{Dpor, DporShared};
 use super::follow::Follow;
 use super::quiet::{install_quiet_panic_hook, set_quiet};
 use super::random::RandomWalk;
-use super::{footprint, Sim};
+use super::stateful::Stateful;
+use super::{footprint, state, Sim};
 
 pub use super::schedule::{Schedule, ScheduleError};
 
@@ -40,6 +41,10 @@ pub enum Strategy {
     /// Dynamic partial-order reduction (source-DPOR with sleep sets): at least one execution of
     /// every equivalence class of interleavings, with no preemption bound.
     Dpor,
+    /// Depth-first over the model's state graph with a visited set of state fingerprints (as
+    /// SPIN does): every reachable state once, every terminal state, with no preemption bound.
+    /// Only for variants with no machinery code of their own (see `sim::state`).
+    Stateful,
     /// Follow one recorded schedule exactly.
     Replay(Schedule),
     /// Follow a schedule's steps exactly (every one must be runnable: a prefix that a replay
@@ -59,8 +64,11 @@ pub(crate) struct RunStats {
     pub exhausted: bool,
     /// A replay could not follow its schedule.
     pub diverged: bool,
-    /// DPOR: executions stopped as redundant (every enabled thread asleep), not judged.
+    /// DPOR: executions stopped as redundant (every enabled thread asleep), not judged; the
+    /// stateful search: stopped at a state visited before.
     pub pruned: usize,
+    /// The stateful search: distinct states visited.
+    pub states: usize,
 }
 
 /// What the per-execution callback wants next.
@@ -81,6 +89,7 @@ pub(crate) fn run(
 ) -> RunStats {
     install_quiet_panic_hook();
     let dpor = Rc::new(DporShared::default());
+    let slot: Arc<Mutex<Option<Sim>>> = Arc::new(Mutex::new(None));
     let inner: Box<dyn Scheduler> = match strategy {
         Strategy::Random => Box::new(RandomWalk::new(seed)),
         Strategy::Pct { depth } => Box::new(PctScheduler::new_from_seed(
@@ -90,6 +99,7 @@ pub(crate) fn run(
         )),
         Strategy::Dfs { preemptions } => Box::new(Dfs::new(*preemptions)),
         Strategy::Dpor => Box::new(Dpor::new(dpor.clone())),
+        Strategy::Stateful => Box::new(Stateful::new(slot.clone(), dpor.clone())),
         Strategy::Continuations(prefix) => {
             Box::new(Dpor::after(dpor.clone(), prefix.steps.clone()))
         }
@@ -101,13 +111,13 @@ pub(crate) fn run(
     } else {
         schedules
     };
-    let slot: Arc<Mutex<Option<Sim>>> = Arc::new(Mutex::new(None));
     // The scheduler lives on this thread only: its counts need no lock.
     let stats = Rc::new(RefCell::new(RunStats {
         executions: 0,
         exhausted: false,
         diverged: false,
         pruned: 0,
+        states: 0,
     }));
     let recorder = Recorder {
         inner,
@@ -117,7 +127,7 @@ pub(crate) fn run(
         current: Schedule::default(),
         on_execution: Box::new(on_execution),
         stopped: false,
-        dpor,
+        dpor: dpor.clone(),
     };
     let mut config = Config::new();
     config.failure_persistence = FailurePersistence::None;
@@ -127,10 +137,14 @@ pub(crate) fn run(
     let recording = matches!(strategy, Strategy::Dpor | Strategy::Continuations(_));
     set_quiet(true);
     footprint::set_recording(recording);
+    let stateful = matches!(strategy, Strategy::Stateful);
+    state::set_recording(stateful);
     Runner::new(recorder, config).run(move || body(&body_slot));
+    state::set_recording(false);
     footprint::set_recording(false);
     set_quiet(false);
-    let stats = stats.borrow().clone();
+    let mut stats = stats.borrow().clone();
+    stats.states = dpor.states.get();
     stats
 }
 

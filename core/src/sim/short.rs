@@ -13,6 +13,13 @@ pub(crate) enum Short<T: Copy, const N: usize> {
     Heap(Vec<T>),
 }
 
+/// The items, not the filler.
+impl<T: Copy + std::hash::Hash, const N: usize> std::hash::Hash for Short<T, N> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
+    }
+}
+
 impl<T: Copy, const N: usize> Short<T, N> {
     /// An empty list; `fill` only fills the unused inline slots.
     pub(crate) fn new(fill: T) -> Self {

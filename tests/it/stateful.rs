@@ -1,0 +1,215 @@
+//! The stateful search (state caching) against DPOR: on generated scenarios that DPOR finishes,
+//! `stateful` must finish too and see exactly the same violated invariants and the same
+//! terminal outcomes (issue 11's proof that the fingerprint is complete). The default run
+//! checks a sample; `MAPIHANG_STATEFUL_SOUNDNESS=N` compares N cases
+//! (scripts/stateful-soundness.sh runs 300).
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use mapihang_core::engine::{self, CheckConfig, Strategy};
+use mapihang_core::variant::builtin;
+
+use crate::dpor::{small_case, FAMILIES};
+
+fn search(strategy: Strategy, schedules: usize) -> CheckConfig {
+    CheckConfig {
+        strategy,
+        schedules,
+        ..CheckConfig::default()
+    }
+}
+
+/// The stateful search's budget, in multiples of DPOR's.
+const STATEFUL_FACTOR: usize = 20;
+
+#[derive(Default)]
+struct Tally {
+    tried: u64,
+    compared: usize,
+    /// DPOR did not finish within its budget: nothing to compare with.
+    dpor_unfinished: usize,
+    unusable: usize,
+    dpor_executions: usize,
+    stateful_executions: usize,
+    dpor_seconds: f64,
+    stateful_seconds: f64,
+    mismatches: Vec<String>,
+}
+
+/// Compare the two searches on cases `0..` (every family, every built-in variant without code
+/// of its own, case `n` cut to `1 + n % threads` threads of `1 + (n / threads) % ops` ops) until
+/// `target` cases are compared or `max_cases` were tried, on `jobs` threads.
+fn compare(
+    target: usize,
+    max_cases: u64,
+    (threads, ops): (usize, usize),
+    budget: usize,
+    jobs: usize,
+    verbose: bool,
+) -> Tally {
+    let variants: Vec<_> = builtin()
+        .into_iter()
+        .filter(|v| v.machinery().is_none())
+        .collect();
+    let next = AtomicU64::new(0);
+    let compared = AtomicUsize::new(0);
+    let tally = Mutex::new(Tally::default());
+    let seen = Mutex::new(std::collections::BTreeSet::<(usize, String)>::new());
+    let one = |n: u64| {
+        let variant_index = (n as usize / FAMILIES.len()) % variants.len();
+        let variant = variants[variant_index].clone();
+        let i = (n % (threads * ops) as u64) as usize;
+        let Some((family, scenario)) = small_case(n, 1 + i % threads, 1 + i / threads) else {
+            tally.lock().unwrap().unusable += 1;
+            return;
+        };
+        let json = scenario.to_json();
+        if !seen.lock().unwrap().insert((variant_index, json.clone())) {
+            tally.lock().unwrap().unusable += 1;
+            return;
+        }
+        let head = format!(
+            "case {n} (family {family}, seed {:#x}, variant {}, {} thread(s), {} op(s))",
+            0x5eed_0000 + n,
+            variant.name(),
+            scenario.threads.len(),
+            scenario.ops_total()
+        );
+        let clock = Instant::now();
+        let dpor = engine::explore(variant.clone(), &scenario, &search(Strategy::Dpor, budget));
+        let dpor_seconds = clock.elapsed().as_secs_f64();
+        if !dpor.exhausted {
+            if verbose {
+                eprintln!("{head}: dpor did not finish in {budget} executions");
+            }
+            tally.lock().unwrap().dpor_unfinished += 1;
+            return;
+        }
+        let clock = Instant::now();
+        // Without partial-order reduction the stateful search may need more executions than
+        // DPOR on a small case (up to about 13 times as many measured): it gets 20 times the
+        // budget, and must finish within it.
+        let stateful = engine::explore(
+            variant,
+            &scenario,
+            &search(Strategy::Stateful, STATEFUL_FACTOR * budget),
+        );
+        let stateful_seconds = clock.elapsed().as_secs_f64();
+        let mut why = Vec::new();
+        if !stateful.exhausted {
+            why.push(format!(
+                "stateful did not finish in {} executions",
+                STATEFUL_FACTOR * budget
+            ));
+        }
+        if stateful.invariants != dpor.invariants {
+            why.push(format!(
+                "violated invariants differ: dpor {:?}, stateful {:?}",
+                dpor.invariants, stateful.invariants
+            ));
+        }
+        if stateful.outcomes != dpor.outcomes {
+            why.push(format!(
+                "terminal outcomes differ: only dpor {:?}, only stateful {:?}",
+                dpor.outcomes
+                    .difference(&stateful.outcomes)
+                    .collect::<Vec<_>>(),
+                stateful
+                    .outcomes
+                    .difference(&dpor.outcomes)
+                    .collect::<Vec<_>>()
+            ));
+        }
+        if verbose {
+            eprintln!(
+                "{head}: dpor {} ({dpor_seconds:.2} s), stateful {} ({stateful_seconds:.2} s), {} outcome(s), invariants {:?}{}",
+                dpor.executions,
+                stateful.executions,
+                dpor.outcomes.len(),
+                dpor.invariants,
+                if why.is_empty() { "" } else { ": MISMATCH" }
+            );
+        }
+        compared.fetch_add(1, Ordering::SeqCst);
+        let mut tally = tally.lock().unwrap();
+        tally.compared += 1;
+        tally.dpor_executions += dpor.executions;
+        tally.stateful_executions += stateful.executions;
+        tally.dpor_seconds += dpor_seconds;
+        tally.stateful_seconds += stateful_seconds;
+        if !why.is_empty() {
+            tally
+                .mismatches
+                .push(format!("{head}: {}; scenario {json}", why.join("; ")));
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| loop {
+                if compared.load(Ordering::SeqCst) >= target {
+                    return;
+                }
+                let n = next.fetch_add(1, Ordering::SeqCst);
+                if n >= max_cases {
+                    return;
+                }
+                one(n);
+            });
+        }
+    });
+    let mut tally = tally.into_inner().unwrap();
+    tally.tried = next.load(Ordering::SeqCst).min(max_cases);
+    tally
+}
+
+#[test]
+fn stateful_sees_what_dpor_sees() {
+    // The full run (scripts/stateful-soundness.sh): N cases of every size up to 3 threads of 4
+    // ops, DPOR up to 1,000,000 executions; the default sample: 30 cases up to 2 threads of 2
+    // ops, DPOR up to 2,000 (seconds in a debug build). The stateful search gets 20 times the
+    // budget.
+    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse().ok());
+    let full: Option<usize> = env("MAPIHANG_STATEFUL_SOUNDNESS");
+    let (target, sizes, budget, jobs) = match full {
+        Some(n) => (
+            n,
+            (3, 4),
+            env("MAPIHANG_STATEFUL_BUDGET").unwrap_or(1_000_000),
+            env("MAPIHANG_STATEFUL_JOBS").unwrap_or(2),
+        ),
+        None => (30, (2, 2), 2_000, 2),
+    };
+    let max_cases: u64 = std::env::var("MAPIHANG_STATEFUL_MAX_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10 * target as u64);
+    let clock = Instant::now();
+    let tally = compare(target, max_cases, sizes, budget, jobs, full.is_some());
+    eprintln!(
+        "stateful vs dpor: {} cases tried, {} compared, {} skipped (dpor did not finish in {budget} \
+         executions), {} unusable; executions over the compared cases: dpor {} ({:.1} s), \
+         stateful {} ({:.1} s); {} mismatch(es); {:.0} s in all on {jobs} job(s)",
+        tally.tried,
+        tally.compared,
+        tally.dpor_unfinished,
+        tally.unusable,
+        tally.dpor_executions,
+        tally.dpor_seconds,
+        tally.stateful_executions,
+        tally.stateful_seconds,
+        tally.mismatches.len(),
+        clock.elapsed().as_secs_f64(),
+    );
+    assert!(
+        tally.mismatches.is_empty(),
+        "{}",
+        tally.mismatches.join("\n")
+    );
+    assert!(
+        tally.compared >= target,
+        "enough cases compared: {} of {target}",
+        tally.compared
+    );
+}
