@@ -19,6 +19,22 @@ mod stress;
 
 use std::path::PathBuf;
 
+/// `MAPIHANG_FULL` is set: the slow suites run too (`MAPIHANG_FULL=1 cargo test --workspace`,
+/// what CI runs; README, "Set up and run"). The quick default run skips them and says so.
+pub fn full() -> bool {
+    std::env::var_os("MAPIHANG_FULL").is_some()
+}
+
+/// Skip a slow suite in the quick run: `true` (and a line on stderr) when `MAPIHANG_FULL` is
+/// not set, naming what covers the same ground in the quick run.
+pub fn skip_unless_full(what: &str, instead: &str) -> bool {
+    if full() {
+        return false;
+    }
+    eprintln!("skipped without MAPIHANG_FULL=1: {what}; the quick run has {instead}");
+    true
+}
+
 /// A file under `examples/scenarios/`.
 pub fn example(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -44,3 +60,19 @@ pub fn fresh_dir(name: &str) -> PathBuf {
 pub fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
 }
+
+/// Two committed corpus entries, each with verdicts by the complete search and by random
+/// schedules (8 and 6 of 11), copied into a fresh folder `name`: for the tests of the corpus
+/// commands' output. Every committed entry's verdicts are re-checked once per run, by
+/// `corpus::every_corpus_file_keeps_its_verdicts`; checking all of them again in each test of
+/// an output format cost a minute of CPU each.
+pub fn corpus_sample(name: &str) -> PathBuf {
+    let dir = fresh_dir(name);
+    for file in CORPUS_SAMPLE {
+        std::fs::copy(corpus_dir().join(file), dir.join(file)).expect("a committed entry");
+    }
+    dir
+}
+
+/// The entries [`corpus_sample`] copies, in file-name order.
+pub const CORPUS_SAMPLE: [&str; 2] = ["64bd264f9217deff.json", "d3b31911d212c89b.json"];
