@@ -6,8 +6,9 @@
 //! - *caught*: every declared `must` is found by a hunt in its family, targeted at it: every
 //!   wrong fix is caught with the invariant it breaks, and `original` hangs in `multi-user`.
 //!
-//! Budgets are small (the default `cargo test` runs these at opt-level 1); `mapihang matrix`
-//! runs the same comparison with a larger one.
+//! Budgets are small (the default `cargo test` runs them in the test profile, with debug
+//! assertions on); `mapihang matrix` runs the same comparison with a larger one (the README's
+//! matrix, checked with `MAPIHANG_FULL=1`).
 
 use std::sync::Arc;
 
