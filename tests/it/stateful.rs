@@ -213,3 +213,74 @@ fn stateful_sees_what_dpor_sees() {
         tally.compared
     );
 }
+
+#[test]
+fn the_binary_says_what_the_stateful_search_covered() {
+    let dir = crate::fresh_dir("stateful-cli");
+    let scenario = dir.join("two-threads.json");
+    std::fs::write(
+        &scenario,
+        r#"{"threads":[{"ops":["logon","logoff"]},{"ops":["logon","logoff"]}]}"#,
+    )
+    .unwrap();
+    let path = scenario.to_str().unwrap();
+    let args = [
+        "check",
+        path,
+        "--variant",
+        "fixed",
+        "--scheduler",
+        "stateful",
+        "--schedules",
+        "1000000",
+    ];
+    let out = crate::cli::mapihang(&[&args[..], &["--format", "json"]].concat());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::schema::check(
+        &report,
+        "Report (",
+        &[
+            "hunt",
+            "inconclusive",
+            "schedule",
+            "repro",
+            "trace",
+            "stacks",
+        ],
+    );
+    assert_eq!(report["verdict"], "pass");
+    assert_eq!(report["complete"], true);
+    assert_eq!(report["scheduler"], "stateful");
+    let states = report["states"].as_u64().unwrap();
+    assert!(states > 0);
+    let statement = report["guarantee"]["statement"].as_str().unwrap();
+    assert!(
+        statement.starts_with(&format!("every reachable state explored ({states} states")),
+        "{statement}"
+    );
+    let text = crate::cli::mapihang(&args);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&format!("every reachable state explored ({states} states")),
+        "{text}"
+    );
+    // A variant with code of its own: the fingerprint cannot see its state.
+    let refused = crate::cli::mapihang(&[
+        "check",
+        path,
+        "--variant",
+        "wrong-release-lock",
+        "--scheduler",
+        "stateful",
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("use --scheduler dpor"), "{stderr}");
+}

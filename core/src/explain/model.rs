@@ -386,6 +386,13 @@ impl<'a> Model<'a> {
     /// How much of the scenario's interleavings the run covered, in one line.
     pub fn coverage_line(&self) -> Option<String> {
         let r = self.report;
+        if r.complete && r.scheduler == "stateful" {
+            return Some(format!(
+                "complete: every reachable state explored ({} states; {} executions judged, {} \
+                 stopped at a state seen before)",
+                r.states, r.traces, r.pruned
+            ));
+        }
         if r.complete {
             return Some(format!(
                 "complete: every interleaving covered ({} traces{})",
