@@ -158,18 +158,26 @@ struct MapiInner {
     table: Shm<Table>,
     stores_opened: AtomicU16,
     polls_max: usize,
+    polls_can_run_out: bool,
     state: Box<dyn Any + Send + Sync>,
 }
 
 impl Mapi {
-    /// A fresh library in `sim`: empty table. `polls_max` bounds every poller's loop.
-    pub(crate) fn new(sim: &Sim, variant: Arc<dyn Variant>, polls_max: usize) -> Mapi {
+    /// A fresh library in `sim`: empty table. `polls_max` bounds every poller's loop;
+    /// `polls_can_run_out` unless the default machinery's pollers never reach it.
+    pub(crate) fn new(
+        sim: &Sim,
+        variant: Arc<dyn Variant>,
+        polls_max: usize,
+        polls_can_run_out: bool,
+    ) -> Mapi {
         let state = code(&*variant).setup(&SetupCtx { sim });
         Mapi(Arc::new(MapiInner {
             variant,
             table: Shm::new(Table::default()),
             stores_opened: AtomicU16::new(0),
             polls_max,
+            polls_can_run_out,
             state,
         }))
     }
@@ -189,6 +197,13 @@ impl Mapi {
     /// How many times a poller may poll before it gives up (`poller-exhausted`).
     pub fn polls_max(&self) -> usize {
         self.0.polls_max
+    }
+
+    /// Whether a poller of the default machinery may use up [`Mapi::polls_max`] polls (false
+    /// for the engine's budget: see `engine::app::compile`). When it cannot, the poll count
+    /// decides nothing, and the stateful search leaves it out of the poller's state.
+    pub fn polls_can_run_out(&self) -> bool {
+        self.0.polls_can_run_out
     }
 
     /// Lock the connection-list table: a scheduling point, then exclusive access until the
@@ -417,7 +432,17 @@ pub fn poll(mapi: &Mapi, ctx: &mut Ctx, me: PollerStart) -> Result<(), Aborted> 
     at(("poll", me));
     let wake = mapi.table().wake_event(me.id);
     let mut state = PollState::new(ctx);
-    for polled in 0..mapi.polls_max() {
+    for polls in 0..mapi.polls_max() {
+        // What the stateful search keeps of the count: nothing when the budget is out of reach.
+        let polled = mapi.polls_can_run_out().then_some(polls);
+        if polled.is_none() && crate::sim::state::recording() {
+            // The argument for leaving the count out (`engine::app::compile`), checked on every
+            // execution the stateful search runs: a poller never starts its last poll.
+            assert!(
+                polls + 1 < mapi.polls_max(),
+                "a poller reached its poll budget, which the stateful search assumes it cannot"
+            );
+        }
         at(("poll:see-stop", me, wake, polled, state.last_found));
         if see_stop(mapi, ctx, me) {
             return Ok(());

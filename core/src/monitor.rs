@@ -12,9 +12,11 @@ use crate::sim::{Actor, EventId, LockId, OutcomeRef, UserId};
 use crate::trace::{Entry, Event, ListId, PollerId, StoreId};
 
 mod chain;
+mod past;
 
 pub(crate) use chain::AppPlan;
 pub use chain::{Chain, ChainEnd, Link};
+pub(crate) use past::hash_past;
 
 /// A named invariant (stable names: CLI, JSON, tests).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -48,6 +48,8 @@ pub(crate) struct Compiled {
     /// Per thread: it starts only when spawned.
     spawned: Vec<bool>,
     pub(crate) polls_max: usize,
+    /// A poller of the default machinery may use up `polls_max` (never, with this budget).
+    pub(crate) polls_can_run_out: bool,
     /// Per thread, its `logon` ops (what `monitor::settle` needs to know about the future).
     pub(crate) logon_ops: Vec<usize>,
     /// Who spawns and signals what (the monitors' wait-for chains).
@@ -106,9 +108,17 @@ pub(crate) fn compile(scenario: &Scenario) -> Compiled {
                 .collect()
         })
         .collect();
-    // Every table change wakes every poller once; a scenario makes at most two changes per op
-    // (counting the implicit cleanup), so this bound is never what ends a correct poller.
-    let polls_max = 4 * scenario.ops_total() + 16;
+    // Every table change wakes every armed poller once (`Wakes::wake`), and the default
+    // machinery makes at most three of them per op: a logon one, the logoff of its session
+    // (explicit or implicit, once per session) two, the release of a store (explicit or
+    // implicit, once per store, whichever op opened it) one, every other op none. A poller
+    // polls once and then once per wake-up it consumes (its wait returns only on a set of its
+    // auto-reset wake event), so at most `1 + 3 * ops` times: this budget is never what ends a
+    // poller of the default machinery, and the stateful search may leave the poll count out of
+    // a poller's state (`Mapi::polls_can_run_out`; `mapi::poll` checks it on every execution).
+    let ops = scenario.ops_total();
+    let polls_max = 4 * ops + 16;
+    let polls_can_run_out = polls_max <= 1 + 3 * ops;
     let logon_ops = expanded
         .iter()
         .map(|ops| ops.iter().filter(|op| op.is_logon()).count())
@@ -130,6 +140,7 @@ pub(crate) fn compile(scenario: &Scenario) -> Compiled {
         threads,
         spawned: scenario.threads.iter().map(|t| t.spawned).collect(),
         polls_max,
+        polls_can_run_out,
         logon_ops,
         plan,
         joins: any(|op| matches!(op, Op::Join(_))),
@@ -167,7 +178,7 @@ struct App {
 /// One execution: start the threads that start at once, join them, then join the pollers and
 /// spawned threads they made.
 pub(crate) fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<Compiled>) {
-    let mapi = Mapi::new(sim, variant, compiled.polls_max);
+    let mapi = Mapi::new(sim, variant, compiled.polls_max, compiled.polls_can_run_out);
     let count = compiled.threads.len();
     let app = Arc::new(App {
         mapi,
@@ -206,6 +217,7 @@ pub(crate) fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<
             app.hash_state(h);
         }
     });
+    crate::sim::state::set_past(crate::monitor::hash_past);
     let handles: Vec<_> = (0..count)
         .filter(|&index| !app.compiled.spawned[index])
         .map(|index| {

@@ -268,6 +268,13 @@ impl Sim {
         });
     }
 
+    /// Hash what of the log the monitors read, for the stateful search's fingerprint
+    /// ([`state::hash_past`]), with ids by their canonical names.
+    pub(crate) fn hash_past(&self, h: &mut state::Fp) {
+        let world = self.world();
+        crate::canon::hashing(|| state::hash_past(&world.log, h));
+    }
+
     /// The SID of an interned user.
     pub fn sid(&self, user: UserId) -> Sid {
         self.world().users[user.0 as usize].clone()
@@ -656,7 +663,6 @@ impl Ctx {
             implicit: self.implicit,
             event,
         };
-        state::logged(&entry);
         world.log.push(entry);
     }
 

@@ -108,13 +108,16 @@ pub(crate) struct Local {
 /// Hashes the execution's shared memory (set by the execution's body).
 type Source = Box<dyn Fn(&mut Fp)>;
 
+/// Hashes what of the log the monitors read (`monitor::hash_past`).
+pub(crate) type Past = fn(&[Entry], &mut Fp);
+
 thread_local! {
     /// Set while the stateful search runs (all model threads share this OS thread).
     static ON: Cell<bool> = const { Cell::new(false) };
     /// Per shuttle task id.
     static LOCALS: RefCell<Vec<Local>> = const { RefCell::new(Vec::new()) };
-    /// Per actor (canonical name): the hash of its entries in the log so far (steps left out).
-    static HISTORY: RefCell<Vec<(u64, u64)>> = const { RefCell::new(Vec::new()) };
+    /// What of the log the fingerprint holds ([`set_past`]).
+    static PAST: Cell<Option<Past>> = const { Cell::new(None) };
     static SOURCE: RefCell<Option<Source>> = const { RefCell::new(None) };
 }
 
@@ -131,7 +134,7 @@ pub(crate) fn set_recording(on: bool) {
 /// Forget the previous execution's locals, histories, names and shared memory.
 pub(crate) fn new_execution() {
     LOCALS.with(|l| l.borrow_mut().clear());
-    HISTORY.with(|h| h.borrow_mut().clear());
+    PAST.with(|p| p.set(None));
     INITIAL.with(|i| i.borrow_mut().clear());
     SOURCE.with(|s| *s.borrow_mut() = None);
     crate::canon::set_naming(recording());
@@ -186,25 +189,12 @@ pub(crate) fn at(locals: impl Hash) {
     });
 }
 
-/// An entry was appended to the log.
-pub(crate) fn logged(entry: &Entry) {
-    if !recording() {
-        return;
+/// The execution's body registers what of the log the monitors read (`monitor::hash_past`),
+/// which the fingerprint holds in place of the log.
+pub(crate) fn set_past(past: Past) {
+    if recording() {
+        PAST.with(|p| p.set(Some(past)));
     }
-    let mut h = Fp::new();
-    crate::canon::hashing(|| {
-        entry.implicit.hash(&mut h);
-        entry.event.hash(&mut h);
-    });
-    let item = h.finish();
-    let actor = entry.actor.canonical();
-    HISTORY.with(|history| {
-        let mut history = history.borrow_mut();
-        match history.iter_mut().find(|(a, _)| *a == actor) {
-            Some((_, hash)) => *hash = hash.rotate_left(5) ^ item.wrapping_mul(0x100_0000_01b3),
-            None => history.push((actor, item)),
-        }
-    });
 }
 
 fn with_local<R>(task: usize, f: impl FnOnce(&mut Local) -> R) -> R {
@@ -294,14 +284,15 @@ pub(crate) fn hash_source(h: &mut Fp) {
     });
 }
 
-/// Hash every actor's history into `h` (in the order of their canonical names).
-pub(crate) fn hash_histories(h: &mut Fp) {
-    if std::env::var_os("MH_NO_HIST").is_some() {
-        return;
+/// Hash what of `log` decides the monitors' verdicts into `h`: the registered summary, or the
+/// whole log in order (without log indices) when the body registered none.
+pub(crate) fn hash_past(log: &[Entry], h: &mut Fp) {
+    match PAST.with(Cell::get) {
+        Some(past) => past(log, h),
+        None => {
+            for entry in log {
+                (entry.actor, entry.implicit, entry.event).hash(h);
+            }
+        }
     }
-    HISTORY.with(|history| {
-        let mut history = history.borrow().clone();
-        history.sort_unstable();
-        history.hash(h);
-    });
 }

@@ -72,7 +72,9 @@ impl Stateful {
             sim.hash_world(&mut h, true);
         }
         state::hash_source(&mut h);
-        state::hash_histories(&mut h);
+        if let Some(sim) = self.slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            sim.hash_past(&mut h);
+        }
         h.finish128()
     }
 }
