@@ -16,7 +16,8 @@ use crate::io::print;
 pub(crate) struct AdviseArgs {
     /// The scenario (JSON, or a report whose scenario to take).
     pub scenario: PathBuf,
-    /// Each run first tries a complete search (DPOR) with this many executions.
+    /// Each run first tries a complete search with this many executions (the stateful search;
+    /// DPOR for a variant with machinery code of its own).
     #[arg(long, default_value_t = AdviseConfig::default().dpor_budget)]
     pub dpor_budget: usize,
     /// When the complete search does not finish: PCT schedules instead.

@@ -1,9 +1,9 @@
-//! `mapihang exhaustive`: every scenario within a small bound, each on every interleaving (DPOR),
-//! or on every schedule with at most K preemptions (DFS).
+//! `mapihang exhaustive`: every scenario within a small bound, each by a complete search (the
+//! stateful search, or DPOR), or on every schedule with at most K preemptions (DFS).
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use mapihang_core::engine::STEPS_MAX_DEFAULT;
 use mapihang_core::exhaustive::{
@@ -19,6 +19,13 @@ use crate::common::{
     default_jobs, in_range, parse_invariant, repro, CliError, Format, Line, Variants, STEPS_MAX_MAX,
 };
 use crate::io::{lost, print, progress_bar};
+
+/// A complete search.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Complete {
+    Stateful,
+    Dpor,
+}
 
 #[derive(Args, Debug)]
 pub(crate) struct ExhaustiveArgs {
@@ -40,11 +47,15 @@ pub(crate) struct ExhaustiveArgs {
     /// The two users are different SIDs with the same CRC32 (needs --users 2).
     #[arg(long)]
     pub collide: bool,
-    /// Check each scenario with a preemption-bounded DFS (CHESS) instead of the complete search
-    /// (DPOR, the default): faster on large bounds, but a pass then covers only schedules with at
-    /// most K preemptions.
+    /// Check each scenario with a preemption-bounded DFS (CHESS) instead of a complete search: a
+    /// pass then covers only schedules with at most K preemptions.
     #[arg(long)]
     pub preemptions: Option<usize>,
+    /// The complete search of each scenario: `stateful` (every reachable state, as an
+    /// explicit-state model checker; DPOR instead for a variant with machinery code of its own)
+    /// or `dpor` (every interleaving up to equivalence).
+    #[arg(long, value_enum, default_value_t = Complete::Stateful, conflicts_with = "preemptions")]
+    pub scheduler: Complete,
     /// No preemption bound (the default; kept for old command lines).
     #[arg(long, conflicts_with = "preemptions", hide = true)]
     pub unbounded: bool,
@@ -106,6 +117,7 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
     let config = ExhaustiveConfig {
         bound,
         preemptions: args.preemptions,
+        stateful: args.scheduler == Complete::Stateful,
         shard: args.shard,
         schedules_per_scenario: args.schedules,
         steps_max: args.steps_max,
@@ -174,6 +186,10 @@ fn command_line(args: &ExhaustiveArgs) -> String {
         .flag("collide", args.collide)
         .some("invariant", args.invariant)
         .some("preemptions", args.preemptions)
+        .some(
+            "scheduler",
+            (args.scheduler == Complete::Dpor).then_some("dpor"),
+        )
         .some("shard", args.shard)
         .unless("schedules", args.schedules, SCHEDULES_PER_SCENARIO_DEFAULT)
         .unless("steps-max", args.steps_max, STEPS_MAX_DEFAULT)

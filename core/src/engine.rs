@@ -229,7 +229,7 @@ pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfi
 
 /// `config` as it runs under `variant`: the stateful search becomes DPOR for a variant with
 /// machinery code of its own.
-fn for_variant(config: &CheckConfig, variant: &dyn Variant) -> CheckConfig {
+pub(crate) fn for_variant(config: &CheckConfig, variant: &dyn Variant) -> CheckConfig {
     let mut config = config.clone();
     if config.strategy == Strategy::Stateful && variant.machinery().is_some() {
         config.strategy = Strategy::Dpor;

@@ -101,8 +101,11 @@ pub const SCHEDULES_PER_SCENARIO_DEFAULT: usize = 1_000_000;
 pub struct ExhaustiveConfig {
     /// The scenarios.
     pub bound: Bound,
-    /// A DFS preemption bound (`None`: the complete search, DPOR).
+    /// A DFS preemption bound (`None`: a complete search, [`ExhaustiveConfig::stateful`]).
     pub preemptions: Option<usize>,
+    /// The complete search is the stateful one (every reachable state, for a variant without
+    /// machinery code of its own; DPOR for one with), else DPOR.
+    pub stateful: bool,
     /// Only this shard of the scenarios (`None`: all of them).
     pub shard: Option<Shard>,
     /// The DFS budget of one scenario.
@@ -124,6 +127,7 @@ impl Default for ExhaustiveConfig {
         ExhaustiveConfig {
             bound: Bound::default(),
             preemptions: None,
+            stateful: false,
             shard: None,
             schedules_per_scenario: SCHEDULES_PER_SCENARIO_DEFAULT,
             steps_max: engine::STEPS_MAX_DEFAULT,
@@ -192,6 +196,8 @@ pub struct Counterexample {
 pub struct ExhaustiveResult {
     /// The variant.
     pub variant: String,
+    /// The search each scenario ran under: `stateful`, `dpor` or `dfs` (JSON `scheduler`).
+    pub scheduler: &'static str,
     /// Scenarios in the bound before reduction (thread sequences to the power of threads).
     pub scenarios_in_bound: u128,
     /// Distinct per-thread sequences in the bound, and after normalization.
@@ -548,6 +554,7 @@ pub fn check_config(config: &ExhaustiveConfig) -> CheckConfig {
             Some(k) => Strategy::Dfs {
                 preemptions: Some(k),
             },
+            None if config.stateful => Strategy::Stateful,
             None => Strategy::Dpor,
         },
         schedules: config.schedules_per_scenario,
@@ -635,8 +642,14 @@ pub fn exhaustive(
         check: results[&first].clone(),
         config: check.clone(),
     });
+    let scheduler = match engine::for_variant(&check, &*variant).strategy {
+        Strategy::Stateful => "stateful",
+        Strategy::Dpor => "dpor",
+        _ => "dfs",
+    };
     ExhaustiveResult {
         variant: variant.name().to_string(),
+        scheduler,
         scenarios_in_bound: config.bound.scenarios(),
         thread_sequences,
         scenarios: total,

@@ -195,6 +195,8 @@ pub struct ExhaustiveJson<'a> {
     bound: &'a Bound,
     /// `null`: unbounded.
     preemptions: Option<usize>,
+    /// The search of each scenario: `stateful`, `dpor` or `dfs`.
+    scheduler: &'static str,
     schedules_per_scenario: usize,
     reduction: Reduction,
     scenarios_in_bound: String,
@@ -232,6 +234,7 @@ impl<'a> ExhaustiveJson<'a> {
             violations: report.map_or(&[], |r| &r.violations),
             bound: &config.bound,
             preemptions: config.preemptions,
+            scheduler: result.scheduler,
             schedules_per_scenario: config.schedules_per_scenario,
             reduction: config.reduction,
             scenarios_in_bound: result.scenarios_in_bound.to_string(),

@@ -139,8 +139,9 @@ fn advise_on_the_seeds_repro_shows_service_account_removing_the_hang_and_keep_pr
         ]
     );
     // What each verdict rests on, within this small budget: the hang found by the unfinished
-    // complete search, the serialised design's proof (1,284 executions), the rest sampled after
-    // the budget ran out, and the text says which.
+    // complete search (the stateful one: every variant here is built in), the serialised
+    // design's proof (1,345 executions), the rest sampled after the budget ran out, and the
+    // text says which.
     let evidence = |name: &str| {
         let w = advice["workarounds"]
             .as_array()
@@ -148,17 +149,18 @@ fn advise_on_the_seeds_repro_shows_service_account_removing_the_hang_and_keep_pr
             .iter()
             .find(|w| w["name"] == name)
             .unwrap();
+        assert_eq!(w["scheduler"], "stateful", "{w}");
         (
             w["evidence"].as_str().unwrap().to_string(),
             w["search_executions"].as_u64().unwrap(),
         )
     };
     assert_eq!(evidence("original"), ("found".into(), 2000));
-    assert_eq!(evidence("serialize-user-contexts"), ("proof".into(), 1284));
+    assert_eq!(evidence("serialize-user-contexts"), ("proof".into(), 1345));
     assert_eq!(evidence("service-account"), ("sampled".into(), 2000));
     assert_eq!(evidence("fixed"), ("sampled".into(), 2000));
     assert!(
-        text.contains("evidence: proof: the complete search covered every interleaving (1284 executions)")
+        text.contains("evidence: proof: the complete search explored every reachable state (1345 executions)")
             && text.contains("evidence: sampled: the complete search did not finish within 2000 executions; then PCT:"),
         "{text}"
     );

@@ -31,9 +31,14 @@ pub fn text(result: &AdviceResult, scenario: &Path, prog: &str) -> String {
                 ));
             } else {
                 out.push_str(&format!(
-                    "  run it: {prog} check {} --variant {} --scheduler dpor --schedules 10000000\n",
+                    "  run it: {prog} check {} --variant {} --scheduler {} --schedules 10000000\n",
                     shell(scenario),
-                    w.variant
+                    w.variant,
+                    if w.scheduler == "stateful" {
+                        "stateful"
+                    } else {
+                        "dpor"
+                    }
                 ));
             }
         }
@@ -58,6 +63,10 @@ fn evidence(w: &Workaround) -> String {
     let statement = w.guarantee.as_ref().map_or("", |g| g.statement.as_str());
     match w.evidence {
         Evidence::NotRun => "none (not run)".into(),
+        Evidence::Proof if w.scheduler == "stateful" => format!(
+            "proof: the complete search explored every reachable state ({} executions)",
+            w.executions
+        ),
         Evidence::Proof => format!(
             "proof: the complete search covered every interleaving ({} executions)",
             w.executions

@@ -25,10 +25,13 @@ pub fn text(
 fn describe(config: &ExhaustiveConfig, result: &ExhaustiveResult) -> String {
     let bound = &config.bound;
     let users: Vec<String> = bound.users().iter().map(|u| u.to_string()).collect();
-    let preemptions = config.preemptions.map_or(
-        "DPOR: every interleaving up to equivalence (no preemption bound)".to_string(),
-        |k| format!("DFS: every schedule with at most {k} preemption(s)"),
-    );
+    let preemptions = match config.preemptions {
+        Some(k) => format!("DFS: every schedule with at most {k} preemption(s)"),
+        None if result.scheduler == "stateful" => {
+            "stateful: every reachable state (no preemption bound)".to_string()
+        }
+        None => "DPOR: every interleaving up to equivalence (no preemption bound)".to_string(),
+    };
     let mut out = String::new();
     let impersonate = if bound.users == 1 {
         "impersonate U1".to_string()
