@@ -207,8 +207,8 @@ impl Sim {
     /// Hash the world for the stateful search's fingerprint, with ids by their canonical names
     /// (`canon`): each thread (as a multiset, so the order threads were created in does not
     /// count) with its token, status and, when `locals`, its local state; the events; the locks
-    /// (their holders by actor); how far the execution got. Not the log (the search keeps each
-    /// actor's history itself), not the users (fixed), not the id counters (renamed away).
+    /// (their holders by actor); how far the execution got. Not the log (the search hashes what of
+    /// it the monitors read: [`Sim::hash_past`]), not the users (fixed), not the id counters (renamed away).
     pub(crate) fn hash_world(&self, h: &mut state::Fp, locals: bool) {
         use std::hash::{Hash, Hasher};
         let world = self.world();

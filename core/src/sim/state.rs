@@ -2,8 +2,8 @@
 //!
 //! A fingerprint stands for the whole model state at a scheduling point: the shared world (every
 //! thread's token and status, the events, the locks), the shared memory the execution registered
-//! ([`set_source`]: the MAPI table, the handle table), each actor's history in the log (what the
-//! monitors read), and each thread's local state. The last one is the hard part: a model thread
+//! ([`set_source`]: the MAPI table, the handle table), what of the log the monitors read
+//! ([`set_past`]: `monitor::hash_past`), and each thread's local state. The last one is the hard part: a model thread
 //! is ordinary Rust code suspended inside a coroutine, whose locals nobody can read. What the
 //! search keeps for it instead is a *digest* that determines it:
 //!
@@ -141,7 +141,7 @@ pub(crate) fn set_recording(on: bool) {
     new_execution();
 }
 
-/// Forget the previous execution's locals, histories, names and shared memory.
+/// Forget the previous execution's locals, names, shared memory and past.
 pub(crate) fn new_execution() {
     LOCALS.with(|l| l.borrow_mut().clear());
     PAST.with(|p| p.set(None));

@@ -11,7 +11,7 @@
 //!
 //! Complete when it ends within its budget with nothing cut off: every reachable state was
 //! visited, so every terminal state and every violation. Two paths to one state differ only in
-//! the past; the fingerprint holds each actor's history in the log, so the monitors' verdicts
+//! the past; the fingerprint holds what of the log the monitors read, so their verdicts
 //! on the two continue alike (the tests check verdicts and terminal outcomes against DPOR).
 
 use std::collections::HashSet;
@@ -65,7 +65,7 @@ impl Stateful {
         h.finish128()
     }
 
-    /// The state: the world with every thread's locals, the shared memory, the histories.
+    /// The state: the world with every thread's locals, the shared memory, the past.
     fn fingerprint(&self) -> u128 {
         let mut h = Fp::new();
         if let Some(sim) = self.slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
