@@ -1,6 +1,7 @@
-//! The complete search (DPOR) against the preemption-bounded DFS, on scenarios small enough
-//! for DPOR to finish in a benchmark: one full search per iteration, so the time is the time to
-//! a proof (DPOR) or to a bounded claim (DFS). The example scenarios' figures, which take
+//! The complete searches (DPOR, the stateful search) against the preemption-bounded DFS, on
+//! scenarios small enough for DPOR to finish in a benchmark, and the stateful search alone on
+//! the seed's repro (DPOR takes over a minute there): one full search per iteration, so the
+//! time is the time to a proof (DPOR, stateful) or to a bounded claim (DFS). The example scenarios' figures, which take
 //! seconds to minutes, are in docs/performance.md (`scripts/dpor-examples.sh`).
 //!
 //! Run with `cargo bench -p mapihang-core --features bench --bench dpor`.
@@ -28,19 +29,26 @@ fn search(c: &mut Criterion) {
     group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
-    for (name, text) in [("tiny", TINY), ("small", SMALL)] {
+    let seed = include_str!("../../examples/scenarios/seed-repro.json");
+    for (name, text) in [("tiny", TINY), ("small", SMALL), ("seed-repro", seed)] {
         let scenario = Scenario::from_json(text).expect("valid");
-        for variant in ["original", "fixed"] {
-            let v = by_name(variant).expect("built in");
-            for (label, strategy) in [
+        let strategies: &[(&str, Strategy)] = if name == "seed-repro" {
+            &[("stateful", Strategy::Stateful)]
+        } else {
+            &[
                 ("dpor", Strategy::Dpor),
+                ("stateful", Strategy::Stateful),
                 (
                     "dfs-2-preemptions",
                     Strategy::Dfs {
                         preemptions: Some(2),
                     },
                 ),
-            ] {
+            ]
+        };
+        for variant in ["original", "fixed"] {
+            let v = by_name(variant).expect("built in");
+            for (label, strategy) in strategies.iter().cloned() {
                 let config = CheckConfig {
                     strategy,
                     schedules: 100_000_000,
