@@ -107,12 +107,16 @@ impl FromStr for Invariant {
 #[allow(missing_docs)]
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum PollerEnd {
-    /// Quit at `step`: it saw `lists` lists and none it could take (running as `user`).
-    Quit { step: u32, lists: u16, user: UserId },
-    /// Told to stop (its list was removed) and exited at `step`.
-    Stopped { step: u32 },
-    /// Used up its poll budget at `step`.
-    Exhausted { step: u32 },
+    /// Quit at `log_index`: it saw `lists` lists and none it could take (running as `user`).
+    Quit {
+        log_index: u32,
+        lists: u16,
+        user: UserId,
+    },
+    /// Told to stop (its list was removed) and exited at `log_index`.
+    Stopped { log_index: u32 },
+    /// Used up its poll budget at `log_index`.
+    Exhausted { log_index: u32 },
     /// Still alive, idle or busy with another list (`serving`, the list it last took).
     Alive { serving: Option<ListId> },
     /// Still alive, waiting for `lock`, which `holder` holds (a fix that locks in the poller).
@@ -135,40 +139,44 @@ pub enum Finding {
         list: ListId,
         poller: PollerId,
         end: PollerEnd,
-        step: u32,
+        log_index: u32,
         cut_off: bool,
         chain: Vec<Link>,
     },
     /// `thread` waits at the application level for something nothing left can give: the chain
     /// ends in a cycle or with nobody to satisfy the last wait, never at a poller.
-    Deadlock { thread: u8, chain: Chain, step: u32 },
+    Deadlock {
+        thread: u8,
+        chain: Chain,
+        log_index: u32,
+    },
     /// `poller`, created for `owner`, did `store`'s work on `list`, another user's list.
     WrongList {
         poller: PollerId,
         owner: ListId,
         list: ListId,
         store: StoreId,
-        step: u32,
+        log_index: u32,
     },
     /// `list` (first user `first`) took a connection of `other`: two users share one list.
     SharedList {
         list: ListId,
         first: UserId,
         other: UserId,
-        step: u32,
+        log_index: u32,
     },
-    /// `store`'s release returned at `step` although no poller did its work.
+    /// `store`'s release returned at `log_index` although no poller did its work.
     Unworked {
         thread: u8,
         store: StoreId,
         timed_out: bool,
-        step: u32,
+        log_index: u32,
     },
     /// After the threads finished, these lists and pollers remained.
     Leak {
         lists: Vec<ListId>,
         pollers: Vec<PollerId>,
-        step: u32,
+        log_index: u32,
     },
     /// The variant panicked on `actor`.
     Panic { actor: Actor, message: String },
@@ -332,9 +340,9 @@ fn judge_liveness(outcome: &OutcomeRef<'_>, plan: &AppPlan, findings: &mut Vec<F
     if outcome.panic.is_some() {
         return; // a panic aborts the execution; what is left waiting is its consequence
     }
-    let (waiting, step, cut_off): (&[(Actor, EventId)], u32, bool) =
+    let (waiting, log_index, cut_off): (&[(Actor, EventId)], u32, bool) =
         match (outcome.stall, outcome.completed) {
-            (Some(stall), _) => (&stall.blocked, stall.step, false),
+            (Some(stall), _) => (&stall.blocked, stall.log_index, false),
             (None, false) => (&outcome.waiting, outcome.log.len() as u32, true),
             (None, true) => (&[], outcome.log.len() as u32, false),
         };
@@ -359,7 +367,7 @@ fn judge_liveness(outcome: &OutcomeRef<'_>, plan: &AppPlan, findings: &mut Vec<F
             })
             .or_else(|| unlogged_release(outcome, actor))
         else {
-            if let Some(found) = app_wait(outcome, plan, thread, step) {
+            if let Some(found) = app_wait(outcome, plan, thread, log_index) {
                 hung = true;
                 findings.push(found);
             }
@@ -373,7 +381,7 @@ fn judge_liveness(outcome: &OutcomeRef<'_>, plan: &AppPlan, findings: &mut Vec<F
             list,
             poller,
             end,
-            step,
+            log_index,
             cut_off,
             chain: Vec::new(),
         });
@@ -397,7 +405,7 @@ fn judge_liveness(outcome: &OutcomeRef<'_>, plan: &AppPlan, findings: &mut Vec<F
         findings.push(Finding::Leak {
             lists,
             pollers,
-            step,
+            log_index,
         });
     }
 }
@@ -405,7 +413,12 @@ fn judge_liveness(outcome: &OutcomeRef<'_>, plan: &AppPlan, findings: &mut Vec<F
 /// A thread stalled in an application-level wait or on a lock: `poller-signals` when its chain
 /// of waits ends at a thread blocked in a store release, else `no-deadlock`. Only at a stall
 /// (every thread blocked): in a cut-off execution a waiting thread may still be released.
-fn app_wait(outcome: &OutcomeRef<'_>, plan: &AppPlan, thread: u8, step: u32) -> Option<Finding> {
+fn app_wait(
+    outcome: &OutcomeRef<'_>,
+    plan: &AppPlan,
+    thread: u8,
+    log_index: u32,
+) -> Option<Finding> {
     outcome.stall?;
     let chain = chain::chain(outcome, plan, thread)?;
     Some(match chain.end {
@@ -421,14 +434,14 @@ fn app_wait(outcome: &OutcomeRef<'_>, plan: &AppPlan, thread: u8, step: u32) -> 
             list,
             poller,
             end,
-            step,
+            log_index,
             cut_off: false,
             chain: chain.links,
         },
         ChainEnd::Cycle { .. } | ChainEnd::Nobody => Finding::Deadlock {
             thread,
             chain,
-            step,
+            log_index,
         },
     })
 }
@@ -474,16 +487,20 @@ fn poller_end(log: &[Entry], poller: PollerId) -> PollerEnd {
                 user,
             } if p == poller => {
                 return PollerEnd::Quit {
-                    step: entry.step,
+                    log_index: entry.index,
                     lists,
                     user,
                 };
             }
             Event::PollerStopped { poller: p } if p == poller => {
-                return PollerEnd::Stopped { step: entry.step }
+                return PollerEnd::Stopped {
+                    log_index: entry.index,
+                }
             }
             Event::PollerExhausted { poller: p } if p == poller => {
-                return PollerEnd::Exhausted { step: entry.step }
+                return PollerEnd::Exhausted {
+                    log_index: entry.index,
+                }
             }
             Event::PollerFound {
                 poller: p, list, ..
@@ -554,7 +571,7 @@ fn judge_ownership(log: &[Entry], findings: &mut Vec<Finding>) {
                         owner: own,
                         list,
                         store,
-                        step: entry.step,
+                        log_index: entry.index,
                     });
                 }
             }
@@ -580,7 +597,7 @@ fn judge_isolation(log: &[Entry], findings: &mut Vec<Finding>) {
                     list,
                     first: first_user,
                     other: user,
-                    step: entry.step,
+                    log_index: entry.index,
                 });
             }
         }
@@ -601,7 +618,7 @@ fn judge_work(log: &[Entry], findings: &mut Vec<Finding>) {
                     thread,
                     store,
                     timed_out,
-                    step: entry.step,
+                    log_index: entry.index,
                 });
             }
             _ => {}

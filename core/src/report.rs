@@ -608,7 +608,7 @@ impl<'a> Names<'a> {
     fn trace_line(&self, entry: &Entry, user: UserId) -> TraceLine {
         let refs = entry.event.refs();
         let mut line = TraceLine {
-            index: entry.step,
+            index: entry.index,
             actor: self.actor(entry.actor),
             user: self.user(user),
             event: self.event(&entry.event),
@@ -679,14 +679,20 @@ impl<'a> Names<'a> {
 
     fn poller_end(&self, end: PollerEnd) -> String {
         match end {
-            PollerEnd::Quit { step, lists, user } => {
+            PollerEnd::Quit {
+                log_index,
+                lists,
+                user,
+            } => {
                 format!(
-                    "quit at step {step}: {lists} list(s), none matches {}",
+                    "quit at step {log_index}: {lists} list(s), none matches {}",
                     self.user(user)
                 )
             }
-            PollerEnd::Stopped { step } => format!("stopped at step {step}"),
-            PollerEnd::Exhausted { step } => format!("used up its poll budget at step {step}"),
+            PollerEnd::Stopped { log_index } => format!("stopped at step {log_index}"),
+            PollerEnd::Exhausted { log_index } => {
+                format!("used up its poll budget at step {log_index}")
+            }
             PollerEnd::Alive {
                 serving: Some(list),
             } => format!("is alive but serving {list}"),
@@ -713,19 +719,21 @@ impl<'a> Names<'a> {
             Finding::Hang {
                 thread,
                 poller,
-                step,
+                log_index,
                 chain,
                 ..
             } if !chain.is_empty() => {
                 report.message = self.chain_message(*thread, &report.chain);
                 report.thread = Some(self.thread(*thread));
                 report.poller = Some(poller.to_string());
-                report.log_index = Some(*step);
+                report.log_index = Some(*log_index);
             }
-            Finding::Deadlock { thread, step, .. } => {
+            Finding::Deadlock {
+                thread, log_index, ..
+            } => {
                 report.message = self.chain_message(*thread, &report.chain);
                 report.thread = Some(self.thread(*thread));
-                report.log_index = Some(*step);
+                report.log_index = Some(*log_index);
             }
             Finding::Hang {
                 thread,
@@ -733,7 +741,7 @@ impl<'a> Names<'a> {
                 list,
                 poller,
                 end,
-                step,
+                log_index,
                 cut_off,
                 ..
             } => {
@@ -750,34 +758,34 @@ impl<'a> Names<'a> {
                 );
                 report.thread = Some(self.thread(*thread));
                 report.poller = Some(poller.to_string());
-                report.log_index = Some(*step);
+                report.log_index = Some(*log_index);
             }
             Finding::WrongList {
                 poller,
                 owner,
                 list,
                 store,
-                step,
+                log_index,
             } => {
                 report.message =
                     format!("{poller} was created for {owner} but did {store}'s work on {list}");
                 report.poller = Some(poller.to_string());
-                report.log_index = Some(*step);
+                report.log_index = Some(*log_index);
             }
             Finding::SharedList {
                 list,
                 first,
                 other,
-                step,
+                log_index,
             } => {
                 report.message = self.shared_list(*list, *first, *other);
-                report.log_index = Some(*step);
+                report.log_index = Some(*log_index);
             }
             Finding::Unworked {
                 thread,
                 store,
                 timed_out,
-                step,
+                log_index,
             } => {
                 let why = if *timed_out {
                     "its wait timed out"
@@ -789,12 +797,12 @@ impl<'a> Names<'a> {
                     "{name}'s release of {store} returned ({why}) but no poller did its work"
                 );
                 report.thread = Some(name);
-                report.log_index = Some(*step);
+                report.log_index = Some(*log_index);
             }
             Finding::Leak {
                 lists,
                 pollers,
-                step,
+                log_index,
             } => {
                 let lists: Vec<String> = lists.iter().map(ListId::to_string).collect();
                 let pollers: Vec<String> = pollers.iter().map(|p| p.to_string()).collect();
@@ -803,7 +811,7 @@ impl<'a> Names<'a> {
                     lists.join(", "),
                     pollers.join(", ")
                 );
-                report.log_index = Some(*step);
+                report.log_index = Some(*log_index);
             }
             Finding::Panic { actor, message } => {
                 report.message =

@@ -434,8 +434,8 @@ pub enum SkippedOp {
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     /// Position in the log, from 0: a log index, not a scheduling step (ARCHITECTURE.md,
-    /// "Step").
-    pub step: u32,
+    /// "Step"; printed as "step N", JSON `step` in a [`TraceLine`]).
+    pub index: u32,
     /// Who did it.
     pub actor: Actor,
     /// Part of a thread's implicit cleanup at its end (not an op of the scenario).
@@ -447,7 +447,7 @@ pub struct Entry {
 /// One line of the timeline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceLine {
-    /// Its index in the log (JSON `step`, as `trace::Entry` calls it).
+    /// Its index in the log, [`Entry::index`] (JSON `step`).
     #[serde(rename = "step")]
     pub index: u32,
     /// `T1`, `P2`, ...

@@ -153,7 +153,7 @@ fn violations(model: &Model<'_>, out: &mut String) {
 
 fn stacks(model: &Model<'_>, out: &mut String) {
     let at = match model.hang_index() {
-        Some(step) => format!("at the hang (step {step})"),
+        Some(log_index) => format!("at the hang (step {log_index})"),
         None => "at the end".into(),
     };
     let _ = writeln!(
@@ -220,10 +220,10 @@ fn timeline(model: &Model<'_>, out: &mut String) {
     let groups = model.violations_by_index();
     let mut shown = vec![false; groups.len()];
     let flag = |out: &mut String, shown: &mut Vec<bool>, upto: Option<u32>| {
-        for (index, (step, group)) in groups.iter().enumerate() {
-            let due = match (step, upto) {
+        for (index, (log_index, group)) in groups.iter().enumerate() {
+            let due = match (log_index, upto) {
                 (_, None) => true,
-                (Some(step), Some(upto)) => *step <= upto,
+                (Some(log_index), Some(upto)) => *log_index <= upto,
                 (None, Some(_)) => false,
             };
             if due && !shown[index] {
@@ -232,7 +232,7 @@ fn timeline(model: &Model<'_>, out: &mut String) {
                     let _ = writeln!(
                         out,
                         r#"<tr class="flag"><td class="num">{}</td><td colspan="4">violated: {} — {}</td></tr>"#,
-                        step.map(|s| s.to_string()).unwrap_or_default(),
+                        log_index.map(|s| s.to_string()).unwrap_or_default(),
                         v.invariant,
                         esc(&v.message)
                     );
@@ -274,7 +274,7 @@ fn row_class(line: &TraceLine, hung_waits: &[(String, u32)]) -> &'static str {
         EventKind::ReleaseWait
             if hung_waits
                 .iter()
-                .any(|(thread, step)| *thread == line.actor && *step == line.index) =>
+                .any(|(thread, log_index)| *thread == line.actor && *log_index == line.index) =>
         {
             " bad"
         }

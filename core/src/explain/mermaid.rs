@@ -31,8 +31,8 @@ pub(crate) fn render(model: &Model<'_>) -> String {
     let mut shown = vec![false; groups.len()];
     for line in model.trace() {
         // Violations found before this step, where they happened.
-        for (index, (step, group)) in groups.iter().enumerate() {
-            if !shown[index] && step.is_some_and(|s| s < line.index) {
+        for (index, (log_index, group)) in groups.iter().enumerate() {
+            if !shown[index] && log_index.is_some_and(|s| s < line.index) {
                 shown[index] = true;
                 violation_notes(&mut out, group, &ids);
             }
@@ -143,7 +143,7 @@ fn hang_notes(model: &Model<'_>, ids: &Ids, out: &mut String) {
     if hung.is_empty() {
         return;
     }
-    let step = model.hang_index().unwrap_or(model.last_index);
+    let log_index = model.hang_index().unwrap_or(model.last_index);
     let _ = writeln!(out, "    rect rgb(255, 228, 228)");
     for wait in hung {
         let thread = ids.of(&wait.thread);
@@ -169,7 +169,7 @@ fn hang_notes(model: &Model<'_>, ids: &Ids, out: &mut String) {
             out,
             "    Note over {over}: {}<br/>{}",
             escape(&format!(
-                "[{step}] {} waits forever for {poller}'s signal",
+                "[{log_index}] {} waits forever for {poller}'s signal",
                 wait.thread
             )),
             escape(&why)
@@ -186,11 +186,11 @@ fn violation_notes(out: &mut String, group: &[&ViolationReport], ids: &Ids) {
             .or(v.poller.as_deref())
             .map(|name| ids.of(name))
             .unwrap_or_else(|| "SHM".into());
-        let step = v.log_index.map(|s| format!("[{s}] ")).unwrap_or_default();
+        let at = v.log_index.map(|s| format!("[{s}] ")).unwrap_or_default();
         let _ = writeln!(
             out,
             "    Note over {over}: {}<br/>{}",
-            escape(&format!("{step}VIOLATION {}", v.invariant)),
+            escape(&format!("{at}VIOLATION {}", v.invariant)),
             escape(&v.message)
         );
     }

@@ -455,12 +455,15 @@ impl<'a> Model<'a> {
     pub fn violations_by_index(&self) -> Vec<(Option<u32>, Vec<&'a ViolationReport>)> {
         let mut groups: Vec<(Option<u32>, Vec<&ViolationReport>)> = Vec::new();
         for v in &self.report.violations {
-            match groups.iter_mut().find(|(step, _)| *step == v.log_index) {
+            match groups
+                .iter_mut()
+                .find(|(log_index, _)| *log_index == v.log_index)
+            {
                 Some((_, group)) => group.push(v),
                 None => groups.push((v.log_index, vec![v])),
             }
         }
-        groups.sort_by_key(|(step, _)| step.unwrap_or(u32::MAX));
+        groups.sort_by_key(|(log_index, _)| log_index.unwrap_or(u32::MAX));
         groups
     }
 
@@ -478,7 +481,7 @@ impl<'a> Model<'a> {
             return format!("{head}; {poller} never ran");
         };
         let why = match &info.end {
-            Some((step, kind)) => {
+            Some((log_index, kind)) => {
                 let (did, because) = match kind {
                     EndKind::Quit { lists, user } => ("quit", phrase::quit_because(*lists, user)),
                     EndKind::Stopped => ("stopped", " because its list was removed".to_string()),
@@ -486,7 +489,7 @@ impl<'a> Model<'a> {
                         ("stopped", " after using up its poll budget".to_string())
                     }
                 };
-                format!("{poller} {did} at step {step}{because}")
+                format!("{poller} {did} at step {log_index}{because}")
             }
             None => match self.lock_waited(poller) {
                 Some((lock, holder)) => format!(
@@ -573,7 +576,7 @@ impl<'a> Model<'a> {
                     .collect();
                 if waits.is_empty() {
                     let status = match lane.done {
-                        Some(step) => format!("finished at step {step}"),
+                        Some(log_index) => format!("finished at step {log_index}"),
                         None => state.to_string(),
                     };
                     return vec![view(status, Vec::new(), false)];
@@ -617,19 +620,19 @@ impl<'a> Model<'a> {
                     .map(|l| format!(" (created for {l})"))
                     .unwrap_or_default();
                 let (status, bad) = match info.and_then(|p| p.end.as_ref()) {
-                    Some((step, EndKind::Quit { lists, user })) => (
+                    Some((log_index, EndKind::Quit { lists, user })) => (
                         format!(
-                            "GONE{serves}: quit at step {step} without signalling (saw {})",
+                            "GONE{serves}: quit at step {log_index} without signalling (saw {})",
                             phrase::quit_seen(*lists, user)
                         ),
                         true,
                     ),
-                    Some((step, EndKind::Stopped)) => (
-                        format!("gone{serves}: stopped at step {step} (its list was removed)"),
+                    Some((log_index, EndKind::Stopped)) => (
+                        format!("gone{serves}: stopped at step {log_index} (its list was removed)"),
                         false,
                     ),
-                    Some((step, EndKind::Exhausted)) => (
-                        format!("gone{serves}: used up its poll budget at step {step}"),
+                    Some((log_index, EndKind::Exhausted)) => (
+                        format!("gone{serves}: used up its poll budget at step {log_index}"),
                         false,
                     ),
                     None => (format!("{state}{serves}"), false),

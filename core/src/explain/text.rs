@@ -34,11 +34,11 @@ pub(crate) fn render(model: &Model<'_>) -> String {
 
     let _ = writeln!(out, "\nViolations:");
     for v in &report.violations {
-        let step = v
+        let at = v
             .log_index
             .map(|s| format!(" at step {s}"))
             .unwrap_or_default();
-        let _ = writeln!(out, "  [{}]{step}: {}", v.invariant, v.message);
+        let _ = writeln!(out, "  [{}]{at}: {}", v.invariant, v.message);
     }
     advice(model, &mut out);
 
@@ -95,7 +95,7 @@ fn lists(model: &Model<'_>, out: &mut String) {
             .map(|key| format!("key {}", phrase::key(key)))
             .unwrap_or_default();
         let removed = match list.removed {
-            Some(step) => format!("removed at step {step}"),
+            Some(log_index) => format!("removed at step {log_index}"),
             None => "still there at the end".into(),
         };
         let _ = writeln!(
@@ -130,10 +130,10 @@ fn timeline(model: &Model<'_>, out: &mut String) {
     let groups = model.violations_by_index();
     let mut shown = vec![false; groups.len()];
     let mut mark = |out: &mut String, upto: Option<u32>| {
-        for (index, (step, group)) in groups.iter().enumerate() {
-            let due = match (step, upto) {
+        for (index, (log_index, group)) in groups.iter().enumerate() {
+            let due = match (log_index, upto) {
                 (_, None) => true,
-                (Some(step), Some(upto)) => *step <= upto,
+                (Some(log_index), Some(upto)) => *log_index <= upto,
                 (None, Some(_)) => false,
             };
             if due && !shown[index] {
@@ -146,7 +146,7 @@ fn timeline(model: &Model<'_>, out: &mut String) {
                     }
                     who.extend(v.thread.as_deref());
                 }
-                let at = step.map(|s| s.to_string()).unwrap_or_default();
+                let at = log_index.map(|s| s.to_string()).unwrap_or_default();
                 let who = if who.is_empty() {
                     String::new()
                 } else {
@@ -172,7 +172,7 @@ fn timeline(model: &Model<'_>, out: &mut String) {
 
 fn stacks(model: &Model<'_>, out: &mut String) {
     let at = match model.hang_index() {
-        Some(step) => format!("at the hang (step {step})"),
+        Some(log_index) => format!("at the hang (step {log_index})"),
         None => "at the end".into(),
     };
     let _ = writeln!(out, "\nStacks {at}:");

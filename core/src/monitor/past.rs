@@ -289,7 +289,7 @@ mod tests {
 
     fn entry(index: u32, actor: Actor, event: Event) -> Entry {
         Entry {
-            step: index,
+            index,
             actor,
             implicit: false,
             event,
@@ -308,7 +308,7 @@ mod tests {
         let t1 = Actor::Thread(1);
         let a = entry(0, t0, Event::AppSignal { event: 0 });
         let b = entry(1, t1, Event::AppSignal { event: 1 });
-        let (a2, b2) = (Entry { step: 1, ..a }, Entry { step: 0, ..b });
+        let (a2, b2) = (Entry { index: 1, ..a }, Entry { index: 0, ..b });
         assert_eq!(hash(&[a, b]), hash(&[b2, a2]));
         assert_ne!(hash(&[a, b]), hash(&[a, a]));
         // The same facts in the end (the store's work done, its release returned), but a

@@ -55,8 +55,8 @@ pub enum WaitOutcome {
 /// The state of the world when every model thread was blocked: a hang, or threads left over.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stall {
-    /// The log length when the stall was seen.
-    pub step: u32,
+    /// The log length when the stall was seen: the log index of the next entry.
+    pub log_index: u32,
     /// Each blocked thread and the event it waits for.
     pub blocked: Vec<(Actor, EventId)>,
     /// The blocked threads that wait for a lock: (waiter, lock, the thread that holds it).
@@ -371,7 +371,7 @@ impl Sim {
                 });
                 let blocked = world.waiting();
                 world.stall = Some(Stall {
-                    step: world.log.len() as u32,
+                    log_index: world.log.len() as u32,
                     locks: world.lock_waits(&blocked),
                     blocked,
                 });
@@ -578,7 +578,7 @@ impl World {
             return;
         }
         self.stall = Some(Stall {
-            step: self.log.len() as u32,
+            log_index: self.log.len() as u32,
             locks: self.lock_waits(&blocked),
             blocked,
         });
@@ -656,9 +656,9 @@ impl Ctx {
     /// Append to the execution's event log.
     pub fn log(&self, event: Event) {
         let mut world = self.sim.world();
-        let step = world.log.len() as u32;
+        let index = world.log.len() as u32;
         let entry = Entry {
-            step,
+            index,
             actor: self.actor,
             implicit: self.implicit,
             event,

@@ -55,15 +55,15 @@ pub(super) fn axis(layout: &Layout<'_>, svg: &mut Svg) {
         "log step →",
     ));
     let grid = format!(r#"stroke="{GRID}" stroke-width="1""#);
-    for step in 0..geo.steps {
-        let x = geo.x(step);
+    for log_index in 0..geo.steps {
+        let x = geo.x(log_index);
         svg.put(&line(x, layout.lanes_top, x, layout.lanes_bottom, &grid));
-        if step % tick_every == 0 {
+        if log_index % tick_every == 0 {
             svg.put(&text(
                 x,
                 layout.axis_y,
                 r#"class="tick""#,
-                &step.to_string(),
+                &log_index.to_string(),
             ));
         }
     }
@@ -146,7 +146,7 @@ pub(super) fn lists(model: &Model<'_>, layout: &Layout<'_>, svg: &mut Svg) {
         let bar_y = layout.list_bar(index);
         let x1 = geo.x(list.created);
         let (x2, open) = match list.removed {
-            Some(step) => (geo.x(step), false),
+            Some(log_index) => (geo.x(log_index), false),
             None => (geo.plot_right, true),
         };
         let key = list
@@ -154,7 +154,7 @@ pub(super) fn lists(model: &Model<'_>, layout: &Layout<'_>, svg: &mut Svg) {
             .as_ref()
             .map(|k| format!(", key {}", phrase::key(k)));
         let removed = match list.removed {
-            Some(step) => format!("removed at step {step}"),
+            Some(log_index) => format!("removed at step {log_index}"),
             None => "still in the table at the end".into(),
         };
         svg.put(&tip(&format!(
@@ -276,12 +276,12 @@ fn poller_lifeline(model: &Model<'_>, layout: &Layout<'_>, row: &Row<'_>, svg: &
     }
     let Some(start) = start else { return };
     let end_step = match (&info.end, info.last) {
-        (Some((step, _)), Some(last)) => Some((*step).max(last)),
-        (Some((step, _)), None) => Some(*step),
+        (Some((log_index, _)), Some(last)) => Some((*log_index).max(last)),
+        (Some((log_index, _)), None) => Some(*log_index),
         (None, _) => None,
     };
     let (x2, fill) = match end_step {
-        Some(step) => (geo.x(step), POLLER),
+        Some(log_index) => (geo.x(log_index), POLLER),
         None => (geo.plot_right, "url(#mh-poller-fade)"),
     };
     let width = (x2 - geo.x(start) + 10.0).max(10.0);

@@ -95,8 +95,8 @@ impl Geo {
         }
     }
 
-    fn x(&self, step: u32) -> f64 {
-        self.plot_left + self.dx / 2.0 + f64::from(step) * self.dx
+    fn x(&self, log_index: u32) -> f64 {
+        self.plot_left + self.dx / 2.0 + f64::from(log_index) * self.dx
     }
 
     fn edge(&self) -> f64 {
@@ -331,19 +331,21 @@ fn lane_rows<'m>(model: &'m Model<'_>, geo: &Geo) -> Vec<Row<'m>> {
 /// Violation headers above the axis, one per step with violations, placed like labels.
 fn violation_flags(model: &Model<'_>, geo: &Geo) -> Vec<Label> {
     let mut flags: Vec<Label> = Vec::new();
-    for (step, group) in &model.violations_by_index() {
-        let Some(step) = *step else { continue };
+    for (log_index, group) in &model.violations_by_index() {
+        let Some(log_index) = *log_index else {
+            continue;
+        };
         let what = if group
             .iter()
             .any(|v| v.invariant == Invariant::PollerSignals)
         {
-            format!("step {step} · hang: every thread is blocked")
+            format!("step {log_index} · hang: every thread is blocked")
         } else {
             let names: Vec<&str> = group.iter().map(|v| v.invariant.name()).collect();
-            format!("step {step} · {}", names.join(", "))
+            format!("step {log_index} · {}", names.join(", "))
         };
         let w = text_w(&what, 11.5) * 1.05;
-        let x = geo.x(step);
+        let x = geo.x(log_index);
         // Right of the line when it fits, else left of it.
         let center = if x + 6.0 + w <= geo.edge() {
             x + 6.0 + w / 2.0
@@ -357,7 +359,7 @@ fn violation_flags(model: &Model<'_>, geo: &Geo) -> Vec<Label> {
             class: "flag",
             left: 0.0,
             row: 0,
-            index: step,
+            index: log_index,
         });
     }
     flags
