@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use mapihang_core::advise::{self, AdviseConfig, Remedy};
-use mapihang_core::os::{self, program};
-use mapihang_core::render::advise as render;
+use mapihang_core::advise::AdviseConfig;
+use mapihang_core::command;
+use mapihang_core::os::program;
 
 use crate::common::{in_range, CliError, Format, Variants};
-use crate::io::print;
+use crate::io::show;
 
 #[derive(Args, Debug)]
 pub(crate) struct AdviseArgs {
@@ -34,19 +34,12 @@ pub(crate) struct AdviseArgs {
 pub(crate) fn advise(variants: &Variants, args: &AdviseArgs) -> Result<u8, CliError> {
     in_range("dpor-budget", args.dpor_budget, 10_000_000)?;
     in_range("schedules", args.schedules, 10_000_000)?;
-    let scenario = os::read_scenario(&args.scenario)?;
-    for remedy in Remedy::ALL {
-        variants.get(remedy.variant())?;
-    }
     let config = AdviseConfig {
         dpor_budget: args.dpor_budget,
         schedules: args.schedules,
         seed: args.seed,
         ..AdviseConfig::default()
     };
-    let lookup = |name: &str| variants.get(name).expect("checked above");
-    let result = advise::advise(&scenario, &config, &lookup, &|_| {});
-    let text = render::text(&result, &args.scenario, &program()) + "\n";
-    print(args.format, &result, &text)?;
-    Ok(result.verdict.exit_code())
+    let advice = command::advise(variants, &args.scenario, &config, &program())?;
+    show(args.format, &advice)
 }

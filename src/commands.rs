@@ -1,24 +1,23 @@
 //! `mapihang check`, `replay`, `explain` and `variants`: read, one call into core, print.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
-use mapihang_core::engine::{self, CheckConfig, Strategy, STEPS_MAX_DEFAULT};
-use mapihang_core::explain::{self, ExplainFormat};
-use mapihang_core::os::{self, out, program, FileError};
+use mapihang_core::command;
+use mapihang_core::engine::{CheckConfig, Strategy, STEPS_MAX_DEFAULT};
+use mapihang_core::explain::ExplainFormat;
+use mapihang_core::os::{self, out, program};
 use mapihang_core::render;
-use mapihang_core::replay::{self, ReplayVerdict};
-use mapihang_core::report::Report;
-use mapihang_core::schema;
+use mapihang_core::replay::ReplayVerdict;
 use mapihang_core::text::shell;
+use mapihang_core::verdict::Verdict;
 
 use crate::common::{
     in_range, parse_explain, repro, CliError, Format, Line, OutputArgs, Variants, SCHEDULES_MAX,
     STEPS_MAX_MAX,
 };
-use crate::io::{check_outputs, emit, print};
+use crate::io::{emit, show};
 
 /// Which scheduler explores the interleavings.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -139,20 +138,10 @@ pub(crate) fn check_config(args: &ExploreArgs) -> Result<CheckConfig, CliError> 
 }
 
 pub(crate) fn explain(variants: &Variants, args: &ExplainArgs) -> Result<u8, CliError> {
-    let path = &args.report;
     if let Some(out) = &args.out {
-        os::check_output(out, &[path])?;
+        os::check_output(out, &[&args.report])?;
     }
-    let (report, schedule) = os::read_report_to_explain(path)?;
-    if let Some(schedule) = schedule {
-        // The report's own variant must follow its schedule to the end, or it is corrupt.
-        let variant = variants.get(&report.variant)?;
-        let steps_max = report.steps_max.max(1);
-        if !engine::replay(variant, &report.scenario, &schedule, steps_max).faithful {
-            return Err(FileError::corrupt(path, &report.variant).into());
-        }
-    }
-    let rendered = explain::render(&report, args.format);
+    let rendered = command::explain(variants, &args.report, args.format)?;
     match &args.out {
         Some(out_path) => os::write_file(out_path, rendered)?,
         None => out(&rendered)?,
@@ -177,66 +166,39 @@ pub(crate) fn explore_options(args: &ExploreArgs, scheduler: &str) -> String {
 }
 
 pub(crate) fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliError> {
-    check_outputs(&args.output, &[&args.scenario])?;
+    let files = args.output.files();
+    files.check(&[&args.scenario])?;
     let config = check_config(&args.explore)?;
-    let scenario = os::read_scenario(&args.scenario)?;
-    let variant = variants.get(&args.explore.variant)?;
-    if config.strategy == Strategy::Stateful {
-        if let Some(why) = engine::stateful_refusal(variant.as_ref()) {
-            return Err(CliError::Usage(why));
-        }
-    }
-    let start = Instant::now();
-    let result = engine::check(variant.clone(), &scenario, &config);
-    let elapsed_ms = start.elapsed().as_millis() as u64;
-    let mut report = Report::from_check(variant.name(), &scenario, &config, &result, elapsed_ms);
-    let prog = program();
-    let rerun = format!(
-        "{prog} check {}{}",
-        shell(&args.scenario),
-        explore_options(&args.explore, &report.scheduler)
-    );
-    if result.failed() {
-        report.repro = Some(repro(&prog, args.output.report.out.as_deref(), || {
-            rerun.clone()
-        }));
-        report.set_advise_command(&format!("{prog} advise {}", shell(&args.scenario)));
+    let mut report = command::check(variants, &args.scenario, &args.explore.variant, &config)?;
+    let (prog, scenario) = (program(), shell(&args.scenario));
+    let options = explore_options(&args.explore, &report.scheduler);
+    let rerun = format!("{prog} check {scenario}{options}");
+    if report.verdict == Verdict::Violation {
+        report.repro = Some(repro(&prog, files.out.as_deref(), || rerun.clone()));
+        report.set_advise_command(&format!("{prog} advise {scenario}"));
     }
     if let Some(inconclusive) = &mut report.inconclusive {
         let raised = args.explore.steps_max.saturating_mul(10).min(STEPS_MAX_MAX);
         let rerun = rerun.replace(&format!(" --steps-max {}", args.explore.steps_max), "");
         inconclusive.hint = Some(format!("{rerun} --steps-max {raised}"));
     }
-    emit(&report, &args.output)?;
+    emit(&report, &files, args.output.report.format)?;
     Ok(report.verdict.exit_code())
 }
 
 pub(crate) fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
-    let path = &args.report;
-    check_outputs(&args.output, &[path])?;
+    let (path, files) = (&args.report, args.output.files());
+    files.check(&[path])?;
     let (input, schedule) = os::read_report_to_replay(path)?;
     in_range("schedules", args.schedules, SCHEDULES_MAX)?;
-    let own = args.variant.as_deref().is_none_or(|v| v == input.variant);
-    let variant = variants.get(args.variant.as_deref().unwrap_or(&input.variant))?;
-    let start = Instant::now();
-    let replayed = replay::replay(
-        variant.clone(),
-        &input.scenario,
-        &schedule,
-        input.steps_max,
-        &input.expected(),
-        args.schedules,
-    );
-    if own && !replayed.faithful {
-        return Err(FileError::corrupt(path, &input.variant).into());
-    }
-    let mut report = replayed.report;
-    report.elapsed_ms = start.elapsed().as_millis() as u64;
-    let (prog, name) = (program(), variant.name());
+    let name = args.variant.as_deref();
+    let replayed = command::replay(variants, path, (&input, &schedule), name, args.schedules)?;
+    let (mut report, prog) = (replayed.report, program());
+    let (name, steps_max) = (report.variant.clone(), input.steps_max);
     // The report holds its scenario: `advise` reads it from there.
     report.set_advise_command(&format!("{prog} advise {}", shell(path)));
     let check_instead = Line(format!("{prog} check {} --variant {name}", shell(path)))
-        .unless("steps-max", input.steps_max, STEPS_MAX_DEFAULT)
+        .unless("steps-max", steps_max, STEPS_MAX_DEFAULT)
         .0;
     if let Some(inconclusive) = &mut report.inconclusive {
         inconclusive.hint = Some(match replayed.verdict {
@@ -249,19 +211,21 @@ pub(crate) fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliEr
             _ => check_instead.clone(),
         });
     }
-    let line = render::replay_line(&replayed.verdict, name, input.steps_max, &check_instead);
     let again =
         Line(format!("{prog} replay {}", shell(path))).some("variant", args.variant.as_ref());
     report.repro = Some(again.0);
     if args.output.report.format == Format::Text {
-        os::outln(&line)?;
+        os::outln(&render::replay_line(
+            &replayed.verdict,
+            &name,
+            steps_max,
+            &check_instead,
+        ))?;
     }
-    emit(&report, &args.output)?;
+    emit(&report, &files, args.output.report.format)?;
     Ok(report.verdict.exit_code())
 }
 
 pub(crate) fn list_variants(variants: &Variants, args: &VariantsArgs) -> Result<u8, CliError> {
-    let infos = schema::variant_infos(variants.all().iter().map(|v| v.as_ref()));
-    print(args.format, &infos, &render::variants(&infos))?;
-    Ok(0)
+    show(args.format, &command::variants(variants))
 }

@@ -4,7 +4,6 @@
 
 use std::fmt::{Display, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
@@ -12,42 +11,14 @@ pub(crate) use mapihang_core::engine::STEPS_MAX_MAX;
 use mapihang_core::explain::{ExplainFormat, UnknownFormat};
 use mapihang_core::family::Family;
 use mapihang_core::monitor::Invariant;
-use mapihang_core::os::FileError;
+use mapihang_core::os::ReportFiles;
 use mapihang_core::text::shell;
-use mapihang_core::variant::{self, UnknownVariant, Variant};
-use mapihang_core::verdict::Verdict;
 
-/// Bad usage or bad input: printed as one line, exit code 2.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum CliError {
-    #[error(transparent)]
-    File(#[from] FileError),
-    #[error("{source}; nothing was written (the verdict was {verdict}: exit code 2 because the output is missing)")]
-    NotWritten { source: FileError, verdict: Verdict },
-    #[error(transparent)]
-    Variant(#[from] UnknownVariant),
-    #[error("{0}")]
-    Usage(String),
-}
-
+/// Bad usage or bad input: printed as one line, exit code 2 (core's, with the usage errors in
+/// the CLI's words).
+pub(crate) use mapihang_core::command::Error as CliError;
 /// The built-in variants plus the caller's.
-pub(crate) struct Variants(Vec<Arc<dyn Variant>>);
-
-impl Variants {
-    pub(crate) fn new(extra: Vec<Arc<dyn Variant>>) -> Variants {
-        let mut all = variant::builtin();
-        all.extend(extra);
-        Variants(all)
-    }
-
-    pub(crate) fn get(&self, name: &str) -> Result<Arc<dyn Variant>, UnknownVariant> {
-        variant::find(&self.0, name)
-    }
-
-    pub(crate) fn all(&self) -> &[Arc<dyn Variant>] {
-        &self.0
-    }
-}
+pub(crate) use mapihang_core::variant::Variants;
 
 /// How output is printed.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -79,6 +50,16 @@ pub(crate) struct OutputArgs {
     /// text, mermaid, svg or html.
     #[arg(long, value_parser = parse_explain, requires = "out")]
     pub explain: Option<ExplainFormat>,
+}
+
+impl OutputArgs {
+    /// The report's files: `--out` and the picture beside it.
+    pub(crate) fn files(&self) -> ReportFiles {
+        ReportFiles {
+            out: self.report.out.clone(),
+            explain: self.explain,
+        }
+    }
 }
 
 /// Parse an explain format for clap.

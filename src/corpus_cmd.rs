@@ -8,13 +8,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use mapihang_core::corpus::CorpusEntry;
-use mapihang_core::os::{self, program};
-use mapihang_core::render::corpus as render;
-use mapihang_core::schema::{CorpusAddJson, CorpusCheckJson};
+use mapihang_core::command;
+use mapihang_core::os::program;
 
 use crate::common::{CliError, Format, Variants};
-use crate::io::print;
+use crate::io::show;
 
 #[derive(Args, Debug)]
 pub(crate) struct CorpusArgs {
@@ -64,24 +62,16 @@ pub(crate) fn corpus(variants: &Variants, args: &CorpusArgs) -> Result<u8, CliEr
 }
 
 fn corpus_add(variants: &Variants, args: &CorpusAddArgs) -> Result<u8, CliError> {
-    os::corpus_dir(&args.dir)?;
-    let (scenario, kept_note) = os::read_scenario_or_entry(&args.file)?;
-    let note = args
-        .note
-        .clone()
-        .or(kept_note)
-        .or_else(|| Some(format!("added from {}", args.file.display())));
-    let entry = CorpusEntry::record(scenario, variants.all(), note);
-    let (path, replaced) = os::write_entry(&args.dir, &entry)?;
-    let file = entry.file_name();
-    let added = CorpusAddJson::new(path.display().to_string(), file, replaced, entry);
-    print(args.format, &added, &render::add(&added))?;
-    Ok(0)
+    let note = args.note.clone();
+    show(
+        args.format,
+        &command::corpus_add(variants, &args.dir, &args.file, note)?,
+    )
 }
 
 fn corpus_check(variants: &Variants, args: &CorpusCheckArgs) -> Result<u8, CliError> {
-    let entries = os::read_corpus(&args.dir, variants.all())?;
-    let checked = CorpusCheckJson::check(args.dir.display().to_string(), entries, variants.all());
-    print(args.format, &checked, &render::check(&checked, &program()))?;
-    Ok(checked.verdict.exit_code())
+    show(
+        args.format,
+        &command::corpus_check(variants, &args.dir, &program())?,
+    )
 }

@@ -5,20 +5,18 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use mapihang_core::command;
 use mapihang_core::engine::STEPS_MAX_DEFAULT;
 use mapihang_core::exhaustive::{
     self, Bound, BoundError, ExhaustiveConfig, Reduction, Shard, SCHEDULES_PER_SCENARIO_DEFAULT,
 };
 use mapihang_core::monitor::Invariant;
-use mapihang_core::os::{self, program, FileError};
-use mapihang_core::render::exhaustive as render;
-use mapihang_core::report::Report;
-use mapihang_core::schema;
+use mapihang_core::os::{self, program};
 
 use crate::common::{
     default_jobs, in_range, parse_invariant, repro, CliError, Format, Line, Variants, STEPS_MAX_MAX,
 };
-use crate::io::{lost, print, progress_bar};
+use crate::io::{progress_bar, show};
 
 /// A complete search.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -138,42 +136,18 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
     };
-    let result = exhaustive::exhaustive(variant.clone(), &config, &on_progress);
+    let (out, prog) = (args.out.as_deref(), program());
+    let repro_line = || repro(&prog, out, || command_line(args));
+    let result = command::exhaustive(variant, &config, &on_progress, out, &repro_line);
     bar.finish_and_clear();
-    let report = result.counterexample.as_ref().map(|found| {
-        let mut report = Report::from_check(
-            variant.name(),
-            &found.scenario,
-            &found.config,
-            &found.check,
-            result.elapsed_ms,
-        );
-        report.repro = Some(repro(&program(), args.out.as_deref(), || {
-            command_line(args)
-        }));
-        report
-    });
-    match (&args.out, &report) {
-        (Some(path), Some(report)) => {
-            os::write_file(path, report.to_json() + "\n").map_err(|e| lost(e, report))?
-        }
-        // --out is the counterexample's report: with none, say so rather than nothing (and
-        // leave no stale report of an earlier run that could be taken for this one's).
-        (Some(path), None) => {
-            if path.is_file() {
-                std::fs::remove_file(path).map_err(|e| FileError::Write(path.clone(), e))?;
-            }
-            os::errln(&format!(
-                "mapihang: no counterexample, so no report was written to {}",
-                path.display()
-            ));
-        }
-        (None, _) => {}
+    let result = result?;
+    if let (Some(path), false) = (out, result.found) {
+        os::errln(&format!(
+            "mapihang: no counterexample, so no report was written to {}",
+            path.display()
+        ));
     }
-    let json = schema::ExhaustiveJson::of(variant.name(), &config, &result, report.as_ref());
-    let text = render::text(&config, &result, report.as_ref());
-    print(args.format, &json, &text)?;
-    Ok(result.verdict().exit_code())
+    show(args.format, &result.printed)
 }
 
 /// The command line that re-runs this check (what matters for the result; not --jobs).

@@ -2,22 +2,21 @@
 
 use clap::Args;
 
+use mapihang_core::command::{self, Hunted};
 use mapihang_core::engine::STEPS_MAX_DEFAULT;
 use mapihang_core::family::Family;
 use mapihang_core::gen;
-use mapihang_core::hunt::{self, HuntConfig, Progress};
+use mapihang_core::hunt::{HuntConfig, Progress};
 use mapihang_core::monitor::Invariant;
 use mapihang_core::os::{out, outln, program};
 use mapihang_core::render::hunt as render;
-use mapihang_core::report::Report;
-use mapihang_core::schema::HuntPassJson;
 use mapihang_core::text::shell;
 
 use crate::common::{
     in_range, parse_family, parse_invariant, repro, CliError, Format, Line, OutputArgs, Variants,
     STEPS_MAX_MAX,
 };
-use crate::io::{check_outputs, emit, print, progress_bar};
+use crate::io::{emit, progress_bar, show};
 
 #[derive(Args, Debug)]
 pub(crate) struct HuntArgs {
@@ -78,7 +77,7 @@ pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError>
     in_range("schedules", args.schedules, HUNT_MAX)?;
     in_range("jobs", args.jobs, 256)?;
     in_range("steps-max", args.steps_max, STEPS_MAX_MAX)?;
-    check_outputs(&args.output, &[])?;
+    args.output.files().check(&[])?;
     let variant = variants.get(&args.variant)?;
     let config = HuntConfig {
         family: args.family,
@@ -102,8 +101,6 @@ pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError>
             bar.set_message(format!("shrinking: {candidates} candidates, {ops} ops"));
         }
     };
-    let result = hunt::hunt(variant.clone(), &config, &on_progress);
-    bar.finish_and_clear();
     let prog = program();
     // The hunt again, narrowed to one invariant (`None`: as it was), writing REPORT.json.
     let hunt_again = |invariant: Option<Invariant>| {
@@ -117,25 +114,15 @@ pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError>
             .unless("steps-max", args.steps_max, STEPS_MAX_DEFAULT)
             .0
     };
-    let summary = render::summary(&config, &result, &|i| repro(&prog, None, || hunt_again(i)));
-    let Some(found) = &result.found else {
-        let pass = HuntPassJson::of(variant.name(), &config, summary);
-        print(
-            format,
-            &pass,
-            &format!("{}\n", render::not_found(&pass, args.invariant)),
-        )?;
-        return Ok(pass.verdict.exit_code());
+    let repro_of = |i| repro(&prog, None, || hunt_again(i));
+    let hunted = command::hunt(variant.clone(), &config, &on_progress, &repro_of);
+    bar.finish_and_clear();
+    let (mut report, invariant) = match hunted {
+        Hunted::Pass(pass) => return show(format, &pass),
+        Hunted::Found { report, invariant } => (report, invariant),
     };
-    let mut report = Report::from_check(
-        variant.name(),
-        &found.scenario,
-        &found.config,
-        &found.check,
-        result.total_ms,
-    );
-    report.hunt = Some(summary);
-    let out_path = args.output.report.out.as_deref();
+    let files = args.output.files();
+    let out_path = files.out.as_deref();
     report.repro = Some(repro(&prog, out_path, || hunt_again(args.invariant)));
     report.set_advise_command(&match out_path {
         Some(path) => format!("{prog} advise {}", shell(path)),
@@ -145,9 +132,9 @@ pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError>
         ),
     });
     if format == Format::Text {
-        out(&render::headline(variant.name(), found.invariant, &report))?;
+        out(&render::headline(variant.name(), invariant, &report))?;
     }
-    emit(&report, &args.output)?;
+    emit(&report, &files, format)?;
     if format == Format::Text {
         out(&render::also_found(&report))?;
     }

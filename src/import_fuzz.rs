@@ -13,16 +13,14 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use mapihang_core::corpus::CorpusEntry;
-use mapihang_core::fuzz::{self, Target};
-use mapihang_core::os::{self, outln, program};
-use mapihang_core::render;
-use mapihang_core::schema::{self, FuzzParseJson};
+use mapihang_core::command::{self, Shown};
+use mapihang_core::fuzz::{Target, UnknownTarget};
+use mapihang_core::os::{self, outln, program, ReportFiles};
 use mapihang_core::text::shell;
 use mapihang_core::verdict::Verdict;
 
-use crate::common::{repro, CliError, Format, OutputArgs, ReportArgs, Variants};
-use crate::io::{check_outputs, emit, print};
+use crate::common::{repro, CliError, Format, ReportArgs, Variants};
+use crate::io::{emit, show};
 
 #[derive(Args, Debug)]
 pub(crate) struct ImportFuzzArgs {
@@ -42,52 +40,37 @@ pub(crate) struct ImportFuzzArgs {
 /// add its scenario to the `--corpus` folder. Returns the exit code.
 pub(crate) fn import_fuzz(variants: &Variants, args: &ImportFuzzArgs) -> Result<u8, CliError> {
     let (artifact, format) = (&args.artifact, args.output.format);
-    let out = args.output.out.as_deref();
     let target: Target = args
         .target
         .parse()
-        .map_err(|e: fuzz::UnknownTarget| CliError::Usage(e.to_string()))?;
-    let output = OutputArgs {
-        report: args.output.clone(),
+        .map_err(|e: UnknownTarget| CliError::Usage(e.to_string()))?;
+    let files = ReportFiles {
+        out: args.output.out.clone(),
         explain: None,
     };
-    check_outputs(&output, &[artifact])?;
+    files.check(&[artifact])?;
     if let Some(dir) = &args.corpus {
         os::corpus_dir(dir)?;
     }
-    let data = os::read_bytes(artifact)?;
-    let prog = program();
-    let mut unjudged = false;
-    let (crashed, scenario, note) = match target.variant() {
-        Some(name) => {
-            let execution = fuzz::run_bytes(variants.get(name)?, &data);
-            let mut report = execution.report();
-            let crashed = execution.failed();
-            unjudged = execution.cut_off;
+    let (out, corpus) = (files.out.as_deref(), args.corpus.is_some());
+    let imported = command::import_fuzz(variants, (artifact, target), out, corpus)?;
+    match imported.shown {
+        Shown::Report(mut report) => {
+            let prog = program();
             let rerun = || format!("{prog} import-fuzz {} --target {target}", shell(artifact));
+            let crashed = report.verdict == Verdict::Violation;
             report.repro = (crashed || out.is_some()).then(|| repro(&prog, out, rerun));
-            emit(&report, &output)?;
-            let note = target.corpus_note(artifact, Some(&execution.invariants()));
-            (crashed, Some(execution.scenario), note)
+            emit(&report, &files, format)?;
         }
-        None => {
-            let parsed = fuzz::parse(&data);
-            let summary = FuzzParseJson::of(&parsed);
-            if let Some(path) = out {
-                os::write_file(path, schema::to_json(&summary) + "\n")?;
-            }
-            print(format, &summary, &render::fuzz_parse(&summary))?;
-            let note = target.corpus_note(artifact, None);
-            (!parsed.lost.is_empty(), parsed.scenario.ok(), note)
+        Shown::Parse(summary) => {
+            show(format, &summary)?;
         }
-    };
-    if let (Some(dir), Some(scenario)) = (&args.corpus, scenario) {
-        // Named by the scenario's hash: an artifact imported twice is one entry.
-        let entry = CorpusEntry::record(scenario, variants.all(), Some(note));
-        let (path, _) = os::write_entry(dir, &entry)?;
+    }
+    if let (Some(dir), Some(entry)) = (&args.corpus, &imported.entry) {
+        let (path, _) = os::write_entry(dir, entry)?;
         if format == Format::Text {
             outln(&format!("corpus entry: {}", path.display()))?;
         }
     }
-    Ok(Verdict::of(usize::from(crashed), usize::from(unjudged)).exit_code())
+    Ok(imported.exit_code)
 }

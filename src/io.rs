@@ -1,78 +1,30 @@
-//! Printing a result and writing its files, through `mapihang_core::os` (the size-capped reads,
-//! the stdout that survives a closed pipe, the atomic writes): a report on stdout with its
-//! `--out` and `--explain` files, a result as text or JSON, the progress bar.
+//! Printing a result, through `mapihang_core::os` (the stdout that survives a closed pipe, the
+//! atomic writes): a report on stdout after its `--out` and `--explain` files, a result as text
+//! or JSON, the progress bar.
 
-use std::path::{Path, PathBuf};
-
-use serde::Serialize;
-
-use mapihang_core::explain;
-use mapihang_core::os::{self, out, outln, Writes};
+use mapihang_core::command::Printed;
+use mapihang_core::os::{out, outln, ReportFiles};
 use mapihang_core::report::Report;
-use mapihang_core::schema;
 
-use crate::common::{CliError, Format, OutputArgs};
+use crate::common::{CliError, Format};
 
-/// Print `report` on stdout in `output`'s format, after writing its JSON to `--out` if given.
-pub(crate) fn emit(report: &Report, output: &OutputArgs) -> Result<(), CliError> {
-    write_out(report, output)?;
-    match output.report.format {
+/// Print `report` on stdout in `format`, after writing its files.
+pub(crate) fn emit(report: &Report, files: &ReportFiles, format: Format) -> Result<(), CliError> {
+    files.write(report)?;
+    match format {
         Format::Text => out(&report.to_text()),
         Format::Json => outln(&report.to_json()),
     }
     .map_err(CliError::from)
 }
 
-/// Print `value` as `text` or as one JSON object.
-pub(crate) fn print<T: Serialize>(format: Format, value: &T, text: &str) -> Result<(), CliError> {
+/// Print `printed` as its text or as its JSON object; returns its exit code.
+pub(crate) fn show(format: Format, printed: &Printed) -> Result<u8, CliError> {
     match format {
-        Format::Text => out(text),
-        Format::Json => outln(&schema::to_json(value)),
-    }
-    .map_err(CliError::from)
-}
-
-/// The files of `--out` and `--explain` (the picture next to it).
-fn out_paths(output: &OutputArgs) -> Vec<PathBuf> {
-    let Some(path) = &output.report.out else {
-        return Vec::new();
-    };
-    let mut paths = vec![path.clone()];
-    if let Some(format) = output.explain {
-        paths.push(path.with_extension(format.extension()));
-    }
-    paths
-}
-
-/// Before a run: every output path can be written and none is one of `inputs`.
-pub(crate) fn check_outputs(output: &OutputArgs, inputs: &[&Path]) -> Result<(), CliError> {
-    for path in out_paths(output) {
-        os::check_output(&path, inputs)?;
-    }
-    Ok(())
-}
-
-/// Write `report`'s JSON to `--out` and, with `--explain`, its picture next to it: both or
-/// neither. A failure says which verdict was lost.
-pub(crate) fn write_out(report: &Report, output: &OutputArgs) -> Result<(), CliError> {
-    let paths = out_paths(output);
-    let Some(path) = paths.first() else {
-        return Ok(());
-    };
-    let mut writes = Writes::new();
-    writes.add(path, report.to_json() + "\n");
-    if let (Some(format), Some(picture)) = (output.explain, paths.get(1)) {
-        writes.add(picture, explain::render(report, format));
-    }
-    writes.commit().map_err(|source| lost(source, report))
-}
-
-/// A report that could not be written, with the verdict it held.
-pub(crate) fn lost(source: os::FileError, report: &Report) -> CliError {
-    CliError::NotWritten {
-        source,
-        verdict: report.verdict,
-    }
+        Format::Text => out(&printed.text),
+        Format::Json => outln(&printed.json),
+    }?;
+    Ok(printed.exit_code)
 }
 
 /// A progress bar on stderr, shown only when `shown` (text output) and stderr is a terminal;

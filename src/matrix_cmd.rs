@@ -3,12 +3,12 @@
 
 use clap::{Args, ValueEnum};
 
+use mapihang_core::command;
 use mapihang_core::family::Family;
 use mapihang_core::matrix::{self, MatrixConfig};
 use mapihang_core::os::{out, outln, program};
 use mapihang_core::render::matrix as render;
 use mapihang_core::schema;
-use mapihang_core::verdict::Verdict;
 
 use crate::common::{default_jobs, in_range, parse_family, CliError, Variants, STEPS_MAX_MAX};
 use crate::io::progress_bar;
@@ -66,14 +66,6 @@ pub(crate) fn matrix(variants: &Variants, args: &MatrixArgs) -> Result<u8, CliEr
     in_range("cases", args.cases, 1_000_000)?;
     in_range("schedules", args.schedules, 1_000_000)?;
     in_range("steps-max", args.steps_max, STEPS_MAX_MAX)?;
-    let selected = if args.variant.is_empty() {
-        variants.all().to_vec()
-    } else {
-        args.variant
-            .iter()
-            .map(|name| variants.get(name))
-            .collect::<Result<Vec<_>, _>>()?
-    };
     let config = MatrixConfig {
         cases: args.cases,
         schedules: args.schedules,
@@ -87,22 +79,22 @@ pub(crate) fn matrix(variants: &Variants, args: &MatrixArgs) -> Result<u8, CliEr
             args.family.clone()
         },
     };
-    let total = selected.len() * config.families.len() * config.cases;
     let bar = progress_bar(
         args.format == MatrixFormat::Text,
-        total,
+        0,
         "{spinner} matrix {pos}/{len} cases [{elapsed}]",
     );
-    let result = matrix::matrix(&selected, &config, &|p| bar.set_position(p.done as u64));
+    let on_progress = |p: matrix::Progress| {
+        bar.set_length(p.total as u64);
+        bar.set_position(p.done as u64);
+    };
+    let result = command::matrix(variants, &args.variant, &config, &on_progress);
     bar.finish_and_clear();
-    let mismatches = result.mismatches().count();
+    let result = result?;
     match args.format {
         MatrixFormat::Text => out(&render::text(&result, &program()))?,
         MatrixFormat::Markdown => out(&render::markdown(&result))?,
-        MatrixFormat::Json => {
-            outln(&schema::to_json(&schema::MatrixJson::of(&result)))?;
-        }
+        MatrixFormat::Json => outln(&schema::to_json(&schema::MatrixJson::of(&result)))?,
     }
-    // A disagreement is certain; cut-off executions were not judged, so agreement is not.
-    Ok(Verdict::of(mismatches, result.cut_off()).exit_code())
+    Ok(result.verdict().exit_code())
 }

@@ -6,14 +6,11 @@ use std::time::Duration;
 
 use clap::Args;
 
-use mapihang_core::os;
-use mapihang_core::render::stress::{self as render, StressRun};
-use mapihang_core::report::Report;
-use mapihang_core::schema;
-use mapihang_core::stress::{self, StressConfig};
+use mapihang_core::command;
+use mapihang_core::stress::StressConfig;
 
 use crate::common::{in_range, CliError, Format, OutputArgs, Variants, SCHEDULES_MAX};
-use crate::io::{check_outputs, print, progress_bar, write_out};
+use crate::io::{progress_bar, show};
 
 #[derive(Args, Debug)]
 pub(crate) struct StressArgs {
@@ -51,9 +48,8 @@ pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliEr
             )));
         }
     }
-    check_outputs(&args.output, &[&args.scenario])?;
-    let scenario = os::read_scenario(&args.scenario)?;
-    let variant = variants.get(&args.variant)?;
+    let files = args.output.files();
+    files.check(&[&args.scenario])?;
     let config = StressConfig {
         controlled_schedules: args.schedules.unwrap_or(args.runs),
         seed: args.seed,
@@ -64,26 +60,12 @@ pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliEr
         args.runs,
         "{spinner} stress {pos}/{len} runs on real threads [{elapsed}] {msg}",
     );
-    let result =
-        stress::stress_with_progress(variant.clone(), &scenario, &config, &|done, hung| {
-            bar.set_position(done as u64);
-            bar.set_message(format!("{hung} hung"));
-        });
-    bar.finish_and_clear();
-    let report = Report::from_stress(variant.name(), &scenario, &result);
-    write_out(&report, &args.output)?;
-    let run = StressRun {
-        variant: variant.name(),
-        scenario: &args.scenario.display().to_string(),
-        timeout_ms: args.timeout_ms,
-        seed: args.seed,
+    let on_run = |done: usize, hung: usize| {
+        bar.set_position(done as u64);
+        bar.set_message(format!("{hung} hung"));
     };
-    let (timeout_ms, seed) = (args.timeout_ms, args.seed);
-    let json = schema::StressJson::of(variant.name(), &result, &report, timeout_ms, seed);
-    print(
-        args.output.report.format,
-        &json,
-        &render::text(&run, &result, &report),
-    )?;
-    Ok(result.verdict().exit_code())
+    let run = (args.scenario.as_path(), args.variant.as_str());
+    let result = command::stress(variants, run, &config, &on_run, &files);
+    bar.finish_and_clear();
+    show(args.output.report.format, &result?)
 }

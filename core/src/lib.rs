@@ -153,6 +153,7 @@
 
 pub mod advise;
 mod canon;
+pub mod command;
 pub mod corpus;
 pub mod engine;
 pub mod exhaustive;

@@ -25,6 +25,7 @@ use crate::gen;
 use crate::hunt;
 use crate::monitor::Invariant;
 use crate::variant::{Expectation, Variant};
+use crate::verdict::Verdict;
 
 /// The budget of a matrix run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -137,6 +138,12 @@ impl Matrix {
     /// Executions cut off by the step bound with nothing certain seen, over all cells.
     pub fn cut_off(&self) -> usize {
         self.cells.iter().map(|c| c.cut_off).sum()
+    }
+
+    /// `violation` when a cell disagrees with its declaration (certain), else `inconclusive`
+    /// when executions were cut off (not judged, so agreement is not certain), else `pass`.
+    pub fn verdict(&self) -> Verdict {
+        Verdict::of(self.mismatches().count(), self.cut_off())
     }
 
     /// The variant names, in row order.

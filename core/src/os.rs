@@ -13,12 +13,14 @@ use serde::de::DeserializeOwned;
 
 use crate::corpus::CorpusEntry;
 use crate::engine::{Schedule, ScheduleError, STEPS_MAX_MAX};
+use crate::explain::{self, ExplainFormat};
 use crate::input::{self, InputError};
 use crate::replay::ReplayInput;
 use crate::report::Report;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::text::shell;
 use crate::variant::Variant;
+use crate::verdict::Verdict;
 
 /// The largest file mapihang reads (scenario, report, corpus entry, fuzz artifact). The largest
 /// valid scenario (8 threads x 64 ops with long SIDs) is well under 1 MiB.
@@ -77,6 +79,11 @@ pub enum FileError {
         "{0}: nothing to replay: the report has no schedule (a pass, or a run on real threads)"
     )]
     NothingToReplay(PathBuf),
+    /// A result's files could not be written (the first error), so the verdict it held is lost.
+    #[error(
+        "{0}; nothing was written (the verdict was {1}: exit code 2 because the output is missing)"
+    )]
+    NotWritten(Box<FileError>, Verdict),
 }
 
 impl FileError {
@@ -89,6 +96,11 @@ impl FileError {
                  {variant} the execution leaves the recorded schedule)"
             ),
         )
+    }
+
+    /// `self`, which kept a result of `verdict` from being written.
+    pub fn lost(self, verdict: Verdict) -> FileError {
+        FileError::NotWritten(Box::new(self), verdict)
     }
 
     fn input(path: &Path, error: InputError) -> FileError {
@@ -342,6 +354,61 @@ impl Writes {
         }
         Ok(())
     }
+}
+
+/// A report's files: its JSON (`--out`) and, beside it with the format's extension, a picture
+/// (`--explain`). No `out`: no files.
+#[derive(Clone, Debug, Default)]
+pub struct ReportFiles {
+    /// Where the JSON report goes.
+    pub out: Option<PathBuf>,
+    /// The picture written next to it.
+    pub explain: Option<ExplainFormat>,
+}
+
+impl ReportFiles {
+    /// The files, the report's first.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        let Some(path) = &self.out else {
+            return Vec::new();
+        };
+        let mut paths = vec![path.clone()];
+        if let Some(format) = self.explain {
+            paths.push(path.with_extension(format.extension()));
+        }
+        paths
+    }
+
+    /// Before a run: every file can be written and none is one of `inputs` ([`check_output`]).
+    pub fn check(&self, inputs: &[&Path]) -> Result<(), FileError> {
+        self.paths()
+            .iter()
+            .try_for_each(|path| check_output(path, inputs))
+    }
+
+    /// Write `report`'s JSON and its picture: both or neither. A failure says which verdict was
+    /// lost ([`FileError::NotWritten`]).
+    pub fn write(&self, report: &Report) -> Result<(), FileError> {
+        let paths = self.paths();
+        let Some(path) = paths.first() else {
+            return Ok(());
+        };
+        let mut writes = Writes::new();
+        writes.add(path, report.to_json() + "\n");
+        if let (Some(format), Some(picture)) = (self.explain, paths.get(1)) {
+            writes.add(picture, explain::render(report, format));
+        }
+        writes.commit().map_err(|e| e.lost(report.verdict))
+    }
+}
+
+/// Remove `path` if it is a file (a stale output of an earlier run that could be taken for
+/// this one's).
+pub fn remove_stale(path: &Path) -> Result<(), FileError> {
+    if path.is_file() {
+        std::fs::remove_file(path).map_err(|e| FileError::Write(path.to_path_buf(), e))?;
+    }
+    Ok(())
 }
 
 /// Write one file atomically (see [`Writes::commit`]).

@@ -81,3 +81,34 @@ pub fn find(all: &[Arc<dyn Variant>], name: &str) -> Result<Arc<dyn Variant>, Un
             known: all.iter().map(|v| v.name()).collect::<Vec<_>>().join(", "),
         })
 }
+
+/// The variants a command may run: the built-in ones, then the caller's (a candidate fix in
+/// another crate, through `mapihang::main_with`).
+pub struct Variants(Vec<Arc<dyn Variant>>);
+
+impl Variants {
+    /// The built-in variants followed by `extra`.
+    pub fn new(extra: Vec<Arc<dyn Variant>>) -> Variants {
+        let mut all = builtin();
+        all.extend(extra);
+        Variants(all)
+    }
+
+    /// The variant called `name`; the error names every one.
+    pub fn get(&self, name: &str) -> Result<Arc<dyn Variant>, UnknownVariant> {
+        find(&self.0, name)
+    }
+
+    /// Every variant, built-in ones first.
+    pub fn all(&self) -> &[Arc<dyn Variant>] {
+        &self.0
+    }
+
+    /// The variants called `names`, in that order; every variant when `names` is empty.
+    pub fn select(&self, names: &[String]) -> Result<Vec<Arc<dyn Variant>>, UnknownVariant> {
+        if names.is_empty() {
+            return Ok(self.0.clone());
+        }
+        names.iter().map(|name| self.get(name)).collect()
+    }
+}
