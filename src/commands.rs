@@ -4,18 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use mapihang_core::command;
-use mapihang_core::engine::{CheckConfig, Strategy, STEPS_MAX_DEFAULT};
+use mapihang_core::command::{self, Suggest};
+use mapihang_core::engine::{CheckConfig, Strategy, PCT_DEPTH_DEFAULT, STEPS_MAX_DEFAULT};
 use mapihang_core::explain::ExplainFormat;
 use mapihang_core::os::{self, out, program};
-use mapihang_core::render;
-use mapihang_core::replay::ReplayVerdict;
-use mapihang_core::text::shell;
-use mapihang_core::verdict::Verdict;
 
 use crate::common::{
-    in_range, parse_explain, repro, CliError, Format, Line, OutputArgs, Variants, SCHEDULES_MAX,
-    STEPS_MAX_MAX,
+    in_range, parse_explain, CliError, Format, OutputArgs, Variants, SCHEDULES_MAX, STEPS_MAX_MAX,
 };
 use crate::io::{emit, show};
 
@@ -70,9 +65,6 @@ pub(crate) struct ExploreArgs {
     #[arg(long, default_value_t = STEPS_MAX_DEFAULT)]
     pub steps_max: usize,
 }
-
-/// PCT's default bug depth.
-pub(crate) const PCT_DEPTH_DEFAULT: usize = 3;
 
 #[derive(Args, Debug)]
 pub(crate) struct ExplainArgs {
@@ -149,39 +141,17 @@ pub(crate) fn explain(variants: &Variants, args: &ExplainArgs) -> Result<u8, Cli
     Ok(0)
 }
 
-/// The options of `args` that differ from their defaults, as command-line text (so that a
-/// suggested command reproduces exactly what ran).
-pub(crate) fn explore_options(args: &ExploreArgs, scheduler: &str) -> String {
-    let pct_depth = Some(args.pct_depth)
-        .filter(|&depth| args.scheduler == SchedulerArg::Pct && depth != PCT_DEPTH_DEFAULT);
-    Line(String::new())
-        .opt("variant", &args.variant)
-        .opt("scheduler", scheduler)
-        .opt("seed", args.seed)
-        .opt("schedules", args.schedules)
-        .some("pct-depth", pct_depth)
-        .some("preemptions", args.preemptions)
-        .unless("steps-max", args.steps_max, STEPS_MAX_DEFAULT)
-        .0
-}
-
 pub(crate) fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliError> {
     let files = args.output.files();
     files.check(&[&args.scenario])?;
     let config = check_config(&args.explore)?;
-    let mut report = command::check(variants, &args.scenario, &args.explore.variant, &config)?;
-    let (prog, scenario) = (program(), shell(&args.scenario));
-    let options = explore_options(&args.explore, &report.scheduler);
-    let rerun = format!("{prog} check {scenario}{options}");
-    if report.verdict == Verdict::Violation {
-        report.repro = Some(repro(&prog, files.out.as_deref(), || rerun.clone()));
-        report.set_advise_command(&format!("{prog} advise {scenario}"));
-    }
-    if let Some(inconclusive) = &mut report.inconclusive {
-        let raised = args.explore.steps_max.saturating_mul(10).min(STEPS_MAX_MAX);
-        let rerun = rerun.replace(&format!(" --steps-max {}", args.explore.steps_max), "");
-        inconclusive.hint = Some(format!("{rerun} --steps-max {raised}"));
-    }
+    let (prog, out) = (program(), files.out.as_deref());
+    let run = (
+        args.scenario.as_path(),
+        args.explore.variant.as_str(),
+        args.explore.preemptions,
+    );
+    let report = command::check(variants, run, &config, Suggest { prog: &prog, out })?;
     emit(&report, &files, args.output.report.format)?;
     Ok(report.verdict.exit_code())
 }
@@ -191,39 +161,13 @@ pub(crate) fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliEr
     files.check(&[path])?;
     let (input, schedule) = os::read_report_to_replay(path)?;
     in_range("schedules", args.schedules, SCHEDULES_MAX)?;
-    let name = args.variant.as_deref();
-    let replayed = command::replay(variants, path, (&input, &schedule), name, args.schedules)?;
-    let (mut report, prog) = (replayed.report, program());
-    let (name, steps_max) = (report.variant.clone(), input.steps_max);
-    // The report holds its scenario: `advise` reads it from there.
-    report.set_advise_command(&format!("{prog} advise {}", shell(path)));
-    let check_instead = Line(format!("{prog} check {} --variant {name}", shell(path)))
-        .unless("steps-max", steps_max, STEPS_MAX_DEFAULT)
-        .0;
-    if let Some(inconclusive) = &mut report.inconclusive {
-        inconclusive.hint = Some(match replayed.verdict {
-            ReplayVerdict::LeftSchedule { .. } => format!(
-                "{prog} replay {} --variant {name} --schedules {} (a larger budget for the \
-                 continuations), or {check_instead} (every schedule, not this one)",
-                shell(path),
-                args.schedules.saturating_mul(10).min(SCHEDULES_MAX)
-            ),
-            _ => check_instead.clone(),
-        });
-    }
-    let again =
-        Line(format!("{prog} replay {}", shell(path))).some("variant", args.variant.as_ref());
-    report.repro = Some(again.0);
+    let run = (args.variant.as_deref(), args.schedules);
+    let replayed = command::replay(variants, (path, &input, &schedule), run, &program())?;
     if args.output.report.format == Format::Text {
-        os::outln(&render::replay_line(
-            &replayed.verdict,
-            &name,
-            steps_max,
-            &check_instead,
-        ))?;
+        os::outln(&replayed.line)?;
     }
-    emit(&report, &files, args.output.report.format)?;
-    Ok(report.verdict.exit_code())
+    emit(&replayed.report, &files, args.output.report.format)?;
+    Ok(replayed.report.verdict.exit_code())
 }
 
 pub(crate) fn list_variants(variants: &Variants, args: &VariantsArgs) -> Result<u8, CliError> {

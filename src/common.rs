@@ -2,17 +2,15 @@
 //! the output options and the range checks. A leaf: it imports no other module of the crate, so
 //! the commands, `io` and `cli` all import it and none of them imports another back.
 
-use std::fmt::{Display, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-pub(crate) use mapihang_core::engine::STEPS_MAX_MAX;
+pub(crate) use mapihang_core::engine::{SCHEDULES_MAX, STEPS_MAX_MAX};
 use mapihang_core::explain::{ExplainFormat, UnknownFormat};
 use mapihang_core::family::Family;
 use mapihang_core::monitor::Invariant;
 use mapihang_core::os::ReportFiles;
-use mapihang_core::text::shell;
 
 /// Bad usage or bad input: printed as one line, exit code 2 (core's, with the usage errors in
 /// the CLI's words).
@@ -77,9 +75,6 @@ pub(crate) fn parse_invariant(text: &str) -> Result<Invariant, String> {
     text.parse::<Invariant>()
 }
 
-/// The most schedules one `check` runs (about 100 s at 100,000 schedules/s).
-pub(crate) const SCHEDULES_MAX: usize = 10_000_000;
-
 /// `--NAME` must lie in `1..=max`.
 pub(crate) fn in_range(name: &str, value: usize, max: usize) -> Result<(), CliError> {
     if value == 0 || value > max {
@@ -93,45 +88,4 @@ pub(crate) fn in_range(name: &str, value: usize, max: usize) -> Result<(), CliEr
 /// OS threads when `--jobs` is not given: the available cores.
 pub(crate) fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// The repro line a failure's report carries: `replay` of `--out` when given, else `rerun`
-/// (the command that ran) writing `REPORT.json` first.
-pub(crate) fn repro(prog: &str, out: Option<&Path>, rerun: impl FnOnce() -> String) -> String {
-    match out {
-        Some(path) => format!("{prog} replay {}", shell(path)),
-        None => format!("{} --out REPORT.json && {prog} replay REPORT.json", rerun()),
-    }
-}
-
-/// A suggested command line built from the options that ran, so that it reproduces exactly that.
-pub(crate) struct Line(pub String);
-
-impl Line {
-    /// ` --NAME VALUE`.
-    pub(crate) fn opt(mut self, name: &str, value: impl Display) -> Line {
-        let _ = write!(self.0, " --{name} {value}");
-        self
-    }
-
-    /// ` --NAME VALUE` when there is a value.
-    pub(crate) fn some(self, name: &str, value: Option<impl Display>) -> Line {
-        match value {
-            Some(value) => self.opt(name, value),
-            None => self,
-        }
-    }
-
-    /// ` --NAME VALUE` unless `VALUE` is the option's default.
-    pub(crate) fn unless<T: Display + PartialEq>(self, name: &str, value: T, default: T) -> Line {
-        self.some(name, (value != default).then_some(value))
-    }
-
-    /// ` --NAME` when `on`.
-    pub(crate) fn flag(mut self, name: &str, on: bool) -> Line {
-        if on {
-            let _ = write!(self.0, " --{name}");
-        }
-        self
-    }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use mapihang_core::command;
+use mapihang_core::command::{self, Suggest};
 use mapihang_core::engine::STEPS_MAX_DEFAULT;
 use mapihang_core::exhaustive::{
     self, Bound, BoundError, ExhaustiveConfig, Reduction, Shard, SCHEDULES_PER_SCENARIO_DEFAULT,
@@ -14,7 +14,7 @@ use mapihang_core::monitor::Invariant;
 use mapihang_core::os::{self, program};
 
 use crate::common::{
-    default_jobs, in_range, parse_invariant, repro, CliError, Format, Line, Variants, STEPS_MAX_MAX,
+    default_jobs, in_range, parse_invariant, CliError, Format, Variants, STEPS_MAX_MAX,
 };
 use crate::io::{progress_bar, show};
 
@@ -137,8 +137,8 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
         bar.set_position(p.done as u64);
     };
     let (out, prog) = (args.out.as_deref(), program());
-    let repro_line = || repro(&prog, out, || command_line(args));
-    let result = command::exhaustive(variant, &config, &on_progress, out, &repro_line);
+    let suggest = Suggest { prog: &prog, out };
+    let result = command::exhaustive(variant, &config, &on_progress, suggest);
     bar.finish_and_clear();
     let result = result?;
     if let (Some(path), false) = (out, result.found) {
@@ -148,29 +148,6 @@ pub(crate) fn exhaustive(variants: &Variants, args: &ExhaustiveArgs) -> Result<u
         ));
     }
     show(args.format, &result.printed)
-}
-
-/// The command line that re-runs this check (what matters for the result; not --jobs).
-fn command_line(args: &ExhaustiveArgs) -> String {
-    Line(format!("{} exhaustive", program()))
-        .opt("variant", &args.variant)
-        .opt("threads", args.threads)
-        .opt("users", args.users)
-        .opt("ops", args.ops)
-        .flag("collide", args.collide)
-        .some("invariant", args.invariant)
-        .some("preemptions", args.preemptions)
-        .some(
-            "scheduler",
-            (args.scheduler == Complete::Dpor).then_some("dpor"),
-        )
-        .some("shard", args.shard)
-        .unless("schedules", args.schedules, SCHEDULES_PER_SCENARIO_DEFAULT)
-        .unless("steps-max", args.steps_max, STEPS_MAX_DEFAULT)
-        .flag("all", args.all)
-        .flag("no-symmetry", args.no_symmetry)
-        .flag("no-normalize", args.no_normalize)
-        .0
 }
 
 fn parse_shard(text: &str) -> Result<Shard, String> {

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use mapihang_core::command::{self, Hunted};
+use mapihang_core::command::{self, Hunted, Suggest};
 use mapihang_core::engine::STEPS_MAX_DEFAULT;
 use mapihang_core::family::Family;
 use mapihang_core::gen;
@@ -10,11 +10,9 @@ use mapihang_core::hunt::{HuntConfig, Progress};
 use mapihang_core::monitor::Invariant;
 use mapihang_core::os::{out, outln, program};
 use mapihang_core::render::hunt as render;
-use mapihang_core::text::shell;
 
 use crate::common::{
-    in_range, parse_family, parse_invariant, repro, CliError, Format, Line, OutputArgs, Variants,
-    STEPS_MAX_MAX,
+    in_range, parse_family, parse_invariant, CliError, Format, OutputArgs, Variants, STEPS_MAX_MAX,
 };
 use crate::io::{emit, progress_bar, show};
 
@@ -101,36 +99,17 @@ pub(crate) fn hunt(variants: &Variants, args: &HuntArgs) -> Result<u8, CliError>
             bar.set_message(format!("shrinking: {candidates} candidates, {ops} ops"));
         }
     };
-    let prog = program();
-    // The hunt again, narrowed to one invariant (`None`: as it was), writing REPORT.json.
-    let hunt_again = |invariant: Option<Invariant>| {
-        Line(format!("{prog} hunt"))
-            .opt("variant", variant.name())
-            .opt("family", config.family)
-            .opt("seed", config.seed)
-            .opt("cases", config.cases)
-            .opt("schedules", config.schedules)
-            .some("invariant", invariant)
-            .unless("steps-max", args.steps_max, STEPS_MAX_DEFAULT)
-            .0
+    let (prog, files) = (program(), args.output.files());
+    let suggest = Suggest {
+        prog: &prog,
+        out: files.out.as_deref(),
     };
-    let repro_of = |i| repro(&prog, None, || hunt_again(i));
-    let hunted = command::hunt(variant.clone(), &config, &on_progress, &repro_of);
+    let hunted = command::hunt(variant.clone(), &config, &on_progress, suggest);
     bar.finish_and_clear();
-    let (mut report, invariant) = match hunted {
+    let (report, invariant) = match hunted {
         Hunted::Pass(pass) => return show(format, &pass),
         Hunted::Found { report, invariant } => (report, invariant),
     };
-    let files = args.output.files();
-    let out_path = files.out.as_deref();
-    report.repro = Some(repro(&prog, out_path, || hunt_again(args.invariant)));
-    report.set_advise_command(&match out_path {
-        Some(path) => format!("{prog} advise {}", shell(path)),
-        None => format!(
-            "{} --out REPORT.json && {prog} advise REPORT.json",
-            hunt_again(args.invariant)
-        ),
-    });
     if format == Format::Text {
         out(&render::headline(variant.name(), invariant, &report))?;
     }

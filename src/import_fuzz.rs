@@ -13,13 +13,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use mapihang_core::command::{self, Shown};
+use mapihang_core::command::{self, Shown, Suggest};
 use mapihang_core::fuzz::{Target, UnknownTarget};
 use mapihang_core::os::{self, outln, program, ReportFiles};
-use mapihang_core::text::shell;
-use mapihang_core::verdict::Verdict;
 
-use crate::common::{repro, CliError, Format, ReportArgs, Variants};
+use crate::common::{CliError, Format, ReportArgs, Variants};
 use crate::io::{emit, show};
 
 #[derive(Args, Debug)]
@@ -52,18 +50,14 @@ pub(crate) fn import_fuzz(variants: &Variants, args: &ImportFuzzArgs) -> Result<
     if let Some(dir) = &args.corpus {
         os::corpus_dir(dir)?;
     }
-    let (out, corpus) = (files.out.as_deref(), args.corpus.is_some());
-    let imported = command::import_fuzz(variants, (artifact, target), out, corpus)?;
-    match imported.shown {
-        Shown::Report(mut report) => {
-            let prog = program();
-            let rerun = || format!("{prog} import-fuzz {} --target {target}", shell(artifact));
-            let crashed = report.verdict == Verdict::Violation;
-            report.repro = (crashed || out.is_some()).then(|| repro(&prog, out, rerun));
-            emit(&report, &files, format)?;
-        }
+    let (prog, out) = (program(), files.out.as_deref());
+    let suggest = Suggest { prog: &prog, out };
+    let corpus = args.corpus.is_some();
+    let imported = command::import_fuzz(variants, (artifact, target), suggest, corpus)?;
+    match &imported.shown {
+        Shown::Report(report) => emit(report, &files, format)?,
         Shown::Parse(summary) => {
-            show(format, &summary)?;
+            show(format, summary)?;
         }
     }
     if let (Some(dir), Some(entry)) = (&args.corpus, &imported.entry) {

@@ -22,11 +22,12 @@ use crate::hunt::{self, HuntConfig};
 use crate::matrix::{self, Matrix, MatrixConfig};
 use crate::monitor::Invariant;
 use crate::os::{self, FileError, ReportFiles};
-use crate::render;
+use crate::render::{self, rerun, rerun::ReplayLines};
 use crate::replay::{self, Replay, ReplayInput};
 use crate::report::Report;
 use crate::schema::{self, CorpusAddJson, CorpusCheckJson, HuntPassJson};
 use crate::stress::{self, StressConfig};
+use crate::text::shell;
 use crate::variant::{UnknownVariant, Variant, Variants};
 
 /// Why a command did not run to its verdict: one line, exit code 2.
@@ -64,6 +65,16 @@ impl Printed {
     }
 }
 
+/// What the command lines a report suggests start with and refer to: how mapihang is run again
+/// (`os::program`) and where the report is written (`--out`), if anywhere.
+#[derive(Clone, Copy, Debug)]
+pub struct Suggest<'a> {
+    /// The program, as the user runs it.
+    pub prog: &'a str,
+    /// The report's file.
+    pub out: Option<&'a Path>,
+}
+
 /// `variants`: each variant, its description and what it is expected to violate per family.
 pub fn variants(variants: &Variants) -> Printed {
     let infos = schema::variant_infos(variants.all().iter().map(|v| v.as_ref()));
@@ -85,13 +96,14 @@ pub fn explain(variants: &Variants, path: &Path, format: ExplainFormat) -> Resul
 }
 
 /// `check`: the scenario at `path` under the variant called `name` on `config`'s schedules, as
-/// its report (without a repro or hints: those echo the caller's options). A stateful search of
-/// a variant it cannot run is refused, with why.
+/// its report: a failure's with its repro and `advise` command, an inconclusive one's with the
+/// check again under a larger step bound (`preemptions`: as given, echoed under any
+/// scheduler). A stateful search of a variant it cannot run is refused, with why.
 pub fn check(
     variants: &Variants,
-    path: &Path,
-    name: &str,
+    (path, name, preemptions): (&Path, &str, Option<usize>),
     config: &CheckConfig,
+    suggest: Suggest<'_>,
 ) -> Result<Report, Error> {
     let scenario = os::read_scenario(path)?;
     let variant = variants.get(name)?;
@@ -103,13 +115,27 @@ pub fn check(
     let start = Instant::now();
     let result = engine::check(variant.clone(), &scenario, config);
     let elapsed_ms = start.elapsed().as_millis() as u64;
-    Ok(Report::from_check(
-        variant.name(),
-        &scenario,
-        config,
-        &result,
-        elapsed_ms,
-    ))
+    let mut report = Report::from_check(name, &scenario, config, &result, elapsed_ms);
+    let prog = suggest.prog;
+    let again = rerun::check(prog, (path, name), config, preemptions);
+    if result.failed() {
+        report.repro = Some(rerun::repro(prog, suggest.out, || again.clone()));
+        report.set_advise_command(&format!("{prog} advise {}", shell(path)));
+    }
+    if let Some(inconclusive) = &mut report.inconclusive {
+        inconclusive.hint = Some(rerun::raise_steps(&again, config.steps_max));
+    }
+    Ok(report)
+}
+
+/// A replay's report (with its repro, its `advise` command and the hint that settles an
+/// inconclusive one) and its verdict in one line.
+#[derive(Clone, Debug)]
+pub struct Replayed {
+    /// The report.
+    pub report: Report,
+    /// What the replay showed, in words.
+    pub line: String,
 }
 
 /// `replay`: the report at `path` (read as `input`, its schedule `schedule`) replayed under
@@ -118,22 +144,40 @@ pub fn check(
 /// schedule does not fit is corrupt.
 pub fn replay(
     variants: &Variants,
-    path: &Path,
-    (input, schedule): (&ReplayInput, &Schedule),
-    name: Option<&str>,
-    schedules: usize,
-) -> Result<Replay, Error> {
+    (path, input, schedule): (&Path, &ReplayInput, &Schedule),
+    (name, schedules): (Option<&str>, usize),
+    prog: &str,
+) -> Result<Replayed, Error> {
     let own = name.is_none_or(|v| v == input.variant);
     let variant = variants.get(name.unwrap_or(&input.variant))?;
     let start = Instant::now();
-    let expected = input.expected();
     let (scenario, steps_max) = (&input.scenario, input.steps_max);
-    let mut replayed = replay::replay(variant, scenario, schedule, steps_max, &expected, schedules);
-    if own && !replayed.faithful {
+    let expected = input.expected();
+    let Replay {
+        mut report,
+        verdict,
+        faithful,
+    } = replay::replay(
+        variant.clone(),
+        scenario,
+        schedule,
+        steps_max,
+        &expected,
+        schedules,
+    );
+    if own && !faithful {
         return Err(FileError::corrupt(path, &input.variant).into());
     }
-    replayed.report.elapsed_ms = start.elapsed().as_millis() as u64;
-    Ok(replayed)
+    report.elapsed_ms = start.elapsed().as_millis() as u64;
+    let lines = ReplayLines::new(prog, (path, name), (variant.name(), steps_max), schedules);
+    // The report holds its scenario: `advise` reads it from there.
+    report.set_advise_command(&format!("{prog} advise {}", shell(path)));
+    if let Some(inconclusive) = &mut report.inconclusive {
+        inconclusive.hint = Some(lines.hint(&verdict));
+    }
+    report.repro = Some(lines.again);
+    let line = render::replay_line(&verdict, variant.name(), steps_max, &lines.check_instead);
+    Ok(Replayed { report, line })
 }
 
 /// What a hunt came to.
@@ -142,7 +186,7 @@ pub enum Hunted {
     /// Nothing found: a pass, or inconclusive when executions were cut off.
     Pass(Printed),
     /// The report of the most severe violation, shrunk (its `invariant`), with the hunt's
-    /// summary; its repro and `advise` command are the caller's.
+    /// summary, its repro and its `advise` command.
     Found {
         /// The report.
         report: Box<Report>,
@@ -151,29 +195,30 @@ pub enum Hunted {
     },
 }
 
-/// `hunt`: `variant` hunted under `config`, `progress` called now and then; `repro` is the
-/// command line that reproduces one invariant (`None`: the hunt as it was).
+/// `hunt`: `variant` hunted under `config`, `progress` called now and then.
 pub fn hunt(
     variant: Arc<dyn Variant>,
     config: &HuntConfig,
     progress: &(dyn Fn(hunt::Progress) + Sync),
-    repro: &dyn Fn(Option<Invariant>) -> String,
+    suggest: Suggest<'_>,
 ) -> Hunted {
     let result = hunt::hunt(variant.clone(), config, progress);
-    let summary = render::hunt::summary(config, &result, repro);
+    let (prog, name) = (suggest.prog, variant.name());
+    // The hunt again, narrowed to one invariant (`None`: as it was), writing REPORT.json.
+    let again = |invariant| rerun::hunt(prog, name, config, invariant);
+    let repro = |invariant| rerun::repro(prog, None, || again(invariant));
+    let summary = render::hunt::summary(config, &result, &repro);
     let Some(found) = &result.found else {
-        let pass = HuntPassJson::of(variant.name(), config, summary);
+        let pass = HuntPassJson::of(name, config, summary);
         let text = format!("{}\n", render::hunt::not_found(&pass, config.target));
         return Hunted::Pass(Printed::new(&pass, text, pass.verdict.exit_code()));
     };
-    let mut report = Report::from_check(
-        variant.name(),
-        &found.scenario,
-        &found.config,
-        &found.check,
-        result.total_ms,
-    );
+    let (scenario, check) = (&found.scenario, &found.check);
+    let mut report = Report::from_check(name, scenario, &found.config, check, result.total_ms);
     report.hunt = Some(summary);
+    report.repro = Some(rerun::repro(prog, suggest.out, || again(config.target)));
+    let advise = rerun::of_report(prog, "advise", suggest.out, || again(config.target));
+    report.set_advise_command(&advise);
     Hunted::Found {
         report: Box::new(report),
         invariant: found.invariant,
@@ -191,14 +236,14 @@ pub struct Exhausted {
 }
 
 /// `exhaustive`: `variant` on every scenario of `config`'s bound, `progress` called after each;
-/// the first counterexample's report (its repro `repro()`) written to `out`.
+/// the first counterexample's report (with its repro) written to `suggest.out`.
 pub fn exhaustive(
     variant: Arc<dyn Variant>,
     config: &ExhaustiveConfig,
     progress: &(dyn Fn(exhaustive::Progress) + Sync),
-    out: Option<&Path>,
-    repro: &dyn Fn() -> String,
+    suggest: Suggest<'_>,
 ) -> Result<Exhausted, Error> {
+    let (prog, out) = (suggest.prog, suggest.out);
     let result = exhaustive::exhaustive(variant.clone(), config, progress);
     let report = result.counterexample.as_ref().map(|found| {
         let mut report = Report::from_check(
@@ -208,7 +253,8 @@ pub fn exhaustive(
             &found.check,
             result.elapsed_ms,
         );
-        report.repro = Some(repro());
+        let again = || rerun::exhaustive(prog, variant.name(), config);
+        report.repro = Some(rerun::repro(prog, out, again));
         report
     });
     match (out, &report) {
@@ -297,8 +343,7 @@ pub fn stress(
     Ok(Printed::new(&json, text, result.verdict().exit_code()))
 }
 
-/// What `import-fuzz` made of an artifact: a report (the engine targets; its repro is the
-/// caller's) or the parse summary (`scenario_json`, already written to `out`), the corpus entry
+/// What `import-fuzz` made of an artifact: a report (the engine targets) or the parse summary (`scenario_json`, already written to `out`), the corpus entry
 /// to add when asked for, and the exit code (1 when the artifact still crashes).
 #[derive(Clone, Debug)]
 pub struct Imported {
@@ -321,14 +366,16 @@ pub enum Shown {
 }
 
 /// `import-fuzz` (feature `arbitrary`): `artifact` re-run exactly as `target`'s fuzz target ran it; a parse summary
-/// is also written to `out`; with `corpus`, its scenario recorded as a corpus entry.
+/// is also written to `suggest.out`; with `corpus`, its scenario recorded as a corpus entry. A
+/// report carries its repro when it crashed or was written.
 #[cfg(feature = "arbitrary")]
 pub fn import_fuzz(
     variants: &Variants,
     (artifact, target): (&Path, Target),
-    out: Option<&Path>,
+    suggest: Suggest<'_>,
     corpus: bool,
 ) -> Result<Imported, Error> {
+    let (prog, out) = (suggest.prog, suggest.out);
     let data = os::read_bytes(artifact)?;
     let (shown, scenario, note, verdict) = match target.variant() {
         Some(name) => {
@@ -336,7 +383,10 @@ pub fn import_fuzz(
             let crashed = usize::from(execution.failed());
             let verdict = crate::verdict::Verdict::of(crashed, usize::from(execution.cut_off));
             let note = target.corpus_note(artifact, Some(&execution.invariants()));
-            let shown = Shown::Report(Box::new(execution.report()));
+            let mut report = execution.report();
+            let again = || format!("{prog} import-fuzz {} --target {target}", shell(artifact));
+            report.repro = (crashed > 0 || out.is_some()).then(|| rerun::repro(prog, out, again));
+            let shown = Shown::Report(Box::new(report));
             (shown, Some(execution.scenario), note, verdict)
         }
         None => {

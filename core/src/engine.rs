@@ -27,6 +27,10 @@ pub(crate) use app::{compile, run_execution, Compiled};
 pub const STEPS_MAX_DEFAULT: usize = 50_000;
 /// The largest step bound an execution may be given.
 pub const STEPS_MAX_MAX: usize = 10_000_000;
+/// The most schedules one `check` runs (about 100 s at 100,000 schedules/s).
+pub const SCHEDULES_MAX: usize = 10_000_000;
+/// PCT's default bug depth.
+pub const PCT_DEPTH_DEFAULT: usize = 3;
 
 /// How to explore schedules.
 #[derive(Clone, Debug, PartialEq, Eq)]

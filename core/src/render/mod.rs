@@ -8,6 +8,7 @@ pub mod corpus;
 pub mod exhaustive;
 pub mod hunt;
 pub mod matrix;
+pub mod rerun;
 pub mod stress;
 
 use std::fmt::Write as _;
