@@ -343,8 +343,9 @@ pub fn stress(
     Ok(Printed::new(&json, text, result.verdict().exit_code()))
 }
 
-/// What `import-fuzz` made of an artifact: a report (the engine targets) or the parse summary (`scenario_json`, already written to `out`), the corpus entry
-/// to add when asked for, and the exit code (1 when the artifact still crashes).
+/// What `import-fuzz` made of an artifact: a report (the engine targets) or the parse summary
+/// (`scenario_json`, already written to `out`), the corpus entry to add when asked for, and
+/// the exit code (1 when the artifact still crashes).
 #[derive(Clone, Debug)]
 pub struct Imported {
     /// What to print.
@@ -365,9 +366,9 @@ pub enum Shown {
     Parse(Printed),
 }
 
-/// `import-fuzz` (feature `arbitrary`): `artifact` re-run exactly as `target`'s fuzz target ran it; a parse summary
-/// is also written to `suggest.out`; with `corpus`, its scenario recorded as a corpus entry. A
-/// report carries its repro when it crashed or was written.
+/// `import-fuzz` (feature `arbitrary`): `artifact` re-run exactly as `target`'s fuzz target ran
+/// it; a parse summary is also written to `suggest.out`; with `corpus`, its scenario recorded
+/// as a corpus entry. A report carries its repro when it crashed or was written.
 #[cfg(feature = "arbitrary")]
 pub fn import_fuzz(
     variants: &Variants,
