@@ -146,12 +146,10 @@ pub(crate) fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliErro
     files.check(&[&args.scenario])?;
     let config = check_config(&args.explore)?;
     let (prog, out) = (program(), files.out.as_deref());
-    let run = (
-        args.scenario.as_path(),
-        args.explore.variant.as_str(),
-        args.explore.preemptions,
-    );
-    let report = command::check(variants, run, &config, Suggest { prog: &prog, out })?;
+    let (path, name) = (&args.scenario, &args.explore.variant);
+    let suggest = Suggest { prog: &prog, out };
+    let preemptions = args.explore.preemptions;
+    let report = command::check(variants, path, name, &config, preemptions, suggest)?;
     emit(&report, &files, args.output.report.format)?;
     Ok(report.verdict.exit_code())
 }
@@ -159,10 +157,10 @@ pub(crate) fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliErro
 pub(crate) fn replay(variants: &Variants, args: &ReplayArgs) -> Result<u8, CliError> {
     let (path, files) = (&args.report, args.output.files());
     files.check(&[path])?;
-    let (input, schedule) = os::read_report_to_replay(path)?;
+    let read = os::read_report_to_replay(path)?;
     in_range("schedules", args.schedules, SCHEDULES_MAX)?;
-    let run = (args.variant.as_deref(), args.schedules);
-    let replayed = command::replay(variants, (path, &input, &schedule), run, &program())?;
+    let name = args.variant.as_deref();
+    let replayed = command::replay(variants, path, &read, name, args.schedules, &program())?;
     if args.output.report.format == Format::Text {
         os::outln(&replayed.line)?;
     }

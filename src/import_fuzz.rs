@@ -53,7 +53,7 @@ pub(crate) fn import_fuzz(variants: &Variants, args: &ImportFuzzArgs) -> Result<
     let (prog, out) = (program(), files.out.as_deref());
     let suggest = Suggest { prog: &prog, out };
     let corpus = args.corpus.is_some();
-    let imported = command::import_fuzz(variants, (artifact, target), suggest, corpus)?;
+    let imported = command::import_fuzz(variants, artifact, target, suggest, corpus)?;
     match &imported.shown {
         Shown::Report(report) => emit(report, &files, format)?,
         Shown::Parse(summary) => {

@@ -64,8 +64,8 @@ pub(crate) fn stress(variants: &Variants, args: &StressArgs) -> Result<u8, CliEr
         bar.set_position(done as u64);
         bar.set_message(format!("{hung} hung"));
     };
-    let run = (args.scenario.as_path(), args.variant.as_str());
-    let result = command::stress(variants, run, &config, &on_run, &files);
+    let (path, name) = (&args.scenario, &args.variant);
+    let result = command::stress(variants, path, name, &config, &on_run, &files);
     bar.finish_and_clear();
     show(args.output.report.format, &result?)
 }

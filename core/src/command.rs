@@ -101,8 +101,10 @@ pub fn explain(variants: &Variants, path: &Path, format: ExplainFormat) -> Resul
 /// scheduler). A stateful search of a variant it cannot run is refused, with why.
 pub fn check(
     variants: &Variants,
-    (path, name, preemptions): (&Path, &str, Option<usize>),
+    path: &Path,
+    name: &str,
     config: &CheckConfig,
+    preemptions: Option<usize>,
     suggest: Suggest<'_>,
 ) -> Result<Report, Error> {
     let scenario = os::read_scenario(path)?;
@@ -117,7 +119,7 @@ pub fn check(
     let elapsed_ms = start.elapsed().as_millis() as u64;
     let mut report = Report::from_check(name, &scenario, config, &result, elapsed_ms);
     let prog = suggest.prog;
-    let again = rerun::check(prog, (path, name), config, preemptions);
+    let again = rerun::check(prog, path, name, config, preemptions);
     if result.failed() {
         report.repro = Some(rerun::repro(prog, suggest.out, || again.clone()));
         report.set_advise_command(&format!("{prog} advise {}", shell(path)));
@@ -138,14 +140,16 @@ pub struct Replayed {
     pub line: String,
 }
 
-/// `replay`: the report at `path` (read as `input`, its schedule `schedule`) replayed under
-/// the variant called `name` (`None`: the report's own), every continuation searched within
-/// `schedules` executions when it leaves the schedule. Under its own variant a report whose
-/// schedule does not fit is corrupt.
+/// `replay`: the report at `path` (as `os::read_report_to_replay` read it: the fields a replay
+/// needs, the schedule) replayed under the variant called `name` (`None`: the report's own),
+/// every continuation searched within `schedules` executions when it leaves the schedule.
+/// Under its own variant a report whose schedule does not fit is corrupt.
 pub fn replay(
     variants: &Variants,
-    (path, input, schedule): (&Path, &ReplayInput, &Schedule),
-    (name, schedules): (Option<&str>, usize),
+    path: &Path,
+    (input, schedule): &(ReplayInput, Schedule),
+    name: Option<&str>,
+    schedules: usize,
     prog: &str,
 ) -> Result<Replayed, Error> {
     let own = name.is_none_or(|v| v == input.variant);
@@ -169,7 +173,7 @@ pub fn replay(
         return Err(FileError::corrupt(path, &input.variant).into());
     }
     report.elapsed_ms = start.elapsed().as_millis() as u64;
-    let lines = ReplayLines::new(prog, (path, name), (variant.name(), steps_max), schedules);
+    let lines = ReplayLines::new(prog, path, name, variant.name(), steps_max, schedules);
     // The report holds its scenario: `advise` reads it from there.
     report.set_advise_command(&format!("{prog} advise {}", shell(path)));
     if let Some(inconclusive) = &mut report.inconclusive {
@@ -321,7 +325,8 @@ pub fn corpus_check(variants: &Variants, dir: &Path, prog: &str) -> Result<Print
 /// the report of the first failing run written to `files` before the result is returned.
 pub fn stress(
     variants: &Variants,
-    (path, name): (&Path, &str),
+    path: &Path,
+    name: &str,
     config: &StressConfig,
     progress: &dyn Fn(usize, usize),
     files: &ReportFiles,
@@ -372,7 +377,8 @@ pub enum Shown {
 #[cfg(feature = "arbitrary")]
 pub fn import_fuzz(
     variants: &Variants,
-    (artifact, target): (&Path, Target),
+    artifact: &Path,
+    target: Target,
     suggest: Suggest<'_>,
     corpus: bool,
 ) -> Result<Imported, Error> {

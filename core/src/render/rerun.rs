@@ -70,7 +70,8 @@ pub fn repro(prog: &str, out: Option<&Path>, rerun: impl FnOnce() -> String) -> 
 /// scheduler) and the step bound unless the default.
 pub fn check(
     prog: &str,
-    (scenario, variant): (&Path, &str),
+    scenario: &Path,
+    variant: &str,
     config: &CheckConfig,
     preemptions: Option<usize>,
 ) -> String {
@@ -157,8 +158,10 @@ impl ReplayLines {
     /// The lines of this replay.
     pub fn new(
         prog: &str,
-        (path, given): (&Path, Option<&str>),
-        (variant, steps_max): (&str, usize),
+        path: &Path,
+        given: Option<&str>,
+        variant: &str,
+        steps_max: usize,
         schedules: usize,
     ) -> ReplayLines {
         let path = shell(path);
