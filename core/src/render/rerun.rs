@@ -190,3 +190,84 @@ impl ReplayLines {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(strategy: Strategy, steps_max: usize) -> CheckConfig {
+        CheckConfig {
+            strategy,
+            schedules: 300,
+            seed: 7,
+            steps_max,
+            ..CheckConfig::default()
+        }
+    }
+
+    #[test]
+    fn check_echoes_what_ran_and_only_non_defaults() {
+        let path = Path::new("my scenario.json");
+        let pct = config(Strategy::Pct { depth: 5 }, STEPS_MAX_DEFAULT);
+        assert_eq!(
+            check("mh", path, "fixed", &pct, None),
+            "mh check 'my scenario.json' --variant fixed --scheduler pct --seed 7 --schedules 300 \
+             --pct-depth 5"
+        );
+        let random = config(Strategy::Random, 40);
+        assert_eq!(
+            check("mh", path, "original", &random, Some(2)),
+            "mh check 'my scenario.json' --variant original --scheduler random --seed 7 \
+             --schedules 300 --preemptions 2 --steps-max 40"
+        );
+        let line = check("mh", path, "original", &random, None);
+        assert_eq!(
+            raise_steps(&line, 40),
+            "mh check 'my scenario.json' --variant original --scheduler random --seed 7 \
+             --schedules 300 --steps-max 400"
+        );
+    }
+
+    #[test]
+    fn a_report_is_replayed_from_its_file_or_written_first() {
+        let out = Path::new("out/r.json");
+        assert_eq!(
+            repro("mh", Some(out), || unreachable!()),
+            "mh replay out/r.json"
+        );
+        assert_eq!(
+            of_report("mh", "advise", None, || "mh hunt".into()),
+            "mh hunt --out REPORT.json && mh advise REPORT.json"
+        );
+    }
+
+    #[test]
+    fn a_replay_that_left_its_schedule_suggests_a_larger_budget_or_the_check() {
+        let lines = ReplayLines::new("mh", Path::new("r.json"), None, "fixed", 40, 100_000);
+        assert_eq!(lines.again, "mh replay r.json");
+        assert_eq!(
+            lines.check_instead,
+            "mh check r.json --variant fixed --steps-max 40"
+        );
+        let left = ReplayVerdict::LeftSchedule {
+            prefix: 3,
+            searched: 9,
+        };
+        assert!(lines
+            .hint(&left)
+            .starts_with("mh replay r.json --variant fixed --schedules 1000000 (a larger budget"));
+        assert_eq!(lines.hint(&ReplayVerdict::CutOff), lines.check_instead);
+        let budget = ReplayLines::new(
+            "mh",
+            Path::new("r.json"),
+            Some("fixed"),
+            "fixed",
+            1,
+            SCHEDULES_MAX,
+        );
+        assert!(budget
+            .left_schedule
+            .contains(&format!("--schedules {SCHEDULES_MAX} ")));
+        assert_eq!(budget.again, "mh replay r.json --variant fixed");
+    }
+}

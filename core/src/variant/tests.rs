@@ -295,3 +295,20 @@ fn every_builtin_declares_every_family() {
         }
     }
 }
+
+#[test]
+fn variants_are_selected_by_name_in_the_order_given_or_all() {
+    let variants = super::Variants::new(Vec::new());
+    let all = variants.select(&[]).unwrap();
+    assert_eq!(all.len(), super::builtin().len());
+    let picked = variants
+        .select(&["fixed".into(), "original".into()])
+        .unwrap();
+    let names: Vec<&str> = picked.iter().map(|v| v.name()).collect();
+    assert_eq!(names, ["fixed", "original"]);
+    let Err(unknown) = variants.select(&["fixed".into(), "nope".into()]) else {
+        panic!("an unknown name is an error");
+    };
+    assert_eq!(unknown.name, "nope");
+    assert!(unknown.known.starts_with("original, "));
+}
