@@ -270,4 +270,35 @@ mod tests {
             .contains(&format!("--schedules {SCHEDULES_MAX} ")));
         assert_eq!(budget.again, "mh replay r.json --variant fixed");
     }
+
+    #[test]
+    fn exhaustive_echoes_the_bound_and_every_option_that_changes_the_result() {
+        use crate::exhaustive::{Bound, Reduction};
+        let config = ExhaustiveConfig {
+            bound: Bound {
+                threads: 2,
+                users: 2,
+                ops: 1,
+                collide: true,
+            },
+            stateful: false,
+            reduction: Reduction {
+                normalize: true,
+                symmetry: false,
+            },
+            all: true,
+            jobs: 7,
+            ..ExhaustiveConfig::default()
+        };
+        assert_eq!(
+            exhaustive("mh", "fixed", &config),
+            "mh exhaustive --variant fixed --threads 2 --users 2 --ops 1 --collide --scheduler dpor \
+             --all --no-symmetry"
+        );
+        let stateful = ExhaustiveConfig {
+            stateful: true,
+            ..config
+        };
+        assert!(!exhaustive("mh", "fixed", &stateful).contains("--scheduler"));
+    }
 }
