@@ -7,8 +7,6 @@ use mapihang_core::command;
 use mapihang_core::family::Family;
 use mapihang_core::matrix::{self, MatrixConfig};
 use mapihang_core::os::{out, outln, program};
-use mapihang_core::render::matrix as render;
-use mapihang_core::schema;
 
 use crate::common::{default_jobs, in_range, parse_family, CliError, Variants, STEPS_MAX_MAX};
 use crate::io::progress_bar;
@@ -88,13 +86,13 @@ pub(crate) fn matrix(variants: &Variants, args: &MatrixArgs) -> Result<u8, CliEr
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
     };
-    let result = command::matrix(variants, &args.variant, &config, &on_progress);
+    let result = command::matrix(variants, &args.variant, &config, &on_progress, &program());
     bar.finish_and_clear();
     let result = result?;
     match args.format {
-        MatrixFormat::Text => out(&render::text(&result, &program()))?,
-        MatrixFormat::Markdown => out(&render::markdown(&result))?,
-        MatrixFormat::Json => outln(&schema::to_json(&schema::MatrixJson::of(&result)))?,
+        MatrixFormat::Text => out(&result.printed.text)?,
+        MatrixFormat::Markdown => out(&result.markdown)?,
+        MatrixFormat::Json => outln(&result.printed.json)?,
     }
-    Ok(result.verdict().exit_code())
+    Ok(result.printed.exit_code)
 }

@@ -19,7 +19,7 @@ use crate::explain::{self, ExplainFormat};
 #[cfg(feature = "arbitrary")]
 use crate::fuzz::{self, Target};
 use crate::hunt::{self, HuntConfig};
-use crate::matrix::{self, Matrix, MatrixConfig};
+use crate::matrix::{self, MatrixConfig};
 use crate::monitor::Invariant;
 use crate::os::{self, FileError, ReportFiles};
 use crate::render::{self, rerun, rerun::ReplayLines};
@@ -278,16 +278,34 @@ pub fn exhaustive(
     })
 }
 
+/// A matrix in its three forms: `printed` (text and JSON, with the exit code: 1 when a cell
+/// disagrees with its declaration, 3 when executions were cut off) and the README's Markdown
+/// table.
+#[derive(Clone, Debug)]
+pub struct Matrixed {
+    /// The text and the JSON.
+    pub printed: Printed,
+    /// The Markdown table.
+    pub markdown: String,
+}
+
 /// `matrix`: the variants called `names` (all when empty) in every family of `config`,
-/// `progress` called after every case.
+/// `progress` called after every case (`prog` starts the command lines the text suggests).
 pub fn matrix(
     variants: &Variants,
     names: &[String],
     config: &MatrixConfig,
     progress: &(dyn Fn(matrix::Progress) + Sync),
-) -> Result<Matrix, Error> {
+    prog: &str,
+) -> Result<Matrixed, Error> {
     let selected = variants.select(names)?;
-    Ok(matrix::matrix(&selected, config, progress))
+    let result = matrix::matrix(&selected, config, progress);
+    let json = schema::MatrixJson::of(&result);
+    let text = render::matrix::text(&result, prog);
+    Ok(Matrixed {
+        printed: Printed::new(&json, text, result.verdict().exit_code()),
+        markdown: render::matrix::markdown(&result),
+    })
 }
 
 /// `corpus add`: the scenario of `file` (a scenario, a report or a corpus entry) recorded in the
