@@ -16,11 +16,7 @@
 //!   resuming is a function of the shared state at that moment: each time a thread resumes
 //!   after another one ran, its digest absorbs the hash of the shared state it resumes into
 //!   ([`observe`]), with the number of scheduling points it has passed since the reset (which
-//!   tells where in its code it stands). A thread whose code declares its locals skips that
-//!   hash, the dearest part of the search ([`resume`]): its next declaration replaces the
-//!   digest anyway, and should it reach a scheduling point first, its digest is made unique
-//!   there (nothing merges with it: sound, and never the case for the built-in machinery's
-//!   points that a fingerprint is taken at).
+//!   tells where in its code it stands).
 //!
 //! That is complete for code that keeps its state in locals, the `sim` world and the registered
 //! shared memory — the built-in machinery — and proven on samples by the tests (the same
@@ -107,10 +103,6 @@ pub(crate) struct Local {
     pub anchored: bool,
     /// Its code may declare exact locals ([`reset`] says; pollers and the main task always).
     pub inexact: bool,
-    /// It resumed after another thread ran without its digest absorbing the shared state
-    /// ([`resume`]), and has not declared its locals since: if it reaches its next scheduling
-    /// point so, its digest is made unique ([`passed_point`]).
-    pub stale: bool,
 }
 
 /// Hashes the execution's shared memory (set by the execution's body).
@@ -127,8 +119,6 @@ thread_local! {
     /// What of the log the fingerprint holds ([`set_past`]).
     static PAST: Cell<Option<Past>> = const { Cell::new(None) };
     static SOURCE: RefCell<Option<Source>> = const { RefCell::new(None) };
-    /// Never repeats: what makes a digest unique ([`passed_point`]).
-    static NONCE: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Whether the stateful search runs (reset points and the log cost nothing otherwise).
@@ -196,7 +186,6 @@ pub(crate) fn at(locals: impl Hash) {
         local.digest = digest_of((local.outer, locals));
         local.points = 0;
         local.anchored = false;
-        local.stale = false;
     });
 }
 
@@ -224,29 +213,7 @@ fn with_local<R>(task: usize, f: impl FnOnce(&mut Local) -> R) -> R {
 pub(crate) fn passed_point(task: usize) -> bool {
     with_local(task, |local| {
         local.points += 1;
-        if std::mem::take(&mut local.stale) {
-            // Resumed unobserved and reached this point without a declaration: what it read
-            // since is unknown, so its digest matches no other (sound; merges nothing).
-            let mut h = Fp::new();
-            (local.digest, NONCE.with(|n| n.replace(n.get() + 1))).hash(&mut h);
-            local.digest = h.finish128();
-        }
         !local.anchored
-    })
-}
-
-/// Whether `task` resumes after another thread ran without its digest absorbing the shared
-/// state (cheaper): true when its code declares its locals, so that its next scheduling point
-/// replaces the digest anyway; [`passed_point`] catches the point that does not.
-pub(crate) fn resume(task: usize) -> bool {
-    with_local(task, |local| {
-        if local.inexact {
-            return false;
-        }
-        local.stale = true;
-        local.started = true;
-        local.anchored = true;
-        true
     })
 }
 
