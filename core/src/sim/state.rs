@@ -119,6 +119,36 @@ thread_local! {
     /// What of the log the fingerprint holds ([`set_past`]).
     static PAST: Cell<Option<Past>> = const { Cell::new(None) };
     static SOURCE: RefCell<Option<Source>> = const { RefCell::new(None) };
+    /// Set while an execution replays the prefix of a state already explored: the locals are
+    /// restored whole where the replay ends ([`restore`]), so nothing updates them before.
+    static REPLAYING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the thread's locals are being tracked now: the stateful search runs, and the
+/// execution is past the prefix it replays.
+fn tracking() -> bool {
+    recording() && !REPLAYING.with(Cell::get)
+}
+
+/// The execution replays a prefix the search has taken before (`true`), or has reached its end.
+pub(crate) fn set_replaying(on: bool) {
+    REPLAYING.with(|r| r.set(on));
+}
+
+/// Every thread's locals as the search knows them, to [`restore`] where a later execution that
+/// replays the same prefix ends its replay.
+pub(crate) fn snapshot() -> Vec<Local> {
+    LOCALS.with(|l| l.borrow().clone())
+}
+
+/// The locals a [`snapshot`] took at the same point of the same prefix (the model is
+/// deterministic: the replay reached the state the snapshot was taken in).
+pub(crate) fn restore(locals: &[Local]) {
+    LOCALS.with(|l| {
+        let mut l = l.borrow_mut();
+        l.clear();
+        l.extend_from_slice(locals);
+    });
 }
 
 /// Whether the stateful search runs (reset points and the log cost nothing otherwise).
@@ -134,6 +164,7 @@ pub(crate) fn set_recording(on: bool) {
 /// Forget the previous execution's locals, names, shared memory and past.
 pub(crate) fn new_execution() {
     LOCALS.with(|l| l.borrow_mut().clear());
+    set_replaying(false);
     PAST.with(|p| p.set(None));
     INITIAL.with(|i| i.borrow_mut().clear());
     SOURCE.with(|s| *s.borrow_mut() = None);
@@ -159,7 +190,7 @@ fn digest_of(locals: impl Hash) -> u128 {
 /// (code whose locals the declarations do not cover, such as named handles' bookkeeping), the
 /// declarations are ignored until the next reset and its digest stays a chain of observations.
 pub(crate) fn reset(locals: impl Hash, exact: bool) {
-    if !recording() {
+    if !tracking() {
         return;
     }
     let digest = digest_of(locals);
@@ -175,7 +206,7 @@ pub(crate) fn reset(locals: impl Hash, exact: bool) {
 /// it uses after the point. Exact, so two paths that reach the point with the same locals
 /// match as states, whatever they observed before.
 pub(crate) fn at(locals: impl Hash) {
-    if !recording() {
+    if !tracking() {
         return;
     }
     let task = usize::from(super::backend::current_task());
@@ -220,7 +251,7 @@ pub(crate) fn passed_point(task: usize) -> bool {
 /// The calling thread read `value` of the shared state without a scheduling point (a wait that
 /// found its event set): its digest absorbs it.
 pub(crate) fn read(value: impl Hash) {
-    if !recording() {
+    if !tracking() {
         return;
     }
     let task = usize::from(super::backend::current_task());

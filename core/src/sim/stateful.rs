@@ -40,6 +40,11 @@ pub(crate) struct Stateful {
 struct Level {
     options: Vec<TaskId>,
     chosen: usize,
+    /// Every thread's locals where the level was first reached, and whether the running
+    /// thread's next read had to be observed there: a later execution replays the prefix without
+    /// tracking locals and restores these where its replay ends.
+    locals: Vec<state::Local>,
+    declared: bool,
 }
 
 impl Stateful {
@@ -97,6 +102,7 @@ impl Scheduler for Stateful {
         self.coasting = false;
         self.shared.redundant.set(false);
         state::new_execution();
+        state::set_replaying(!self.stack.is_empty());
         Some(ShuttleSchedule::new(0))
     }
 
@@ -110,11 +116,14 @@ impl Scheduler for Stateful {
         if self.coasting {
             return Some(coast(runnable, current));
         }
+        if self.depth < self.stack.len() {
+            return Some(self.replay(runnable, current, model_point));
+        }
         let declared = current.is_some_and(|c| state::passed_point(usize::from(c)));
         let going_on = current.filter(|c| runnable.iter().any(|t| t.id() == *c));
         let choice = match going_on {
             Some(current) if !model_point => current,
-            _ => match self.branch(runnable, going_on) {
+            _ => match self.branch(runnable, going_on, declared) {
                 Some(choice) => choice,
                 None => {
                     // A state visited before: the rest of the execution is not judged. It runs to
@@ -127,10 +136,7 @@ impl Scheduler for Stateful {
                 }
             },
         };
-        if Some(choice) != current || declared {
-            let shared = self.shared_hash();
-            state::observe(usize::from(choice), shared);
-        }
+        self.observe(choice, current, declared);
         Some(choice)
     }
 
@@ -150,41 +156,86 @@ fn coast(runnable: &[&Task], current: Option<TaskId>) -> TaskId {
 }
 
 impl Stateful {
+    /// The thread that resumes after another one ran, or goes on past a point where a
+    /// declaration replaced what it had observed, observes the shared state it resumes into.
+    fn observe(&self, choice: TaskId, current: Option<TaskId>, declared: bool) {
+        if Some(choice) != current || declared {
+            state::observe(usize::from(choice), self.shared_hash());
+        }
+    }
+
+    /// A step of the prefix the stack records: the same choice as the first time, with no
+    /// hashing; at the last recorded level the locals are restored as they were there, and the
+    /// search goes on from its next option.
+    fn replay(&mut self, runnable: &[&Task], current: Option<TaskId>, model_point: bool) -> TaskId {
+        let going_on = current.filter(|c| runnable.iter().any(|t| t.id() == *c));
+        if let (Some(current), false) = (going_on, model_point) {
+            return current;
+        }
+        let options = options(runnable, going_on);
+        if options.len() == 1 {
+            return options[0];
+        }
+        let level = &self.stack[self.depth];
+        debug_assert_eq!(
+            level.options, options,
+            "the model is deterministic: the same prefix, the same options"
+        );
+        let choice = level.options[level.chosen];
+        self.depth += 1;
+        if self.depth == self.stack.len() {
+            let declared = level.declared;
+            state::restore(&level.locals);
+            state::set_replaying(false);
+            self.observe(choice, current, declared);
+        }
+        choice
+    }
+
     /// The choice at a point where the order of threads may matter; `None` when the state was
     /// visited before (the execution stops).
-    fn branch(&mut self, runnable: &[&Task], going_on: Option<TaskId>) -> Option<TaskId> {
-        // The same options as the unbounded DFS: the main task only when nothing else can run.
-        let main = TaskId::from(0);
-        let mut options: Vec<TaskId> = going_on.into_iter().collect();
-        options.extend(
-            runnable
-                .iter()
-                .map(|t| t.id())
-                .filter(|&id| Some(id) != going_on && id != main),
-        );
-        if options.is_empty() {
-            options.push(main);
-        }
+    fn branch(
+        &mut self,
+        runnable: &[&Task],
+        going_on: Option<TaskId>,
+        declared: bool,
+    ) -> Option<TaskId> {
+        let options = options(runnable, going_on);
         if options.len() == 1 {
             return Some(options[0]);
-        }
-        if self.depth < self.stack.len() {
-            let level = &self.stack[self.depth];
-            debug_assert_eq!(
-                level.options, options,
-                "the model is deterministic: the same prefix, the same options"
-            );
-            self.depth += 1;
-            return Some(level.options[level.chosen]);
         }
         if !self.visited.insert(self.fingerprint()) {
             return None;
         }
         self.shared.states.set(self.visited.len());
-        self.stack.push(Level { options, chosen: 0 });
+        let locals = state::snapshot();
+        let first = options[0];
+        self.stack.push(Level {
+            options,
+            chosen: 0,
+            locals,
+            declared,
+        });
         self.depth += 1;
-        Some(self.stack[self.depth - 1].options[0])
+        Some(first)
     }
+}
+
+/// The options at a point where the order of threads may matter, as the unbounded DFS has them:
+/// the running thread first if it can go on, the main task only when nothing else can run.
+fn options(runnable: &[&Task], going_on: Option<TaskId>) -> Vec<TaskId> {
+    let main = TaskId::from(0);
+    let mut options: Vec<TaskId> = going_on.into_iter().collect();
+    options.extend(
+        runnable
+            .iter()
+            .map(|t| t.id())
+            .filter(|&id| Some(id) != going_on && id != main),
+    );
+    if options.is_empty() {
+        options.push(main);
+    }
+    options
 }
 
 #[cfg(test)]
