@@ -14,14 +14,18 @@
 //! the past; the fingerprint holds what of the log the monitors read, so their verdicts
 //! on the two continue alike (the tests check verdicts and terminal outcomes against DPOR).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use shuttle::scheduler::{Schedule as ShuttleSchedule, Scheduler, Task, TaskId};
 
 use super::dpor::DporShared;
+use super::footprint::{self, Footprint};
 use super::state::{self, Fp};
 use super::{backend, Sim};
+
+/// The main task: it is never put to sleep (it only starts and joins the application threads).
+const MAIN: usize = 0;
 
 /// The stateful depth-first search.
 pub(crate) struct Stateful {
@@ -30,7 +34,14 @@ pub(crate) struct Stateful {
     started: bool,
     /// The execution reached a state visited before: it runs on unjudged to its end.
     coasting: bool,
-    visited: HashSet<u128, foldhash::fast::FixedState>,
+    /// Every state visited, with the threads asleep when it was last explored (a bit per task).
+    visited: HashMap<u128, u64, foldhash::fast::FixedState>,
+    /// The threads asleep now, each with the footprint of the transition it would take: their
+    /// transition was explored from an earlier state, and nothing since depended on it.
+    sleep: Vec<(usize, Footprint)>,
+    /// The transition running now: its thread, what it touched so far, and the level it started
+    /// at (`None`: a point with one option).
+    transition: Option<(usize, Footprint, Option<usize>)>,
     /// The running execution's world (registered by its body).
     slot: Arc<Mutex<Option<Sim>>>,
     /// Where the runner learns that an execution was stopped at a visited state.
@@ -38,13 +49,37 @@ pub(crate) struct Stateful {
 }
 
 struct Level {
+    /// The threads that could run here, as the unbounded DFS orders them.
+    enabled: Vec<TaskId>,
+    /// The ones explored from here: the enabled ones not asleep (at a state visited before: the
+    /// ones asleep then and awake now).
     options: Vec<TaskId>,
     chosen: usize,
+    /// Asleep when the level was reached.
+    sleep: Vec<(usize, Footprint)>,
+    /// The options explored before `chosen`, each with its transition's footprint.
+    done: Vec<(usize, Footprint)>,
+    /// The footprint of `chosen`'s transition, once it ran.
+    taken: Footprint,
     /// Every thread's locals where the level was first reached, and whether the running
     /// thread's next read had to be observed there: a later execution replays the prefix without
     /// tracking locals and restores these where its replay ends.
     locals: Vec<state::Local>,
     declared: bool,
+}
+
+/// The bit of a task in a sleep mask (tasks past 63 are never asleep in the mask: the state is
+/// explored again, which is sound).
+fn bit(task: usize) -> u64 {
+    if task < 64 {
+        1 << task
+    } else {
+        0
+    }
+}
+
+fn mask(sleep: &[(usize, Footprint)]) -> u64 {
+    sleep.iter().fold(0, |m, (t, _)| m | bit(*t))
 }
 
 impl Stateful {
@@ -54,7 +89,9 @@ impl Stateful {
             depth: 0,
             started: false,
             coasting: false,
-            visited: HashSet::with_hasher(foldhash::fast::FixedState::with_seed(0)),
+            visited: HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0)),
+            sleep: Vec::new(),
+            transition: None,
             slot,
             shared,
         }
@@ -75,23 +112,74 @@ impl Stateful {
         let mut h = Fp::new();
         if let Some(sim) = self.slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             sim.hash_world(&mut h, true);
-        }
-        state::hash_source(&mut h);
-        if let Some(sim) = self.slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            state::hash_source(&mut h);
             sim.hash_past(&mut h);
         }
         h.finish128()
     }
+
+    /// The step that just ended: its footprint joins the running transition's, and wakes every
+    /// sleeping thread whose transition depends on it.
+    fn finish_step(&mut self) {
+        let mut fp = Footprint::default();
+        footprint::take(&mut fp);
+        if fp.quiet {
+            // A timeout fired or the stall was recorded: after every step before it.
+            self.sleep.clear();
+        } else if !fp.accesses.is_empty() {
+            self.sleep.retain(|(_, slept)| slept.independent(&fp));
+        }
+        if let Some((_, taken, _)) = self.transition.as_mut() {
+            absorb(taken, fp);
+        }
+    }
+
+    /// The running transition ends: the level it started at keeps its footprint.
+    fn end_transition(&mut self) {
+        if let Some((_, taken, Some(level))) = self.transition.take() {
+            self.stack[level].taken = taken;
+        }
+    }
+
+    /// Start `task`'s transition (at `level`, or at a point with one option).
+    fn start_transition(&mut self, task: TaskId, level: Option<usize>) {
+        self.transition = Some((usize::from(task), Footprint::default(), level));
+    }
+}
+
+/// Add `step`'s accesses to `into` (a transition's footprint: every object any of its steps
+/// touched, a different kind of access of one object counted as a write).
+fn absorb(into: &mut Footprint, step: Footprint) {
+    for a in step.accesses {
+        match into.accesses.iter_mut().find(|b| b.obj == a.obj) {
+            Some(b) if b.kind == a.kind => b.special &= a.special,
+            Some(b) => {
+                b.kind = footprint::Kind::Write;
+                b.special = false;
+            }
+            None => into.accesses.push(a),
+        }
+    }
+    into.quiet |= step.quiet;
 }
 
 impl Scheduler for Stateful {
     fn new_execution(&mut self) -> Option<ShuttleSchedule> {
         if std::mem::replace(&mut self.started, true) {
+            if !self.coasting {
+                self.finish_step();
+                self.end_transition();
+            }
             // Backtrack: the deepest branch point with an option left takes its next option.
             self.stack.truncate(self.depth);
             loop {
                 let top = self.stack.last_mut()?;
                 if top.chosen + 1 < top.options.len() {
+                    let taken = std::mem::take(&mut top.taken);
+                    let task = usize::from(top.options[top.chosen]);
+                    if task != MAIN {
+                        top.done.push((task, taken));
+                    }
                     top.chosen += 1;
                     break;
                 }
@@ -100,9 +188,13 @@ impl Scheduler for Stateful {
         }
         self.depth = 0;
         self.coasting = false;
+        self.sleep.clear();
+        self.transition = None;
         self.shared.redundant.set(false);
         state::new_execution();
-        state::set_replaying(!self.stack.is_empty());
+        let replaying = !self.stack.is_empty();
+        state::set_replaying(replaying);
+        footprint::set_recording(!replaying);
         Some(ShuttleSchedule::new(0))
     }
 
@@ -119,22 +211,29 @@ impl Scheduler for Stateful {
         if self.depth < self.stack.len() {
             return Some(self.replay(runnable, current, model_point));
         }
+        self.finish_step();
         let declared = current.is_some_and(|c| state::passed_point(usize::from(c)));
         let going_on = current.filter(|c| runnable.iter().any(|t| t.id() == *c));
         let choice = match going_on {
             Some(current) if !model_point => current,
-            _ => match self.branch(runnable, going_on, declared) {
-                Some(choice) => choice,
-                None => {
-                    // A state visited before: the rest of the execution is not judged. It runs to
-                    // its end on the first runnable thread rather than stopping here, because a
-                    // stopped execution cannot give its threads' stacks back for the next one
-                    // (shuttle unwinds or frees them), which costs more than the steps left.
-                    self.shared.redundant.set(true);
-                    self.coasting = true;
-                    return Some(coast(runnable, current));
+            _ => {
+                self.end_transition();
+                match self.branch(runnable, going_on, declared) {
+                    Some(choice) => choice,
+                    None => {
+                        // Nothing new from here (a state visited before, or every thread that
+                        // could run asleep): the rest of the execution is not judged. It runs to
+                        // its end on the first runnable thread rather than stopping here,
+                        // because a stopped execution cannot give its threads' stacks back for
+                        // the next one (shuttle unwinds or frees them), which costs more than
+                        // the steps left.
+                        self.shared.redundant.set(true);
+                        self.coasting = true;
+                        footprint::set_recording(false);
+                        return Some(coast(runnable, current));
+                    }
                 }
-            },
+            }
         };
         self.observe(choice, current, declared);
         Some(choice)
@@ -148,7 +247,7 @@ impl Scheduler for Stateful {
 /// The choice while coasting to the end of a pruned execution: the running thread while it can
 /// go on, else the first other runnable one, the main task last.
 fn coast(runnable: &[&Task], current: Option<TaskId>) -> TaskId {
-    let main = TaskId::from(0);
+    let main = TaskId::from(MAIN);
     current
         .filter(|c| runnable.iter().any(|t| t.id() == *c))
         .or_else(|| runnable.iter().map(|t| t.id()).find(|&id| id != main))
@@ -165,20 +264,20 @@ impl Stateful {
     }
 
     /// A step of the prefix the stack records: the same choice as the first time, with no
-    /// hashing; at the last recorded level the locals are restored as they were there, and the
-    /// search goes on from its next option.
+    /// hashing; at the last recorded level the locals and the sleeping threads are restored as
+    /// they were there, and the search goes on from its next option.
     fn replay(&mut self, runnable: &[&Task], current: Option<TaskId>, model_point: bool) -> TaskId {
         let going_on = current.filter(|c| runnable.iter().any(|t| t.id() == *c));
         if let (Some(current), false) = (going_on, model_point) {
             return current;
         }
-        let options = options(runnable, going_on);
-        if options.len() == 1 {
-            return options[0];
+        let enabled = enabled(runnable, going_on);
+        if enabled.len() == 1 {
+            return enabled[0];
         }
         let level = &self.stack[self.depth];
         debug_assert_eq!(
-            level.options, options,
+            level.enabled, enabled,
             "the model is deterministic: the same prefix, the same options"
         );
         let choice = level.options[level.chosen];
@@ -187,44 +286,80 @@ impl Stateful {
             let declared = level.declared;
             state::restore(&level.locals);
             state::set_replaying(false);
+            footprint::set_recording(true);
+            self.sleep = level.sleep.iter().chain(&level.done).cloned().collect();
+            self.start_transition(choice, Some(self.depth - 1));
             self.observe(choice, current, declared);
         }
         choice
     }
 
-    /// The choice at a point where the order of threads may matter; `None` when the state was
-    /// visited before (the execution stops).
+    /// The choice at a point where the order of threads may matter; `None` when nothing new can
+    /// be reached from here (the execution stops being judged).
     fn branch(
         &mut self,
         runnable: &[&Task],
         going_on: Option<TaskId>,
         declared: bool,
     ) -> Option<TaskId> {
-        let options = options(runnable, going_on);
-        if options.len() == 1 {
-            return Some(options[0]);
+        let enabled = enabled(runnable, going_on);
+        // A thread that cannot run now is no longer asleep: its next transition may differ.
+        self.sleep
+            .retain(|(t, _)| enabled.contains(&TaskId::from(*t)));
+        let asleep = mask(&self.sleep);
+        if enabled.len() == 1 {
+            let only = enabled[0];
+            if asleep & bit(usize::from(only)) != 0 {
+                return None;
+            }
+            self.start_transition(only, None);
+            return Some(only);
         }
-        if !self.visited.insert(self.fingerprint()) {
-            return None;
-        }
-        self.shared.states.set(self.visited.len());
+        // The threads to run from here (Godefroid's stateful search with sleep sets): at a new
+        // state the ones awake; at a state explored before with the threads in `before` asleep,
+        // only those of them awake now (the others were run from there already).
+        let fingerprint = self.fingerprint();
+        let wanted = match self.visited.get_mut(&fingerprint) {
+            None => {
+                self.visited.insert(fingerprint, asleep);
+                self.shared.states.set(self.visited.len());
+                !asleep
+            }
+            Some(before) => {
+                let wanted = *before & !asleep;
+                *before &= asleep;
+                wanted
+            }
+        };
+        let options: Vec<TaskId> = enabled
+            .iter()
+            .copied()
+            .filter(|&t| wanted & bit(usize::from(t)) != 0 || usize::from(t) >= 64)
+            .collect();
+        let first = *options.first()?;
         let locals = state::snapshot();
-        let first = options[0];
+        let sleep = self.sleep.clone();
         self.stack.push(Level {
+            enabled,
             options,
             chosen: 0,
+            sleep,
+            done: Vec::new(),
+            taken: Footprint::default(),
             locals,
             declared,
         });
         self.depth += 1;
+        self.start_transition(first, Some(self.depth - 1));
         Some(first)
     }
 }
 
-/// The options at a point where the order of threads may matter, as the unbounded DFS has them:
-/// the running thread first if it can go on, the main task only when nothing else can run.
-fn options(runnable: &[&Task], going_on: Option<TaskId>) -> Vec<TaskId> {
-    let main = TaskId::from(0);
+/// The threads that can run at a point where the order of threads may matter, as the unbounded
+/// DFS has them: the running thread first if it can go on, the main task only when nothing else
+/// can run.
+fn enabled(runnable: &[&Task], going_on: Option<TaskId>) -> Vec<TaskId> {
+    let main = TaskId::from(MAIN);
     let mut options: Vec<TaskId> = going_on.into_iter().collect();
     options.extend(
         runnable
