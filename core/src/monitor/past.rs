@@ -43,6 +43,7 @@ pub(crate) fn hash_past(log: &[Entry], h: &mut Fp) {
     for entry in log {
         past.apply(entry);
     }
+    past.forget_the_dead();
     let mut findings = Vec::new();
     super::judge_ownership(log, &mut findings);
     super::judge_isolation(log, &mut findings);
@@ -127,6 +128,36 @@ struct Thread {
 }
 
 impl Past {
+    /// Leave out the pollers and lists nothing can ask about any more: a poller that has ended,
+    /// that no pending release waits for and that no list still in the table names as its
+    /// poller (it takes no more steps, and a release can only come to wait for a list's latest
+    /// poller); a list no longer in the table that no poller kept and no pending release names
+    /// (nobody logs on to it, finds it or releases on it again). Whether a safety invariant was
+    /// violated on them is in the violated set already; every poller left out has exited (what
+    /// `every_poller_exited` asks). Two paths that differ only in how such a poller ended, or
+    /// in a dead list's facts, then continue alike.
+    fn forget_the_dead(&mut self) {
+        let pending: Vec<(ListId, PollerId)> = self
+            .threads
+            .iter()
+            .flat_map(|t| t.releases.iter().map(|r| (r.2, r.3)))
+            .collect();
+        let lists = &self.lists;
+        self.pollers.retain(|p| {
+            p.end.is_none()
+                || pending.iter().any(|r| r.1 == p.id)
+                || lists.iter().any(|l| l.live && l.poller == Some(p.id))
+        });
+        let pollers = &self.pollers;
+        self.lists.retain(|l| {
+            l.live
+                || pending.iter().any(|r| r.0 == l.id)
+                || pollers
+                    .iter()
+                    .any(|p| p.owner == l.id || p.serving == Some(l.id))
+        });
+    }
+
     fn list(&mut self, id: ListId) -> Option<&mut List> {
         self.lists.iter_mut().find(|l| l.id == id)
     }
