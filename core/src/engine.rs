@@ -107,7 +107,7 @@ pub struct CheckResult {
     /// Executions judged (each one trace; under `dpor`, one per equivalence class explored).
     pub traces: usize,
     /// Executions stopped early as redundant and not judged (`dpor`'s sleep sets; the stateful
-    /// search's states visited before).
+    /// search's states visited before, and its own sleep sets).
     pub pruned: usize,
     /// The stateful search: distinct states visited (0 under every other scheduler).
     pub states: usize,

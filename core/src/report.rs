@@ -136,7 +136,8 @@ pub struct Report {
     #[serde(default)]
     pub traces: usize,
     /// Executions stopped early as redundant and not judged (`dpor`'s sleep sets; under
-    /// `stateful`, executions that reached a state visited before).
+    /// `stateful`, executions that reached a state visited before or a point where every
+    /// thread that could run was asleep).
     #[serde(default)]
     pub pruned: usize,
     /// `stateful` only: distinct model states visited.

@@ -389,7 +389,7 @@ impl<'a> Model<'a> {
         if r.complete && r.scheduler == "stateful" {
             return Some(format!(
                 "complete: every reachable state explored ({} states; {} executions judged, {} \
-                 stopped at a state seen before)",
+                 stopped early: a state seen before, or every thread that could run asleep)",
                 r.states, r.traces, r.pruned
             ));
         }

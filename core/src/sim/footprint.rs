@@ -1,6 +1,8 @@
-//! What each scheduling step touches, for partial-order reduction (`dpor`).
+//! What each scheduling step touches, for partial-order reduction (`dpor`, and the stateful
+//! search's sleep sets).
 //!
-//! A step is what one thread does between two scheduling points. While the DPOR scheduler runs,
+//! A step is what one thread does between two scheduling points. While the DPOR scheduler runs
+//! (and the stateful search past the prefix it replays),
 //! the `sim` primitives record here every shared object a step touches and how: the shared
 //! memory of a [`super::Shm`] (a critical section writes it), an event (`SetEvent` sets it, a
 //! wait reads it, a wait that consumes an auto-reset event writes it), the threads the step

@@ -65,7 +65,8 @@ pub(crate) struct RunStats {
     /// A replay could not follow its schedule.
     pub diverged: bool,
     /// DPOR: executions stopped as redundant (every enabled thread asleep), not judged; the
-    /// stateful search: stopped at a state visited before.
+    /// stateful search: stopped at a state visited before, or with every thread that could run
+    /// asleep.
     pub pruned: usize,
     /// The stateful search: distinct states visited.
     pub states: usize,

@@ -1,13 +1,27 @@
 //! The stateful search (`--scheduler stateful`): depth-first over the model's state graph, with a
-//! visited set of state fingerprints, as an explicit-state model checker (SPIN) does.
+//! visited set of state fingerprints, as an explicit-state model checker (SPIN) does, and sleep
+//! sets (Godefroid, "Partial-Order Methods for the Verification of Concurrent Systems", 1996,
+//! the stateful search with sleep sets).
 //!
 //! It branches where the unbounded DFS does ([`super::dfs`]: at model points and wherever the
-//! running thread cannot go on), with no preemption bound. At each branch point it takes the
-//! state's fingerprint ([`super::state`]); a state seen before was (or is being) explored from
-//! its first visit, with every option, so the execution stops there (`pruned`, not judged).
+//! running thread cannot go on), with no preemption bound. A *transition* is what the chosen
+//! thread does from a branch point until the next one or until another thread runs; the `sim`
+//! layer records what it touches ([`super::footprint`], the dependency relation DPOR uses).
+//! After a thread's transition from a state was explored, the thread is *asleep* in the later
+//! options' subtrees until a step that depends on that transition runs (or it cannot run): a
+//! sleeping thread is not run, because what it would reach is covered already. At each branch
+//! point the search takes the state's fingerprint ([`super::state`]) and keeps, per state, the
+//! threads asleep when it was explored. At a new state it runs every thread that can run and is
+//! not asleep; at a state seen before it runs only the threads that were asleep then and are
+//! awake now, and the state keeps the intersection; with none, and where every thread that
+//! could run is asleep, the execution stops (`pruned`, not judged). Sleep sets leave out
+//! transitions, never states: every reachable state is still visited, with about one execution
+//! per state instead of one per edge of the state graph.
+//!
 //! Every execution still starts from the beginning (the model is stateless underneath: a
-//! shuttle execution cannot be resumed from a stored state), so the cost is one execution per
-//! edge of the state graph rather than one per interleaving.
+//! shuttle execution cannot be resumed from a stored state). The prefix up to the deepest branch
+//! point with an option left is replayed without tracking the threads' locals (no hashing), and
+//! where the replay ends they are restored as they were when that point was first reached.
 //!
 //! Complete when it ends within its budget with nothing cut off: every reachable state was
 //! visited, so every terminal state and every violation. Two paths to one state differ only in
