@@ -75,19 +75,7 @@ impl Scheduler for Dfs {
                 return Some(current);
             }
         }
-        // The running thread first (no preemption on the first path), then the others by id. The
-        // main task only joins threads: when does not matter, so it runs only when nothing else can.
-        let main = TaskId::from(0);
-        let mut options: Vec<TaskId> = going_on.into_iter().collect();
-        options.extend(
-            runnable
-                .iter()
-                .map(|t| t.id())
-                .filter(|&id| Some(id) != going_on && id != main),
-        );
-        if options.is_empty() {
-            options.push(main);
-        }
+        let options = options(runnable, going_on);
         if options.len() == 1 {
             return Some(options[0]);
         }
@@ -112,4 +100,23 @@ impl Scheduler for Dfs {
     fn next_u64(&mut self) -> u64 {
         0
     }
+}
+
+/// The threads that can run at a point where the order of threads may matter, in the order the
+/// search tries them: the running thread first if it can go on (no preemption on the first
+/// path), then the others by id. The main task only joins threads: when does not matter, so it
+/// is an option only when nothing else can run. The stateful search branches the same way.
+pub(super) fn options(runnable: &[&Task], going_on: Option<TaskId>) -> Vec<TaskId> {
+    let main = TaskId::from(0);
+    let mut options: Vec<TaskId> = going_on.into_iter().collect();
+    options.extend(
+        runnable
+            .iter()
+            .map(|t| t.id())
+            .filter(|&id| Some(id) != going_on && id != main),
+    );
+    if options.is_empty() {
+        options.push(main);
+    }
+    options
 }

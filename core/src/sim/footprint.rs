@@ -123,6 +123,22 @@ impl Footprint {
         }
     }
 
+    /// Add a later step's accesses (the footprint of a transition of several steps: every object
+    /// any of them touched; two different kinds of access of one object count as a write).
+    pub(crate) fn join(&mut self, step: Footprint) {
+        for a in step.accesses {
+            match self.accesses.iter_mut().find(|b| b.obj == a.obj) {
+                Some(b) if b.kind == a.kind => b.special &= a.special,
+                Some(b) => {
+                    b.kind = Kind::Write;
+                    b.special = false;
+                }
+                None => self.accesses.push(a),
+            }
+        }
+        self.quiet |= step.quiet;
+    }
+
     fn clear(&mut self) {
         self.accesses.clear();
         self.woke.clear();

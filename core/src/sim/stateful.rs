@@ -53,9 +53,9 @@ pub(crate) struct Stateful {
     /// The threads asleep now, each with the footprint of the transition it would take: their
     /// transition was explored from an earlier state, and nothing since depended on it.
     sleep: Vec<(usize, Footprint)>,
-    /// The transition running now: its thread, what it touched so far, and the level it started
-    /// at (`None`: a point with one option).
-    transition: Option<(usize, Footprint, Option<usize>)>,
+    /// The transition running now: what it touched so far, and the level it started at (`None`:
+    /// a point with one option).
+    transition: Option<(Footprint, Option<usize>)>,
     /// The running execution's world (registered by its body).
     slot: Arc<Mutex<Option<Sim>>>,
     /// Where the runner learns that an execution was stopped at a visited state.
@@ -143,38 +143,22 @@ impl Stateful {
         } else if !fp.accesses.is_empty() {
             self.sleep.retain(|(_, slept)| slept.independent(&fp));
         }
-        if let Some((_, taken, _)) = self.transition.as_mut() {
-            absorb(taken, fp);
+        if let Some((taken, _)) = self.transition.as_mut() {
+            taken.join(fp);
         }
     }
 
     /// The running transition ends: the level it started at keeps its footprint.
     fn end_transition(&mut self) {
-        if let Some((_, taken, Some(level))) = self.transition.take() {
+        if let Some((taken, Some(level))) = self.transition.take() {
             self.stack[level].taken = taken;
         }
     }
 
-    /// Start `task`'s transition (at `level`, or at a point with one option).
-    fn start_transition(&mut self, task: TaskId, level: Option<usize>) {
-        self.transition = Some((usize::from(task), Footprint::default(), level));
+    /// Start a transition (at `level`, or at a point with one option).
+    fn start_transition(&mut self, level: Option<usize>) {
+        self.transition = Some((Footprint::default(), level));
     }
-}
-
-/// Add `step`'s accesses to `into` (a transition's footprint: every object any of its steps
-/// touched, a different kind of access of one object counted as a write).
-fn absorb(into: &mut Footprint, step: Footprint) {
-    for a in step.accesses {
-        match into.accesses.iter_mut().find(|b| b.obj == a.obj) {
-            Some(b) if b.kind == a.kind => b.special &= a.special,
-            Some(b) => {
-                b.kind = footprint::Kind::Write;
-                b.special = false;
-            }
-            None => into.accesses.push(a),
-        }
-    }
-    into.quiet |= step.quiet;
 }
 
 impl Scheduler for Stateful {
@@ -285,7 +269,7 @@ impl Stateful {
         if let (Some(current), false) = (going_on, model_point) {
             return current;
         }
-        let enabled = enabled(runnable, going_on);
+        let enabled = super::dfs::options(runnable, going_on);
         if enabled.len() == 1 {
             return enabled[0];
         }
@@ -302,7 +286,7 @@ impl Stateful {
             state::set_replaying(false);
             footprint::set_recording(true);
             self.sleep = level.sleep.iter().chain(&level.done).cloned().collect();
-            self.start_transition(choice, Some(self.depth - 1));
+            self.start_transition(Some(self.depth - 1));
             self.observe(choice, current, declared);
         }
         choice
@@ -316,7 +300,7 @@ impl Stateful {
         going_on: Option<TaskId>,
         declared: bool,
     ) -> Option<TaskId> {
-        let enabled = enabled(runnable, going_on);
+        let enabled = super::dfs::options(runnable, going_on);
         // A thread that cannot run now is no longer asleep: its next transition may differ.
         self.sleep
             .retain(|(t, _)| enabled.contains(&TaskId::from(*t)));
@@ -326,7 +310,7 @@ impl Stateful {
             if asleep & bit(usize::from(only)) != 0 {
                 return None;
             }
-            self.start_transition(only, None);
+            self.start_transition(None);
             return Some(only);
         }
         // The threads to run from here (Godefroid's stateful search with sleep sets): at a new
@@ -364,27 +348,9 @@ impl Stateful {
             declared,
         });
         self.depth += 1;
-        self.start_transition(first, Some(self.depth - 1));
+        self.start_transition(Some(self.depth - 1));
         Some(first)
     }
-}
-
-/// The threads that can run at a point where the order of threads may matter, as the unbounded
-/// DFS has them: the running thread first if it can go on, the main task only when nothing else
-/// can run.
-fn enabled(runnable: &[&Task], going_on: Option<TaskId>) -> Vec<TaskId> {
-    let main = TaskId::from(MAIN);
-    let mut options: Vec<TaskId> = going_on.into_iter().collect();
-    options.extend(
-        runnable
-            .iter()
-            .map(|t| t.id())
-            .filter(|&id| Some(id) != going_on && id != main),
-    );
-    if options.is_empty() {
-        options.push(main);
-    }
-    options
 }
 
 #[cfg(test)]
