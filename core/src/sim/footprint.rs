@@ -111,6 +111,13 @@ impl Footprint {
         })
     }
 
+    /// Whether the step touched nothing another thread can touch or see: it commutes with every
+    /// step of every other thread, and its thread takes it alike from every state where it is
+    /// where it is now (it read nothing shared).
+    pub(crate) fn invisible(&self) -> bool {
+        self.accesses.is_empty() && self.woke.is_empty() && !self.quiet
+    }
+
     fn add(&mut self, obj: Obj, kind: Kind, special: bool) {
         match self.accesses.iter_mut().find(|a| a.obj == obj) {
             Some(a) if a.kind == kind && a.special == special => {}

@@ -107,6 +107,10 @@ struct TaskRec {
     timed_out: bool,
     /// Set when the thread starts; a thread that has not started cannot be blocked.
     waker: Option<Waker>,
+    /// Its shuttle task id, once known (set when `spawn` returns or the thread starts, whichever
+    /// is first: shuttle may run other threads, which create threads of their own, inside a
+    /// spawn, so task ids need not follow the order of `tasks`).
+    task: Option<usize>,
     /// Real threads only: when the current wait began (what the watchdog measures).
     blocked_at: Option<Instant>,
     /// The store release (store, its session's list) the thread is inside, if any: set by the
@@ -202,6 +206,16 @@ impl Sim {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The canonical name of every thread the execution created, with its shuttle task id once
+    /// known, for the stateful search.
+    pub(crate) fn task_names(&self) -> Vec<(Option<usize>, u64)> {
+        self.world()
+            .tasks
+            .iter()
+            .map(|task| (task.task, task.actor.canonical()))
+            .collect()
     }
 
     /// Hash the world for the stateful search's fingerprint, with ids by their canonical names
@@ -323,13 +337,17 @@ impl Sim {
                 timed: false,
                 timed_out: false,
                 waker: None,
+                task: None,
                 blocked_at: None,
                 releasing: None,
             });
             world.tasks.len() - 1
         };
         let sim = self.clone();
-        backend::spawn(move || {
+        let handle = backend::spawn(move || {
+            if !backend::on_real_threads() {
+                sim.world().tasks[me].task = Some(usize::from(backend::current_task()));
+            }
             sim.world().tasks[me].waker = Some(backend::current_waker());
             let mut ctx = Ctx {
                 sim,
@@ -345,7 +363,11 @@ impl Sim {
             }
             ctx.release_held_locks();
             ctx.sim.exit(me);
-        })
+        });
+        if let TaskHandle::Task(task) = &handle {
+            self.world().tasks[me].task = Some(usize::from(task.thread().id()));
+        }
+        handle
     }
 
     /// Real threads only, for the watchdog: if some wait has lasted `timeout` by `now`, record
