@@ -1,5 +1,10 @@
 //! The `mapihang` binary: the command line with the built-in variants.
 
+/// mimalloc, not the system allocator: the complete searches allocate and free many small
+/// vectors per execution (docs/performance.md, "The allocator").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     mapihang::main_with(Vec::new())
 }

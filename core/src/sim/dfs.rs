@@ -107,6 +107,7 @@ impl Scheduler for Dfs {
 /// path), then the others by id. The main task only joins threads: when does not matter, so it
 /// is an option only when nothing else can run. The stateful search branches the same way.
 pub(super) fn options(runnable: &[&Task], going_on: Option<TaskId>) -> Vec<TaskId> {
+    debug_assert!(going_on.is_none_or(|g| runnable.iter().any(|t| t.id() == g)));
     let main = TaskId::from(0);
     let mut options: Vec<TaskId> = going_on.into_iter().collect();
     options.extend(
@@ -119,4 +120,20 @@ pub(super) fn options(runnable: &[&Task], going_on: Option<TaskId>) -> Vec<TaskI
         options.push(main);
     }
     options
+}
+
+/// The one option when [`options`] would have only one, without building them (a replayed step
+/// only needs to know whether it is a branch point).
+pub(super) fn only_option(runnable: &[&Task], going_on: Option<TaskId>) -> Option<TaskId> {
+    let main = TaskId::from(0);
+    let mut others = runnable
+        .iter()
+        .map(|t| t.id())
+        .filter(|&id| Some(id) != going_on && id != main);
+    match (going_on, others.next()) {
+        (Some(only), None) => Some(only),
+        (None, Some(only)) => others.next().is_none().then_some(only),
+        (None, None) => Some(main),
+        (Some(_), Some(_)) => None,
+    }
 }

@@ -314,13 +314,14 @@ impl Stateful {
         if let (Some(current), false) = (going_on, model_point) {
             return current;
         }
-        let enabled = super::dfs::options(runnable, going_on);
-        if enabled.len() == 1 {
-            return enabled[0];
+        if let Some(only) = super::dfs::only_option(runnable, going_on) {
+            debug_assert_eq!(vec![only], super::dfs::options(runnable, going_on));
+            return only;
         }
         let level = &self.stack[self.depth];
         debug_assert_eq!(
-            level.enabled, enabled,
+            level.enabled,
+            super::dfs::options(runnable, going_on),
             "the model is deterministic: the same prefix, the same options"
         );
         let choice = level.options[level.chosen];
