@@ -18,6 +18,20 @@
 //! transitions, never states: every reachable state is still visited, with about one execution
 //! per state instead of one per edge of the state graph.
 //!
+//! One persistent set is used as well (Godefroid's selective search, which visits every
+//! terminal state): a transition that touched nothing (no shared memory, no event, woke no
+//! thread, no quiet point: a thread's first steps after its creation, up to its first lock) is
+//! independent of everything any other thread can do, and its thread takes it alike from every
+//! state where it stands where it stands now. It alone is then a persistent set of its state:
+//! once it was explored, the state's other options are not, and a state where such a transition
+//! sleeps is not explored at all (it was explored from an earlier state, and nothing here can
+//! change what it does). Every execution ends in a terminal state, and every terminal state the
+//! full search reaches is still reached, so every verdict and every terminal outcome.
+//!
+//! The visited set keeps, per state, the threads asleep when it was explored, by the rank of
+//! each thread's canonical name (`canon`) among the execution's threads, not by task id: two
+//! paths to one state may have created its pollers in another order.
+//!
 //! Every execution still starts from the beginning (the model is stateless underneath: a
 //! shuttle execution cannot be resumed from a stored state). The prefix up to the deepest branch
 //! point with an option left is replayed without tracking the threads' locals (no hashing), and
@@ -77,8 +91,6 @@ struct Level {
     taken: Footprint,
     /// Whether `chosen`'s transition ran to its end (`taken` is all it touched).
     ran: bool,
-    /// The state's fingerprint.
-    fingerprint: u128,
     /// Every thread's locals where the level was first reached, and whether the running
     /// thread's next read had to be observed there: a later execution replays the prefix without
     /// tracking locals and restores these where its replay ends.
@@ -210,9 +222,9 @@ impl Scheduler for Stateful {
                     // The transition touched nothing: it alone is a persistent set of the state
                     // (it commutes with everything every other thread can do from here, and
                     // stays the same transition), so the other options reach no terminal state
-                    // that it does not. A revisit needs nothing more from here either.
-                    let fingerprint = top.fingerprint;
-                    self.visited.insert(fingerprint, 0);
+                    // that it does not. The state keeps the threads asleep when it was reached:
+                    // a revisit where some of them are awake explores those (they slept in this
+                    // transition's subtree too).
                     self.stack.pop();
                     continue;
                 }
@@ -397,7 +409,6 @@ impl Stateful {
             done: Vec::new(),
             taken: Footprint::default(),
             ran: false,
-            fingerprint,
             locals,
             declared,
         });
