@@ -51,7 +51,7 @@ pub(crate) enum Command {
     ImportFuzz(ImportFuzzArgs),
     /// Every variant x every family: invariants observed violated vs declared; exit 1 on a mismatch, 3 when executions were cut off by the step bound.
     Matrix(MatrixArgs),
-    /// Every scenario within a small bound, each by the complete search (DPOR; --preemptions K for a bounded DFS instead).
+    /// Every scenario within a small bound, each by a complete search (the stateful one; DPOR for a variant with machinery code of its own; --preemptions K for a bounded DFS instead).
     Exhaustive(ExhaustiveArgs),
     /// The scenario on real OS threads under a watchdog, beside the controlled scheduler.
     Stress(StressArgs),
