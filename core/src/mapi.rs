@@ -365,10 +365,13 @@ pub fn release_store(
     }
     wakes.wake(ctx);
     at(("release:wait", session, store, event));
-    match wait {
+    let outcome = match wait {
         ReleaseWait::Infinite => ctx.try_wait(event).map(|()| WaitOutcome::Signalled),
         ReleaseWait::Timeout => ctx.try_wait_timeout(event),
-    }
+    };
+    // Its only waiter is done with it (a poller may still set it).
+    ctx.retire_event(event);
+    outcome
 }
 
 /// The default logoff: the session's connection leaves its list; an empty list is removed from
