@@ -553,7 +553,7 @@ mod tests {
             serialized.per_invariant.keys().copied().collect::<Vec<_>>(),
             [Invariant::PollerOwnsList]
         );
-        // The fix: proven by the default budget (every reachable state, 2,513 executions)...
+        // The fix: proven by the default budget (every reachable state, 2,614 executions)...
         let fixed = run_seed(Remedy::Fixed, budget);
         assert_eq!(fixed.verdict, Some(Verdict::Pass));
         assert_eq!(fixed.evidence, Evidence::Proof);

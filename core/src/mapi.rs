@@ -365,13 +365,10 @@ pub fn release_store(
     }
     wakes.wake(ctx);
     at(("release:wait", session, store, event));
-    let outcome = match wait {
+    match wait {
         ReleaseWait::Infinite => ctx.try_wait(event).map(|()| WaitOutcome::Signalled),
         ReleaseWait::Timeout => ctx.try_wait_timeout(event),
-    };
-    // Its only waiter is done with it (a poller may still set it).
-    ctx.retire_event(event);
-    outcome
+    }
 }
 
 /// The default logoff: the session's connection leaves its list; an empty list is removed from

@@ -97,6 +97,7 @@ struct ConnList {
 }
 
 /// What the process knows about a poller thread.
+#[derive(Hash)]
 struct PollerRec {
     id: PollerId,
     wake: EventId,
@@ -105,18 +106,6 @@ struct PollerRec {
     armed: bool,
     stop: bool,
     exited: bool,
-}
-
-/// A poller record as a state: of an exited poller only that it exited. Whether it was armed
-/// or asked to stop is read only while it runs (`wakes` passes over an exited poller, and only
-/// the poller reads its stop flag), so two paths that differ in them after it exited meet.
-impl std::hash::Hash for PollerRec {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        (self.id, self.wake, self.late, self.exited).hash(state);
-        if !self.exited {
-            (self.armed, self.stop).hash(state);
-        }
-    }
 }
 
 /// The table's contents.
@@ -520,7 +509,6 @@ impl TableGuard<'_> {
     /// must return right after.
     pub fn stopped(&mut self, ctx: &Ctx, me: PollerId) {
         self.mark_exited(me);
-        ctx.retire_event(self.poller(me).wake);
         ctx.log(Event::PollerStopped { poller: me });
     }
 
@@ -528,7 +516,6 @@ impl TableGuard<'_> {
     /// with the user it runs as. It must return right after (any work it abandons first).
     pub fn quit(&mut self, ctx: &Ctx, me: PollerId, lists: u16) {
         self.mark_exited(me);
-        ctx.retire_event(self.poller(me).wake);
         ctx.log(Event::PollerQuit {
             poller: me,
             lists,
@@ -539,7 +526,6 @@ impl TableGuard<'_> {
     /// The calling poller `me` used up its poll budget and exits; logs `poller-exhausted`.
     pub fn exhausted(&mut self, ctx: &Ctx, me: PollerId) {
         self.mark_exited(me);
-        ctx.retire_event(self.poller(me).wake);
         ctx.log(Event::PollerExhausted { poller: me });
     }
 

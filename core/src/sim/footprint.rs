@@ -143,11 +143,6 @@ impl Footprint {
                 None => self.accesses.push(a),
             }
         }
-        for task in step.woke {
-            if !self.woke.contains(&task) {
-                self.woke.push(task);
-            }
-        }
         self.quiet |= step.quiet;
     }
 

@@ -35,7 +35,6 @@ impl Sim {
         world.events.push(EventRec {
             set: true,
             manual_reset: false,
-            retired: false,
         });
         let event = EventId(world.events.len() as u32 - 1);
         world.locks.push(LockRec {

@@ -122,9 +122,6 @@ struct TaskRec {
 struct EventRec {
     set: bool,
     manual_reset: bool,
-    /// No thread will wait on it again ([`Ctx::retire_event`]): whether it is set can change
-    /// nothing, and the stateful search's fingerprint leaves it out.
-    retired: bool,
 }
 
 struct World {
@@ -261,7 +258,6 @@ impl Sim {
                 .events
                 .iter()
                 .enumerate()
-                .filter(|(_, event)| !event.retired)
                 .map(|(id, event)| {
                     let mut e = state::Fp::new();
                     (EventId(id as u32), event.set, event.manual_reset).hash(&mut e);
@@ -739,22 +735,12 @@ impl Sim {
         world.events.push(EventRec {
             set: false,
             manual_reset,
-            retired: false,
         });
         EventId(world.events.len() as u32 - 1)
     }
 }
 
 impl Ctx {
-    /// Declare that no thread will wait on `event` again (its only waiter is done with it: a
-    /// release whose wait returned, a poller that exited). It may still be set, which changes
-    /// nothing any more: the stateful search leaves it out of the state, so two paths that differ
-    /// only in whether a dead event was set meet. A wait on it afterwards is a bug of the
-    /// declaring code (a debug assertion says so).
-    pub fn retire_event(&self, event: EventId) {
-        self.sim.world().events[event.0 as usize].retired = true;
-    }
-
     /// `SetEvent`: set the event and wake its waiters.
     pub fn set_event(&self, event: EventId) {
         let mut world = self.sim.world();
@@ -807,7 +793,6 @@ impl Ctx {
                 }
                 let real = world.real_timed_wait;
                 let rec = &mut world.events[event.0 as usize];
-                debug_assert!(!rec.retired, "a wait on a retired event");
                 let obj = footprint::Obj::Event(event.0);
                 if rec.set {
                     let kind = if rec.manual_reset {
