@@ -84,6 +84,11 @@ pub(crate) struct CheckArgs {
     pub scenario: PathBuf,
     #[command(flatten)]
     pub explore: ExploreArgs,
+    /// OS threads for the stateful search (1 to 256): one search, its visited set shared. The
+    /// verdict of a complete search is the same with any number; which failing execution is
+    /// shown first, and the counts, may vary with more than one. Other schedulers use one.
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -145,11 +150,13 @@ pub(crate) fn check(variants: &Variants, args: &CheckArgs) -> Result<u8, CliErro
     let files = args.output.files();
     files.check(&[&args.scenario])?;
     let config = check_config(&args.explore)?;
+    in_range("jobs", args.jobs, 256)?;
     let (prog, out) = (program(), files.out.as_deref());
     let (path, name) = (&args.scenario, &args.explore.variant);
     let suggest = Suggest { prog: &prog, out };
     let preemptions = args.explore.preemptions;
-    let report = command::check(variants, path, name, &config, preemptions, suggest)?;
+    let jobs = args.jobs;
+    let report = command::check(variants, path, name, &config, preemptions, jobs, suggest)?;
     emit(&report, &files, args.output.report.format)?;
     Ok(report.verdict.exit_code())
 }

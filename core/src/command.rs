@@ -98,13 +98,15 @@ pub fn explain(variants: &Variants, path: &Path, format: ExplainFormat) -> Resul
 /// `check`: the scenario at `path` under the variant called `name` on `config`'s schedules, as
 /// its report: a failure's with its repro and `advise` command, an inconclusive one's with the
 /// check again under a larger step bound (`preemptions`: as given, echoed under any
-/// scheduler). A stateful search of a variant it cannot run is refused, with why.
+/// scheduler). A stateful search of a variant it cannot run is refused, with why. The stateful
+/// search runs on `jobs` OS threads (`engine::check_jobs`).
 pub fn check(
     variants: &Variants,
     path: &Path,
     name: &str,
     config: &CheckConfig,
     preemptions: Option<usize>,
+    jobs: usize,
     suggest: Suggest<'_>,
 ) -> Result<Report, Error> {
     let scenario = os::read_scenario(path)?;
@@ -115,7 +117,7 @@ pub fn check(
         }
     }
     let start = Instant::now();
-    let result = engine::check(variant.clone(), &scenario, config);
+    let result = engine::check_jobs(variant.clone(), &scenario, config, jobs);
     let elapsed_ms = start.elapsed().as_millis() as u64;
     let mut report = Report::from_check(name, &scenario, config, &result, elapsed_ms);
     let prog = suggest.prog;

@@ -154,57 +154,73 @@ fn judge_settled(sim: &Sim, certainty: &Certainty) -> (Vec<Finding>, bool) {
 /// variant with code of its own, `Strategy::Stateful` runs as `Strategy::Dpor` (the CLI refuses
 /// the combination instead, see [`stateful_refusal`]).
 pub fn check(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfig) -> CheckResult {
+    check_jobs(variant, scenario, config, 1)
+}
+
+/// [`check`] on `jobs` OS threads: the stateful search runs as one search shared by `jobs`
+/// workers (`sim::pool`); every other strategy runs on this thread. With more than one worker,
+/// the verdict and `complete` of a search that ends are what one worker gives, but which
+/// failing execution is kept first, and the counts, depend on timing.
+pub fn check_jobs(
+    variant: Arc<dyn Variant>,
+    scenario: &Scenario,
+    config: &CheckConfig,
+    jobs: usize,
+) -> CheckResult {
     let config = &for_variant(config, variant.as_ref());
     let compiled = Arc::new(compile(scenario));
     let certainty = compiled.certainty(variant.as_ref());
     let mut result = CheckResult::default();
     let shared = Arc::new(std::sync::Mutex::new(Vec::<Failure>::new()));
     let counts = Arc::new(std::sync::Mutex::new(Tally::default()));
-    let (sink, tally) = (shared.clone(), counts.clone());
     let (stop_on_first, target) = (config.stop_on_first, config.target);
-    let mut execution = 0usize;
-    let stats = runner::run(
+    let executions = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let stats = runner::run_jobs(
+        jobs,
         &config.strategy,
         config.seed,
         config.schedules,
         config.steps_max,
         execution_body(variant, compiled),
-        move |sim, schedule| {
-            // Judged on the world as it stands; copied into a `SimOutcome` only when kept.
-            let (findings, cut_off) = judge_settled(&sim, &certainty);
-            let index = execution;
-            execution += 1;
-            let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
-            tally.traces += 1;
-            tally.cut_any += usize::from(cut_off);
-            tally.longest = tally.longest.max(schedule.steps.len());
-            let threads = schedule.steps.iter().copied().max().unwrap_or(0) as usize;
-            tally.threads = tally.threads.max(threads);
-            if findings.is_empty() {
-                tally.cut_off += usize::from(cut_off);
-                return Next::Continue;
-            }
-            tally.failing += 1;
-            for invariant in invariants_of(&findings) {
-                *tally.per_invariant.entry(invariant).or_default() += 1;
-            }
-            drop(tally);
-            if target.is_some_and(|target| !findings.iter().any(|f| f.invariant() == target)) {
-                return Next::Continue;
-            }
-            let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
-            if sink.is_empty() {
-                sink.push(Failure {
-                    execution: index,
-                    findings,
-                    schedule: schedule.clone(),
-                    outcome: sim.outcome(),
-                });
-            }
-            if stop_on_first {
-                Next::Stop
-            } else {
-                Next::Continue
+        || {
+            let (sink, tally, certainty) = (shared.clone(), counts.clone(), certainty.clone());
+            let execution = executions.clone();
+            move |sim: Sim, schedule: &Schedule| {
+                // Judged on the world as it stands; copied into a `SimOutcome` only when kept.
+                let (findings, cut_off) = judge_settled(&sim, &certainty);
+                let index = execution.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
+                tally.traces += 1;
+                tally.cut_any += usize::from(cut_off);
+                tally.longest = tally.longest.max(schedule.steps.len());
+                let threads = schedule.steps.iter().copied().max().unwrap_or(0) as usize;
+                tally.threads = tally.threads.max(threads);
+                if findings.is_empty() {
+                    tally.cut_off += usize::from(cut_off);
+                    return Next::Continue;
+                }
+                tally.failing += 1;
+                for invariant in invariants_of(&findings) {
+                    *tally.per_invariant.entry(invariant).or_default() += 1;
+                }
+                drop(tally);
+                if target.is_some_and(|target| !findings.iter().any(|f| f.invariant() == target)) {
+                    return Next::Continue;
+                }
+                let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
+                if sink.is_empty() {
+                    sink.push(Failure {
+                        execution: index,
+                        findings,
+                        schedule: schedule.clone(),
+                        outcome: sim.outcome(),
+                    });
+                }
+                if stop_on_first {
+                    Next::Stop
+                } else {
+                    Next::Continue
+                }
             }
         },
     );
@@ -395,25 +411,38 @@ pub struct Explored {
 /// Run `variant` on `scenario` under `config` and collect every violated invariant and every
 /// terminal outcome.
 pub fn explore(variant: Arc<dyn Variant>, scenario: &Scenario, config: &CheckConfig) -> Explored {
+    explore_jobs(variant, scenario, config, 1)
+}
+
+/// [`explore`] on `jobs` OS threads (the stateful search only, as [`check_jobs`]).
+pub fn explore_jobs(
+    variant: Arc<dyn Variant>,
+    scenario: &Scenario,
+    config: &CheckConfig,
+    jobs: usize,
+) -> Explored {
     let config = &for_variant(config, variant.as_ref());
     let compiled = Arc::new(compile(scenario));
     let certainty = compiled.certainty(variant.as_ref());
     let seen = Arc::new(std::sync::Mutex::new(Explored::default()));
-    let sink = seen.clone();
-    let stats = runner::run(
+    let stats = runner::run_jobs(
+        jobs,
         &config.strategy,
         config.seed,
         config.schedules,
         config.steps_max,
         execution_body(variant, compiled),
-        move |sim, _schedule| {
-            let mut seen = sink.lock().unwrap_or_else(|p| p.into_inner());
-            seen.traces += 1;
-            sim.with_outcome(|o| {
-                seen.invariants.extend(invariants_of(&judge(o, &certainty)));
-                seen.outcomes.insert(outcome_signature(o));
-            });
-            Next::Continue
+        || {
+            let (sink, certainty) = (seen.clone(), certainty.clone());
+            move |sim: Sim, _schedule: &Schedule| {
+                let mut seen = sink.lock().unwrap_or_else(|p| p.into_inner());
+                seen.traces += 1;
+                sim.with_outcome(|o| {
+                    seen.invariants.extend(invariants_of(&judge(o, &certainty)));
+                    seen.outcomes.insert(outcome_signature(o));
+                });
+                Next::Continue
+            }
         },
     );
     let mut seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()));

@@ -1,7 +1,8 @@
 //! The stateful search (state caching) against DPOR: on generated scenarios that DPOR finishes,
 //! `stateful` must finish too and see exactly the same violated invariants and the same
 //! terminal outcomes (issue 11's proof that the fingerprint is complete). The default run
-//! checks a sample; `MAPIHANG_STATEFUL_SOUNDNESS=N` compares N cases
+//! checks a sample; every case is searched twice by the stateful search, by one worker and by
+//! two sharing the search (`check --jobs 2`); `MAPIHANG_STATEFUL_SOUNDNESS=N` compares N cases
 //! (scripts/stateful-soundness.sh runs 300).
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -91,36 +92,32 @@ fn compare(
         // Without partial-order reduction the stateful search may need more executions than
         // DPOR on a small case (up to about 13 times as many measured): it gets 20 times the
         // budget, and must finish within it.
-        let stateful = engine::explore(
-            variant,
-            &scenario,
-            &search(Strategy::Stateful, STATEFUL_FACTOR * budget),
-        );
+        let config = search(Strategy::Stateful, STATEFUL_FACTOR * budget);
+        let stateful = engine::explore(variant.clone(), &scenario, &config);
         let stateful_seconds = clock.elapsed().as_secs_f64();
+        // The same search shared by two workers (`check --jobs 2`) must see the same too.
+        let shared = engine::explore_jobs(variant, &scenario, &config, 2);
         let mut why = Vec::new();
-        if !stateful.exhausted {
-            why.push(format!(
-                "stateful did not finish in {} executions",
-                STATEFUL_FACTOR * budget
-            ));
-        }
-        if stateful.invariants != dpor.invariants {
-            why.push(format!(
-                "violated invariants differ: dpor {:?}, stateful {:?}",
-                dpor.invariants, stateful.invariants
-            ));
-        }
-        if stateful.outcomes != dpor.outcomes {
-            why.push(format!(
-                "terminal outcomes differ: only dpor {:?}, only stateful {:?}",
-                dpor.outcomes
-                    .difference(&stateful.outcomes)
-                    .collect::<Vec<_>>(),
-                stateful
-                    .outcomes
-                    .difference(&dpor.outcomes)
-                    .collect::<Vec<_>>()
-            ));
+        for (name, seen) in [("stateful", &stateful), ("stateful on 2 workers", &shared)] {
+            if !seen.exhausted {
+                why.push(format!(
+                    "{name} did not finish in {} executions",
+                    STATEFUL_FACTOR * budget
+                ));
+            }
+            if seen.invariants != dpor.invariants {
+                why.push(format!(
+                    "violated invariants differ: dpor {:?}, {name} {:?}",
+                    dpor.invariants, seen.invariants
+                ));
+            }
+            if seen.outcomes != dpor.outcomes {
+                why.push(format!(
+                    "terminal outcomes differ: only dpor {:?}, only {name} {:?}",
+                    dpor.outcomes.difference(&seen.outcomes).collect::<Vec<_>>(),
+                    seen.outcomes.difference(&dpor.outcomes).collect::<Vec<_>>()
+                ));
+            }
         }
         if verbose {
             eprintln!(
@@ -283,4 +280,43 @@ fn the_binary_says_what_the_stateful_search_covered() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("use --scheduler dpor"), "{stderr}");
+}
+
+/// `check --jobs 2` shares one stateful search between two workers: the same verdicts as one
+/// worker, complete on a pass, and a bad number of jobs is bad input.
+#[test]
+fn two_workers_give_the_verdicts_of_one() {
+    let scenario = "examples/scenarios/seed-repro.json";
+    let run = |variant: &str, jobs: &str| {
+        let args = [
+            "check",
+            scenario,
+            "--variant",
+            variant,
+            "--scheduler",
+            "stateful",
+            "--schedules",
+            "1000000",
+            "--jobs",
+            jobs,
+            "--format",
+            "json",
+        ];
+        let out = crate::cli::mapihang(&args);
+        let report: Option<serde_json::Value> = serde_json::from_slice(&out.stdout).ok();
+        (out.status.code(), report)
+    };
+    for variant in ["original", "fixed"] {
+        let (one, one_report) = run(variant, "1");
+        let (two, two_report) = run(variant, "2");
+        assert_eq!(one, two, "{variant}: exit codes");
+        let (one_report, two_report) = (one_report.unwrap(), two_report.unwrap());
+        for field in ["verdict", "complete"] {
+            assert_eq!(one_report[field], two_report[field], "{variant}: {field}");
+        }
+    }
+    assert_eq!(run("fixed", "2").0, Some(0));
+    assert_eq!(run("fixed", "2").1.unwrap()["complete"], true);
+    assert_eq!(run("original", "2").0, Some(1));
+    assert_eq!(run("fixed", "0").0, Some(2));
 }

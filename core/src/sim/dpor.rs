@@ -44,8 +44,6 @@ const MAIN: usize = 0;
 #[derive(Default)]
 pub(crate) struct DporShared {
     pub redundant: Cell<bool>,
-    /// The stateful search's count of distinct states visited.
-    pub states: Cell<usize>,
 }
 
 /// A state on the current path: the threads enabled there, the one taken, the ones still to

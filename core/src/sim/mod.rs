@@ -20,6 +20,7 @@ pub(crate) mod dpor;
 pub(crate) mod follow;
 pub(crate) mod footprint;
 mod lock;
+pub(crate) mod pool;
 pub(crate) mod quiet;
 pub(crate) mod random;
 pub(crate) mod real;

@@ -17,7 +17,7 @@ use super::dpor::{Dpor, DporShared};
 use super::follow::Follow;
 use super::quiet::{install_quiet_panic_hook, set_quiet};
 use super::random::RandomWalk;
-use super::stateful::Stateful;
+use super::stateful::{self, Stateful, StatefulPool};
 use super::{footprint, state, Sim};
 
 pub use super::schedule::{Schedule, ScheduleError};
@@ -88,6 +88,88 @@ pub(crate) fn run(
     body: impl Fn(&SimSlot) + Send + Sync + 'static,
     on_execution: impl FnMut(Sim, &Schedule) -> Next + 'static,
 ) -> RunStats {
+    let pool = matches!(strategy, Strategy::Stateful).then(|| stateful::pool(1));
+    let mut stats = run_in(
+        strategy,
+        seed,
+        schedules,
+        steps_max,
+        body,
+        on_execution,
+        pool.clone(),
+    );
+    if let Some(pool) = pool {
+        stats.exhausted = pool.covered();
+        stats.states = pool.states();
+    }
+    stats
+}
+
+/// As [`run`], on `jobs` OS threads when the strategy is the stateful search (one search, its
+/// visited set and its work shared: `super::pool`), else on this thread alone. Each worker
+/// judges its executions with a callback of its own (`make`); the budget is the whole search's.
+/// With more than one worker, which execution a worker runs when depends on timing: the verdict
+/// of a complete search does not, but which failing execution is met first, and the counts of
+/// executions and states, may.
+pub(crate) fn run_jobs<F>(
+    jobs: usize,
+    strategy: &Strategy,
+    seed: u64,
+    schedules: usize,
+    steps_max: usize,
+    body: impl Fn(&SimSlot) + Send + Sync + 'static,
+    make: impl Fn() -> F + Sync,
+) -> RunStats
+where
+    F: FnMut(Sim, &Schedule) -> Next + 'static,
+{
+    if jobs <= 1 || !matches!(strategy, Strategy::Stateful) {
+        return run(strategy, seed, schedules, steps_max, body, make());
+    }
+    let pool = stateful::pool(jobs);
+    let body = Arc::new(body);
+    let per_worker: Vec<RunStats> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|_| {
+                let (pool, body, make) = (pool.clone(), body.clone(), &make);
+                scope.spawn(move || {
+                    run_in(
+                        strategy,
+                        seed,
+                        schedules,
+                        steps_max,
+                        move |slot: &SimSlot| body(slot),
+                        make(),
+                        Some(pool),
+                    )
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    RunStats {
+        executions: per_worker.iter().map(|s| s.executions).sum(),
+        exhausted: pool.covered(),
+        diverged: per_worker.iter().any(|s| s.diverged),
+        pruned: per_worker.iter().map(|s| s.pruned).sum(),
+        states: pool.states(),
+    }
+}
+
+/// One worker's run: [`run`], with the stateful search's pool given (`None` for the other
+/// strategies).
+fn run_in(
+    strategy: &Strategy,
+    seed: u64,
+    schedules: usize,
+    steps_max: usize,
+    body: impl Fn(&SimSlot) + Send + Sync + 'static,
+    on_execution: impl FnMut(Sim, &Schedule) -> Next + 'static,
+    pool: Option<Arc<StatefulPool>>,
+) -> RunStats {
     install_quiet_panic_hook();
     let dpor = Rc::new(DporShared::default());
     let slot: Arc<Mutex<Option<Sim>>> = Arc::new(Mutex::new(None));
@@ -100,7 +182,11 @@ pub(crate) fn run(
         )),
         Strategy::Dfs { preemptions } => Box::new(Dfs::new(*preemptions)),
         Strategy::Dpor => Box::new(Dpor::new(dpor.clone())),
-        Strategy::Stateful => Box::new(Stateful::new(slot.clone(), dpor.clone())),
+        Strategy::Stateful => Box::new(Stateful::new(
+            slot.clone(),
+            dpor.clone(),
+            pool.clone().unwrap_or_else(|| stateful::pool(1)),
+        )),
         Strategy::Continuations(prefix) => {
             Box::new(Dpor::after(dpor.clone(), prefix.steps.clone()))
         }
@@ -129,6 +215,7 @@ pub(crate) fn run(
         on_execution: Box::new(on_execution),
         stopped: false,
         dpor: dpor.clone(),
+        pool,
     };
     let mut config = Config::new();
     config.failure_persistence = FailurePersistence::None;
@@ -144,8 +231,7 @@ pub(crate) fn run(
     state::set_recording(false);
     footprint::set_recording(false);
     set_quiet(false);
-    let mut stats = stats.borrow().clone();
-    stats.states = dpor.states.get();
+    let stats = stats.borrow().clone();
     stats
 }
 
@@ -174,6 +260,8 @@ struct Recorder {
     stopped: bool,
     /// Set by the DPOR scheduler when it stops an execution as redundant.
     dpor: Rc<DporShared>,
+    /// The stateful search's shared work and budget (every worker's executions count).
+    pool: Option<Arc<StatefulPool>>,
 }
 
 impl Recorder {
@@ -202,13 +290,28 @@ impl Drop for Recorder {
 impl Scheduler for Recorder {
     fn new_execution(&mut self) -> Option<ShuttleSchedule> {
         self.finish_previous();
-        let executions = self.stats.borrow().executions;
+        let executions = match &self.pool {
+            Some(pool) => pool.executions.load(std::sync::atomic::Ordering::Relaxed),
+            None => self.stats.borrow().executions,
+        };
         if self.stopped || executions >= self.schedules {
+            if let Some(pool) = &self.pool {
+                pool.stop();
+            }
             return None;
         }
         self.current.steps.clear();
         match self.inner.new_execution() {
             Some(schedule) => {
+                if let Some(pool) = &self.pool {
+                    let started = pool
+                        .executions
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if started >= self.schedules {
+                        pool.stop();
+                        return None;
+                    }
+                }
                 footprint::new_execution();
                 Some(schedule)
             }

@@ -42,13 +42,13 @@
 //! the past; the fingerprint holds what of the log the monitors read, so their verdicts
 //! on the two continue alike (the tests check verdicts and terminal outcomes against DPOR).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use shuttle::scheduler::{Schedule as ShuttleSchedule, Scheduler, Task, TaskId};
 
 use super::dpor::DporShared;
 use super::footprint::{self, Footprint};
+use super::pool::Pool;
 use super::state::{self, Fp};
 use super::{backend, Sim};
 
@@ -59,11 +59,14 @@ const MAIN: usize = 0;
 pub(crate) struct Stateful {
     stack: Vec<Level>,
     depth: usize,
+    /// An execution of this worker ran before the one starting now.
     started: bool,
     /// The execution reached a state visited before: it runs on unjudged to its end.
     coasting: bool,
-    /// Every state visited, with the threads asleep when it was last explored (a bit per task).
-    visited: HashMap<u128, u64, foldhash::fast::FixedState>,
+    /// Every state visited, with the threads asleep when it was last explored (a bit per task),
+    /// and the work the search's workers share (`super::pool`; one worker: the sequential
+    /// search).
+    pool: Arc<StatefulPool>,
     /// The threads asleep now, each with the footprint of the transition it would take: their
     /// transition was explored from an earlier state, and nothing since depended on it.
     sleep: Vec<(usize, Footprint)>,
@@ -76,7 +79,16 @@ pub(crate) struct Stateful {
     shared: std::rc::Rc<DporShared>,
 }
 
-struct Level {
+/// The pool of a stateful search: its work items are paths of branch points.
+pub(crate) type StatefulPool = Pool<Vec<Level>>;
+
+/// A fresh pool for a search of `jobs` workers, starting at the initial state.
+pub(crate) fn pool(jobs: usize) -> Arc<StatefulPool> {
+    Arc::new(Pool::new(jobs, Vec::new()))
+}
+
+#[derive(Clone)]
+pub(crate) struct Level {
     /// The threads that could run here, as the unbounded DFS orders them.
     enabled: Vec<TaskId>,
     /// The ones explored from here: the enabled ones not asleep (at a state visited before: the
@@ -142,13 +154,17 @@ impl Bits {
 }
 
 impl Stateful {
-    pub(crate) fn new(slot: Arc<Mutex<Option<Sim>>>, shared: std::rc::Rc<DporShared>) -> Self {
+    pub(crate) fn new(
+        slot: Arc<Mutex<Option<Sim>>>,
+        shared: std::rc::Rc<DporShared>,
+        pool: Arc<StatefulPool>,
+    ) -> Self {
         Stateful {
             stack: Vec::new(),
             depth: 0,
             started: false,
             coasting: false,
-            visited: HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0)),
+            pool,
             sleep: Vec::new(),
             transition: None,
             slot,
@@ -209,15 +225,14 @@ impl Stateful {
 
 impl Scheduler for Stateful {
     fn new_execution(&mut self) -> Option<ShuttleSchedule> {
-        if std::mem::replace(&mut self.started, true) {
+        if self.started {
             if !self.coasting {
                 self.finish_step();
                 self.end_transition();
             }
             // Backtrack: the deepest branch point with an option left takes its next option.
             self.stack.truncate(self.depth);
-            loop {
-                let top = self.stack.last_mut()?;
+            while let Some(top) = self.stack.last_mut() {
                 if top.ran && top.taken.invisible() {
                     // The transition touched nothing: it alone is a persistent set of the state
                     // (it commutes with everything every other thread can do from here, and
@@ -240,6 +255,14 @@ impl Scheduler for Stateful {
                 }
                 self.stack.pop();
             }
+        }
+        self.started = true;
+        if self.stack.is_empty() {
+            // This worker's subtree is done: the next path from the pool (the first one is the
+            // initial state), or the end of the search.
+            self.stack = self.pool.take()?;
+        } else if self.pool.wants_work() {
+            self.give_work();
         }
         self.depth = 0;
         self.coasting = false;
@@ -310,6 +333,34 @@ fn coast(runnable: &[&Task], current: Option<TaskId>) -> TaskId {
 }
 
 impl Stateful {
+    /// Give a waiting worker the shallowest branch point of this worker's path with an option
+    /// left whose transition ran (its footprint joins the given path's explored options, as a
+    /// backtrack here would record it); this worker no longer takes that point's other options.
+    /// The given path keeps no other option at the points above it: they stay this worker's.
+    fn give_work(&mut self) {
+        let top = self.stack.len() - 1;
+        let Some(at) = (0..top).find(|&i| {
+            let level = &self.stack[i];
+            level.ran && !level.taken.invisible() && level.chosen + 1 < level.options.len()
+        }) else {
+            return;
+        };
+        let mut path: Vec<Level> = self.stack[..=at].to_vec();
+        for level in &mut path[..at] {
+            level.options.truncate(level.chosen + 1);
+        }
+        let given = &mut path[at];
+        let task = usize::from(given.options[given.chosen]);
+        if task != MAIN {
+            given.done.push((task, std::mem::take(&mut given.taken)));
+        }
+        given.chosen += 1;
+        given.ran = false;
+        let mine = &mut self.stack[at];
+        mine.options.truncate(mine.chosen + 1);
+        self.pool.give(path);
+    }
+
     /// The thread that resumes after another one ran, or goes on past a point where a
     /// declaration replaced what it had observed, observes the shared state it resumes into.
     fn observe(&self, choice: TaskId, current: Option<TaskId>, declared: bool) {
@@ -381,16 +432,18 @@ impl Stateful {
         // state the ones awake; at a state explored before with the threads in `before` asleep,
         // only those of them awake now (the others were run from there already).
         let fingerprint = self.fingerprint();
-        let wanted = match self.visited.get_mut(&fingerprint) {
-            None => {
-                self.visited.insert(fingerprint, asleep);
-                self.shared.states.set(self.visited.len());
-                !asleep
-            }
-            Some(before) => {
-                let wanted = *before & !asleep;
-                *before &= asleep;
-                wanted
+        let wanted = {
+            let mut visited = self.pool.visited.lock().unwrap_or_else(|p| p.into_inner());
+            match visited.get_mut(&fingerprint) {
+                None => {
+                    visited.insert(fingerprint, asleep);
+                    !asleep
+                }
+                Some(before) => {
+                    let wanted = *before & !asleep;
+                    *before &= asleep;
+                    wanted
+                }
             }
         };
         let options: Vec<TaskId> = enabled
