@@ -521,14 +521,16 @@ mod tests {
         assert_eq!(original.evidence, Evidence::Found);
         assert_eq!(original.guarantee.as_ref().unwrap().kind, "bounded");
         // The seed's remedy removes the hang, and the default budget proves it: the complete
-        // search (the stateful one) finishes (4,481 executions), as it does for one user.
+        // search (the stateful one) finishes (801 executions: the service account's two
+        // workers run the same ops, and the search stores one state of each swapped pair), as
+        // it does for one user.
         let budget = AdviseConfig::default().dpor_budget;
         for remedy in [Remedy::ServiceAccount, Remedy::OneUser] {
             let w = run_seed(remedy, budget);
             assert_eq!(w.verdict, Some(Verdict::Pass), "{remedy:?}");
             assert_eq!(w.evidence, Evidence::Proof, "{remedy:?}");
             assert!(w.complete && w.executions == w.search_executions);
-            assert!(w.executions > 1_000, "{remedy:?}: {}", w.executions);
+            assert!(w.executions > 500, "{remedy:?}: {}", w.executions);
             assert_eq!(w.guarantee.as_ref().unwrap().kind, "complete");
             assert_eq!(w.scheduler, "stateful");
         }

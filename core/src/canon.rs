@@ -10,6 +10,15 @@
 //! other threads. While a fingerprint is hashed ([`hashing`]), the ids' `Hash` impls (in
 //! `ids`) write the canonical name instead of the number; at every other time, the number.
 //!
+//! **Symmetry.** A scenario may have two application threads that run the very same ops (same
+//! users, nothing that names one of them: no spawn, join or named handle), such as `same-user`'s
+//! T1 and T2. Swapping them maps every reachable state to a reachable state that behaves alike
+//! up to the swap, so the stateful search stores one state per such pair
+//! ([`set_symmetry`]). To fingerprint a state as its swapped image, every object also has a
+//! second name, made the same way from its creator's *swapped* name (a root is swapped with its
+//! twin's), and [`with_perm`] makes ids (and application threads, `ids::Actor`) hash by those.
+//! The search takes the smaller of the two fingerprints (`sim::stateful`).
+//!
 //! A leaf module, as `ids` is: everything is on the calling OS thread (all model threads of one
 //! execution share it under the controlled scheduler).
 
@@ -28,13 +37,18 @@ pub(crate) enum Kind {
 
 #[derive(Default)]
 struct Names {
-    /// Per kind, by number: the canonical name (0: none).
-    names: [Vec<u64>; KINDS],
+    /// Per kind, by number: the canonical name, and the name under the swap (0: none).
+    names: [Vec<[u64; PERMS_MAX]>; KINDS],
     /// (creator's canonical name, kind) -> how many it made.
     made: Vec<(u64, Kind, u32)>,
+    /// Every object's canonical name with its name under the swap (to name what it creates).
+    swapped: Vec<(u64, u64)>,
 }
 
 const KINDS: usize = 5;
+
+/// The most permutations a fingerprint is taken under: the identity and one swap.
+pub(crate) const PERMS_MAX: usize = 2;
 
 thread_local! {
     /// Set while the stateful search runs: objects are named as they are created.
@@ -42,6 +56,11 @@ thread_local! {
     /// Set while a fingerprint is hashed: ids hash as their canonical names.
     static HASHING: Cell<bool> = const { Cell::new(false) };
     static NAMES: RefCell<Names> = RefCell::new(Names::default());
+    /// The two application threads (by index) that run the same ops, while the stateful search
+    /// runs a scenario that has them ([`set_symmetry`]).
+    static SWAP: Cell<Option<(u8, u8)>> = const { Cell::new(None) };
+    /// The permutation ids hash under while a fingerprint is hashed: 0 the identity, 1 the swap.
+    static PERM: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Name objects as they are created (the stateful search) or not; either way the previous
@@ -54,7 +73,89 @@ pub(crate) fn set_naming(on: bool) {
             names.clear();
         }
         names.made.clear();
+        names.swapped.clear();
     });
+    SWAP.with(|s| s.set(None));
+    PERM.with(|p| p.set(0));
+}
+
+/// The execution's body says which two application threads are interchangeable (before any
+/// thread runs; only while objects are named, and only for threads that run the same ops and
+/// that nothing names: `engine::app::Compiled::symmetry`).
+pub(crate) fn set_symmetry(swap: Option<(u8, u8)>) {
+    if naming() {
+        SWAP.with(|s| s.set(swap.filter(|(a, b)| a != b)));
+    }
+}
+
+/// How many permutations a fingerprint is taken under: 2 with a symmetry, else 1.
+pub(crate) fn perms() -> usize {
+    if SWAP.with(Cell::get).is_some() {
+        2
+    } else {
+        1
+    }
+}
+
+/// The permutation ids hash under now ([`with_perm`]).
+pub(crate) fn perm() -> usize {
+    PERM.with(Cell::get)
+}
+
+/// Application thread `index` under permutation `perm`.
+fn permute(index: u8, perm: usize) -> u8 {
+    match SWAP.with(Cell::get) {
+        Some((a, b)) if perm == 1 => {
+            if index == a {
+                b
+            } else if index == b {
+                a
+            } else {
+                index
+            }
+        }
+        _ => index,
+    }
+}
+
+/// Run `f` with ids hashing under permutation `perm` (0: the identity; see [`perms`]).
+pub(crate) fn with_perm<R>(perm: usize, f: impl FnOnce() -> R) -> R {
+    let before = PERM.with(|p| p.replace(perm));
+    let result = f();
+    PERM.with(|p| p.set(before));
+    result
+}
+
+/// How application thread `index` hashes: under the permutation of [`with_perm`] while a
+/// fingerprint is hashed, else as itself.
+pub(crate) fn thread(index: u8) -> u8 {
+    if HASHING.with(Cell::get) {
+        permute(index, PERM.with(Cell::get))
+    } else {
+        index
+    }
+}
+
+/// A canonical name (a root or an object's) under permutation `perm`.
+pub(crate) fn permuted(name: u64, perm: usize) -> u64 {
+    if perm == 0 || name == 0 {
+        return name;
+    }
+    if name < 1 << 62 {
+        // A root: an application thread's index plus one.
+        return match u8::try_from(name - 1) {
+            Ok(index) => root(Some(permute(index, perm))),
+            Err(_) => name,
+        };
+    }
+    NAMES.with(|names| {
+        names
+            .borrow()
+            .swapped
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(name, |(_, s)| *s)
+    })
 }
 
 /// Whether objects are being named.
@@ -73,12 +174,26 @@ pub(crate) fn root(thread: Option<u8>) -> u64 {
 
 /// The canonical name of object `(kind, raw)`, if it was named.
 pub(crate) fn name(kind: Kind, raw: u32) -> Option<u64> {
+    name_as(kind, raw, 0)
+}
+
+/// The name of object `(kind, raw)` under permutation `perm`, if it was named.
+fn name_as(kind: Kind, raw: u32, perm: usize) -> Option<u64> {
     NAMES.with(|names| {
         names.borrow().names[kind as usize]
             .get(raw as usize)
-            .copied()
+            .map(|names| names[perm])
             .filter(|&name| name != 0)
     })
+}
+
+/// The name an object made by `creator` gets as its `count`th of `kind`.
+fn make_name(creator: u64, kind: Kind, count: u32) -> u64 {
+    let name = creator.rotate_left(17).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ u64::from(count).wrapping_mul(0xBF58_476D_1CE4_E5B9)
+        ^ (kind as u64 + 1).wrapping_mul(0x94D0_49BB_1331_11EB);
+    // Never 0 or a thread's root name.
+    name | 1 << 63
 }
 
 /// Object `(kind, raw)` was just created by `creator` (a canonical name): name it.
@@ -86,6 +201,12 @@ pub(crate) fn born(kind: Kind, raw: u32, creator: u64) {
     if !naming() {
         return;
     }
+    // The creator's name under the swap (a lookup in `swapped`: taken before the borrow below).
+    let creator_swapped = if perms() > 1 {
+        permuted(creator, 1)
+    } else {
+        creator
+    };
     NAMES.with(|names| {
         let mut names = names.borrow_mut();
         let count = match names
@@ -102,16 +223,17 @@ pub(crate) fn born(kind: Kind, raw: u32, creator: u64) {
                 1
             }
         };
-        let mut name = creator.rotate_left(17).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            ^ u64::from(count).wrapping_mul(0xBF58_476D_1CE4_E5B9)
-            ^ (kind as u64 + 1).wrapping_mul(0x94D0_49BB_1331_11EB);
-        // Never 0 or a thread's root name.
-        name |= 1 << 63;
+        // Its twin made as many of this kind on the swapped path: the same count.
+        let name = make_name(creator, kind, count);
+        let swapped = make_name(creator_swapped, kind, count);
+        if swapped != name {
+            names.swapped.push((name, swapped));
+        }
         let slots = &mut names.names[kind as usize];
         if slots.len() <= raw as usize {
-            slots.resize(raw as usize + 1, 0);
+            slots.resize(raw as usize + 1, [0; PERMS_MAX]);
         }
-        slots[raw as usize] = name;
+        slots[raw as usize] = [name, swapped];
     });
 }
 
@@ -131,7 +253,7 @@ pub(crate) fn hash_id<H: Hasher, N: std::hash::Hash + Into<u32> + Copy>(
     state: &mut H,
 ) {
     if HASHING.with(|h| h.get()) {
-        if let Some(name) = name(kind, raw.into()) {
+        if let Some(name) = name_as(kind, raw.into(), PERM.with(Cell::get)) {
             state.write_u64(name);
             return;
         }

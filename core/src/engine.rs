@@ -109,8 +109,13 @@ pub struct CheckResult {
     /// Executions stopped early as redundant and not judged (`dpor`'s sleep sets; the stateful
     /// search's states visited before, and its own sleep sets).
     pub pruned: usize,
-    /// The stateful search: distinct states visited (0 under every other scheduler).
+    /// The stateful search: distinct states visited (0 under every other scheduler), counted
+    /// up to the swap of [`CheckResult::twins`] when there are twins.
     pub states: usize,
+    /// The stateful search only: two application threads (by index) that run the same ops and
+    /// that nothing names, so that it stored one state of each pair that differs by swapping
+    /// them (`canon::set_symmetry`).
+    pub twins: Option<(u8, u8)>,
     /// The scheduling steps of the longest execution (PCT's `k`).
     pub longest: usize,
     /// The most threads (shuttle tasks, the main task left out) of any execution (PCT's `n`).
@@ -170,7 +175,12 @@ pub fn check_jobs(
     let config = &for_variant(config, variant.as_ref());
     let compiled = Arc::new(compile(scenario));
     let certainty = compiled.certainty(variant.as_ref());
-    let mut result = CheckResult::default();
+    let mut result = CheckResult {
+        twins: compiled
+            .twins()
+            .filter(|_| matches!(config.strategy, Strategy::Stateful)),
+        ..CheckResult::default()
+    };
     let shared = Arc::new(std::sync::Mutex::new(Vec::<Failure>::new()));
     let counts = Arc::new(std::sync::Mutex::new(Tally::default()));
     let (stop_on_first, target) = (config.stop_on_first, config.target);
@@ -404,7 +414,8 @@ pub struct Explored {
     pub exhausted: bool,
     /// The invariants some execution violated.
     pub invariants: std::collections::BTreeSet<Invariant>,
-    /// The distinct terminal outcomes ([`outcome_signature`]).
+    /// The distinct terminal outcomes ([`outcome_signature`]), up to the swap of two
+    /// interchangeable threads where the scenario has them.
     pub outcomes: std::collections::BTreeSet<String>,
 }
 
@@ -424,6 +435,7 @@ pub fn explore_jobs(
     let config = &for_variant(config, variant.as_ref());
     let compiled = Arc::new(compile(scenario));
     let certainty = compiled.certainty(variant.as_ref());
+    let twins = compiled.twins();
     let seen = Arc::new(std::sync::Mutex::new(Explored::default()));
     let stats = runner::run_jobs(
         jobs,
@@ -439,7 +451,7 @@ pub fn explore_jobs(
                 seen.traces += 1;
                 sim.with_outcome(|o| {
                     seen.invariants.extend(invariants_of(&judge(o, &certainty)));
-                    seen.outcomes.insert(outcome_signature(o));
+                    seen.outcomes.insert(outcome_signature(o, twins));
                 });
                 Next::Continue
             }
@@ -457,19 +469,41 @@ pub fn explore_jobs(
 /// ended (finished, or blocked in a release on which list, waiting for which poller), how each
 /// poller ended, and which lists were left. Lists and pollers are named by their creator and
 /// how many of them it had created before (`T0.1`: thread T0's first), as the stateful search
-/// names them; events and stores not at all.
-pub(crate) fn outcome_signature(o: &crate::sim::OutcomeRef<'_>) -> String {
+/// names them; events and stores not at all. With two interchangeable threads (`twins`, the
+/// symmetry the stateful search reduces by), the smaller of the signature and that of the
+/// execution with the two swapped: the outcomes are then counted up to the swap.
+pub(crate) fn outcome_signature(o: &crate::sim::OutcomeRef<'_>, twins: Option<(u8, u8)>) -> String {
+    let plain = signature_as(o, |t| t);
+    match twins {
+        Some((a, b)) => {
+            let swapped = signature_as(o, |t| {
+                if t == a {
+                    b
+                } else if t == b {
+                    a
+                } else {
+                    t
+                }
+            });
+            plain.min(swapped)
+        }
+        None => plain,
+    }
+}
+
+/// [`outcome_signature`] with application thread `t` named `rename(t)`.
+fn signature_as(o: &crate::sim::OutcomeRef<'_>, rename: impl Fn(u8) -> u8) -> String {
     use std::fmt::Write as _;
     let mut made: BTreeMap<(u8, u8), u16> = BTreeMap::new();
     let mut list_names: BTreeMap<u16, String> = BTreeMap::new();
     let mut poller_names: BTreeMap<u16, String> = BTreeMap::new();
     let mut name = |kind: u8, actor: crate::sim::Actor| -> String {
         let by = match actor {
-            crate::sim::Actor::Thread(t) => format!("T{t}"),
+            crate::sim::Actor::Thread(t) => format!("T{}", rename(t)),
             crate::sim::Actor::Poller(p) => format!("P{p}"),
         };
         let key = match actor {
-            crate::sim::Actor::Thread(t) => (kind, t),
+            crate::sim::Actor::Thread(t) => (kind, rename(t)),
             crate::sim::Actor::Poller(_) => (kind, u8::MAX),
         };
         let count = made.entry(key).or_insert(0);
@@ -521,7 +555,7 @@ pub(crate) fn outcome_signature(o: &crate::sim::OutcomeRef<'_>) -> String {
             }
             Event::ThreadDone => {
                 if let crate::sim::Actor::Thread(t) = entry.actor {
-                    threads.insert(t, "done".into());
+                    threads.insert(rename(t), "done".into());
                 }
             }
             Event::PollerQuit {
@@ -553,7 +587,7 @@ pub(crate) fn outcome_signature(o: &crate::sim::OutcomeRef<'_>) -> String {
         };
         match actor {
             crate::sim::Actor::Thread(t) => {
-                threads.insert(t, what);
+                threads.insert(rename(t), what);
             }
             crate::sim::Actor::Poller(p) => {
                 pollers.entry(poller_name(p)).or_insert(what);

@@ -122,7 +122,8 @@ impl Hash for Actor {
         match self {
             Actor::Thread(index) => {
                 state.write_u8(0);
-                index.hash(state);
+                // Under a fingerprint's permutation (`canon::with_perm`), its twin's index.
+                canon::thread(*index).hash(state);
             }
             Actor::Poller(id) => {
                 state.write_u8(1);

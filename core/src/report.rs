@@ -140,9 +140,14 @@ pub struct Report {
     /// thread that could run was asleep).
     #[serde(default)]
     pub pruned: usize,
-    /// `stateful` only: distinct model states visited.
+    /// `stateful` only: distinct model states visited (up to the swap of `symmetry`'s two
+    /// threads, when there are such).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub states: usize,
+    /// `stateful` only: two threads that run the same ops and that nothing names; the search
+    /// stored one state of each pair of states that differ by swapping them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symmetry: Option<[String; 2]>,
     /// What a pass guarantees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guarantee: Option<Guarantee>,
@@ -196,8 +201,14 @@ impl Guarantee {
             Strategy::Stateful if result.complete => (
                 "complete",
                 format!(
-                    "every reachable state explored ({} states, {} executions to an end): a proof for this scenario",
-                    result.states, result.traces
+                    "every reachable state explored ({} states{}, {} executions to an end): a proof for this scenario",
+                    result.states,
+                    if result.twins.is_some() {
+                        " up to swapping the two threads that run the same ops"
+                    } else {
+                        ""
+                    },
+                    result.traces
                 ),
                 None,
             ),
@@ -399,6 +410,12 @@ impl Report {
             traces: result.traces,
             pruned: result.pruned,
             states: result.states,
+            symmetry: result.twins.map(|(a, b)| {
+                [
+                    scenario.thread_name(a.into()),
+                    scenario.thread_name(b.into()),
+                ]
+            }),
             guarantee: (!result.failed()).then(|| Guarantee::of(config, result)),
             schedule: None,
             repro: None,
@@ -456,6 +473,7 @@ impl Report {
             traces: real.executions,
             pruned: 0,
             states: 0,
+            symmetry: None,
             guarantee: None,
             schedule: None,
             repro: None,

@@ -56,9 +56,10 @@ pub(crate) fn check(value: &serde_json::Value, section: &str, optional: &[&str])
         undocumented.is_empty(),
         "{section}: undocumented fields {undocumented:?}"
     );
-    // A Report's `guarantee` is present on passes only, `states` under `stateful` only.
+    // A Report's `guarantee` is present on passes only, `states` under `stateful` only,
+    // `symmetry` under `stateful` on a scenario with two threads that run the same ops.
     let always_optional = if section == "Report (" {
-        &["guarantee", "states"][..]
+        &["guarantee", "states", "symmetry"][..]
     } else {
         &[]
     };

@@ -20,7 +20,7 @@ use crate::variant::Variant;
 
 /// An op with its names interned, ready to run: the engine's narrower form of [`Op`] (`Copy`,
 /// names as indices, made by [`compile`]).
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum CompiledOp {
     Impersonate(UserId),
     Revert,
@@ -59,6 +59,40 @@ pub(crate) struct Compiled {
     joins: bool,
     /// Some op names a handle: the process-wide handle table exists.
     named: bool,
+    /// Two application threads that are interchangeable ([`symmetry`]).
+    symmetry: Option<(u8, u8)>,
+}
+
+impl Compiled {
+    /// The two application threads that are interchangeable, if any ([`symmetry`]).
+    pub(crate) fn twins(&self) -> Option<(u8, u8)> {
+        self.symmetry
+    }
+}
+
+/// The first two application threads that are interchangeable: they run the same ops, start at
+/// once, and nothing names either (no spawn, join or named handle anywhere). Swapping them maps
+/// every execution to one that behaves alike (the model reads a thread's index only to name
+/// it), so the stateful search stores one state of each swapped pair (`canon::set_symmetry`).
+fn symmetry(
+    threads: &[Vec<CompiledOp>],
+    spawned: &[bool],
+    joins: bool,
+    named: bool,
+) -> Option<(u8, u8)> {
+    let names_a_thread = threads
+        .iter()
+        .flatten()
+        .any(|op| matches!(op, CompiledOp::Spawn(_) | CompiledOp::Join(_)));
+    if joins || named || names_a_thread || spawned.contains(&true) {
+        return None;
+    }
+    let count = threads.len().min(usize::from(u8::MAX));
+    (0..count).find_map(|a| {
+        (a + 1..count)
+            .find(|&b| threads[a] == threads[b])
+            .map(|b| (a as u8, b as u8))
+    })
 }
 
 pub(crate) fn compile(scenario: &Scenario) -> Compiled {
@@ -135,16 +169,20 @@ pub(crate) fn compile(scenario: &Scenario) -> Compiled {
             _ => None,
         }),
     };
+    let spawned: Vec<bool> = scenario.threads.iter().map(|t| t.spawned).collect();
+    let joins = any(|op| matches!(op, Op::Join(_)));
+    let named = !names.sessions.is_empty() || !names.stores.is_empty();
     Compiled {
         users: Arc::new(users),
+        symmetry: symmetry(&threads, &spawned, joins, named),
         threads,
-        spawned: scenario.threads.iter().map(|t| t.spawned).collect(),
+        spawned,
         polls_max,
         polls_can_run_out,
         logon_ops,
         plan,
-        joins: any(|op| matches!(op, Op::Join(_))),
-        named: !names.sessions.is_empty() || !names.stores.is_empty(),
+        joins,
+        named,
         names,
     }
 }
@@ -178,6 +216,8 @@ struct App {
 /// One execution: start the threads that start at once, join them, then join the pollers and
 /// spawned threads they made.
 pub(crate) fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<Compiled>) {
+    crate::canon::set_symmetry(compiled.symmetry);
+
     let mapi = Mapi::new(sim, variant, compiled.polls_max, compiled.polls_can_run_out);
     let count = compiled.threads.len();
     let app = Arc::new(App {
@@ -222,11 +262,16 @@ pub(crate) fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<
         .filter(|&index| !app.compiled.spawned[index])
         .map(|index| {
             let app = app.clone();
-            sim.spawn_app(index as u8, move |ctx| thread_main(ctx, &app, index as u8))
+            let handle = sim.spawn_app(index as u8, move |ctx| thread_main(ctx, &app, index as u8));
+            (index as u8, handle)
         })
         .collect();
-    for (index, handle) in handles.into_iter().enumerate() {
-        crate::sim::state::at(("main:join", index));
+    for (_, handle) in handles {
+        // Which thread main joins is left out of its locals: joining has no effect on the model
+        // (main only waits, and marks the execution complete once every thread has ended), so
+        // the states that differ only in how far main got through the finished threads, or in
+        // the order it joins two interchangeable ones (`canon::set_symmetry`), behave alike.
+        crate::sim::state::at("main:join");
         handle.join();
     }
     // In creation order; threads created meanwhile are joined after the ones before them.

@@ -37,8 +37,9 @@ use crate::trace::{Entry, Event, ListId, PollerId, StoreId, WaitOn};
 
 /// Hash the facts of `log` that the monitors read into `h`, with ids by their canonical names
 /// (the caller hashes inside `canon::hashing`) and each kind of fact as a set (the order in
-/// which ids were numbered does not count).
-pub(crate) fn hash_past(log: &[Entry], h: &mut Fp) {
+/// which ids were numbered does not count). `hs[g]` takes them under permutation `g`
+/// (`canon::with_perm`): the past is read from the log once for all of them.
+pub(crate) fn hash_past(log: &[Entry], hs: &mut [Fp]) {
     let mut past = Past::default();
     for entry in log {
         past.apply(entry);
@@ -52,11 +53,15 @@ pub(crate) fn hash_past(log: &[Entry], h: &mut Fp) {
     for finding in &findings {
         violated |= 1 << finding.invariant().severity();
     }
-    violated.hash(h);
-    set(&past.lists).hash(h);
-    set(&past.pollers).hash(h);
-    set(&past.stores).hash(h);
-    set(&past.threads).hash(h);
+    for (perm, h) in hs.iter_mut().enumerate() {
+        crate::canon::with_perm(perm, || {
+            violated.hash(h);
+            set(&past.lists).hash(h);
+            set(&past.pollers).hash(h);
+            set(&past.stores).hash(h);
+            set(&past.threads).hash(h);
+        });
+    }
 }
 
 /// The records as a set: each one's hash, sorted.
@@ -113,7 +118,7 @@ struct Store {
     worked: bool,
 }
 
-#[derive(Default, Hash)]
+#[derive(Default)]
 struct Thread {
     id: u8,
     logons: u32,
@@ -125,6 +130,22 @@ struct Thread {
     releases: Vec<(EventId, StoreId, ListId, PollerId)>,
     /// Pending application waits.
     waits: Vec<(EventId, WaitOn)>,
+}
+
+impl Hash for Thread {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        // By its twin's index under a fingerprint's permutation (`canon::with_perm`).
+        crate::canon::thread(self.id).hash(h);
+        (
+            self.logons,
+            self.done,
+            self.spawned,
+            &self.signals,
+            &self.releases,
+            &self.waits,
+        )
+            .hash(h);
+    }
 }
 
 impl Past {
@@ -329,7 +350,7 @@ mod tests {
 
     fn hash(log: &[Entry]) -> u128 {
         let mut h = Fp::new();
-        hash_past(log, &mut h);
+        hash_past(log, std::slice::from_mut(&mut h));
         h.finish128()
     }
 

@@ -227,6 +227,7 @@ impl Sim {
     pub(crate) fn hash_world(&self, h: &mut state::Fp, locals: bool) {
         use std::hash::{Hash, Hasher};
         let world = self.world();
+        let perm = crate::canon::perm();
         crate::canon::hashing(|| {
             let mut tasks: Vec<u128> = world
                 .tasks
@@ -246,8 +247,10 @@ impl Sim {
                     (task.timed, task.timed_out, task.releasing).hash(&mut t);
                     if locals && task.status != Status::Finished {
                         match &task.waker {
-                            Some(Waker::Task(id)) => state::local_of(usize::from(*id)).hash(&mut t),
-                            _ => state::initial_of(task.actor.canonical()).hash(&mut t),
+                            Some(Waker::Task(id)) => {
+                                state::local_of(usize::from(*id)).hash_as(perm, &mut t)
+                            }
+                            _ => state::initial_of(task.actor.canonical(), perm).hash(&mut t),
                         }
                     }
                     t.finish128()
@@ -278,16 +281,16 @@ impl Sim {
             )
                 .hash(h);
             if locals {
-                state::local_of(0).hash(h);
+                state::local_of(0).hash_as(perm, h);
             }
         });
     }
 
     /// Hash what of the log the monitors read, for the stateful search's fingerprint
     /// ([`state::hash_past`]), with ids by their canonical names.
-    pub(crate) fn hash_past(&self, h: &mut state::Fp) {
+    pub(crate) fn hash_past(&self, hs: &mut [state::Fp]) {
         let world = self.world();
-        crate::canon::hashing(|| state::hash_past(&world.log, h));
+        crate::canon::hashing(|| state::hash_past(&world.log, hs));
     }
 
     /// The SID of an interned user.

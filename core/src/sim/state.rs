@@ -86,14 +86,18 @@ impl Hasher for Fp {
     }
 }
 
+/// A hash per permutation a fingerprint is taken under (`canon::with_perm`: the identity, and
+/// the swap of a scenario's two interchangeable threads when it has them).
+pub(crate) type Digests = [u128; crate::canon::PERMS_MAX];
+
 /// A thread's local state as the search knows it.
-#[derive(Copy, Clone, Default, Hash)]
+#[derive(Copy, Clone, Default)]
 pub(crate) struct Local {
     /// Exact (declared at the thread's current scheduling point with [`at`]), or the hash of
-    /// its locals at the last reset point with everything it observed since.
-    pub digest: u128,
+    /// its locals at the last reset point with everything it observed since: per permutation.
+    pub digest: Digests,
     /// The hash of what the thread's caller keeps ([`reset`]), part of every [`at`].
-    pub outer: u128,
+    pub outer: Digests,
     /// Scheduling points passed since the last reset or declaration.
     pub points: u32,
     /// It has run at least once.
@@ -105,11 +109,27 @@ pub(crate) struct Local {
     pub inexact: bool,
 }
 
+impl Local {
+    /// Hash it as the fingerprint under permutation `perm` takes it.
+    pub(crate) fn hash_as<H: Hasher>(&self, perm: usize, h: &mut H) {
+        (
+            self.digest[perm],
+            self.outer[perm],
+            self.points,
+            self.started,
+            self.anchored,
+            self.inexact,
+        )
+            .hash(h);
+    }
+}
+
 /// Hashes the execution's shared memory (set by the execution's body).
 type Source = Box<dyn Fn(&mut Fp)>;
 
-/// Hashes what of the log the monitors read (`monitor::hash_past`).
-pub(crate) type Past = fn(&[Entry], &mut Fp);
+/// Hashes what of the log the monitors read (`monitor::hash_past`), into one hasher per
+/// permutation.
+pub(crate) type Past = fn(&[Entry], &mut [Fp]);
 
 thread_local! {
     /// Set while the stateful search runs (all model threads share this OS thread).
@@ -179,10 +199,23 @@ pub(crate) fn set_source(source: impl Fn(&mut Fp) + 'static) {
     }
 }
 
-fn digest_of(locals: impl Hash) -> u128 {
-    let mut h = Fp::new();
-    crate::canon::hashing(|| locals.hash(&mut h));
-    h.finish128()
+/// `hash(perm, h)` hashed under every permutation the fingerprint is taken under.
+fn digests(hash: impl Fn(usize, &mut Fp)) -> Digests {
+    let mut out = Digests::default();
+    crate::canon::hashing(|| {
+        for (perm, out) in out.iter_mut().enumerate().take(crate::canon::perms()) {
+            crate::canon::with_perm(perm, || {
+                let mut h = Fp::new();
+                hash(perm, &mut h);
+                *out = h.finish128();
+            });
+        }
+    });
+    out
+}
+
+fn digest_of(locals: impl Hash) -> Digests {
+    digests(|_, h| locals.hash(h))
 }
 
 /// The calling thread starts a new unit of work (an application thread's op) holding `locals`:
@@ -214,7 +247,8 @@ pub(crate) fn at(locals: impl Hash) {
         if local.inexact {
             return;
         }
-        local.digest = digest_of((local.outer, locals));
+        let outer = local.outer;
+        local.digest = digests(|perm, h| (outer[perm], &locals).hash(h));
         local.points = 0;
         local.anchored = false;
     });
@@ -257,20 +291,27 @@ pub(crate) fn read(value: impl Hash) {
     let task = usize::from(super::backend::current_task());
     let value = digest_of(value);
     with_local(task, |local| {
-        let mut h = Fp::new();
-        (local.digest, value).hash(&mut h);
-        local.digest = h.finish128();
+        let perms = crate::canon::perms();
+        for (digest, value) in local.digest.iter_mut().zip(value).take(perms) {
+            let mut h = Fp::new();
+            (*digest, value).hash(&mut h);
+            *digest = h.finish128();
+        }
     });
 }
 
-/// `task` resumes after another thread ran: its digest absorbs the shared state it resumes into.
-pub(crate) fn observe(task: usize, shared: u128) {
+/// `task` resumes after another thread ran: its digest absorbs the shared state it resumes into
+/// (hashed under each permutation).
+pub(crate) fn observe(task: usize, shared: &Digests) {
     with_local(task, |local| {
-        let mut h = Fp::new();
-        local.digest.hash(&mut h);
-        local.points.hash(&mut h);
-        shared.hash(&mut h);
-        local.digest = h.finish128();
+        let perms = crate::canon::perms();
+        for (digest, shared) in local.digest.iter_mut().zip(shared).take(perms) {
+            let mut h = Fp::new();
+            digest.hash(&mut h);
+            local.points.hash(&mut h);
+            shared.hash(&mut h);
+            *digest = h.finish128();
+        }
         local.started = true;
         local.anchored = true;
     });
@@ -278,7 +319,7 @@ pub(crate) fn observe(task: usize, shared: u128) {
 
 thread_local! {
     /// The locals a thread was created with, by its canonical actor name, until it runs.
-    static INITIAL: RefCell<Vec<(u64, u128)>> = const { RefCell::new(Vec::new()) };
+    static INITIAL: RefCell<Vec<(u64, Digests)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The thread about to be created as `actor` starts with `locals` (what its closure captured).
@@ -291,13 +332,14 @@ pub(crate) fn initial(actor: crate::ids::Actor, locals: impl Hash) {
     INITIAL.with(|i| i.borrow_mut().push((name, digest)));
 }
 
-/// The locals a thread that has not run yet was created with (0 when not declared).
-pub(crate) fn initial_of(actor: u64) -> u128 {
+/// The locals a thread that has not run yet was created with, as hashed under permutation
+/// `perm` (0 when not declared).
+pub(crate) fn initial_of(actor: u64, perm: usize) -> u128 {
     INITIAL.with(|i| {
         i.borrow()
             .iter()
             .find(|(a, _)| *a == actor)
-            .map_or(0, |(_, d)| *d)
+            .map_or(0, |(_, d)| d[perm])
     })
 }
 
@@ -315,14 +357,19 @@ pub(crate) fn hash_source(h: &mut Fp) {
     });
 }
 
-/// Hash what of `log` decides the monitors' verdicts into `h`: the registered summary, or the
-/// whole log in order (without log indices) when the body registered none.
-pub(crate) fn hash_past(log: &[Entry], h: &mut Fp) {
+/// Hash what of `log` decides the monitors' verdicts into `hs[perm]` under each permutation:
+/// the registered summary, or the whole log in order (without log indices) when the body
+/// registered none.
+pub(crate) fn hash_past(log: &[Entry], hs: &mut [Fp]) {
     match PAST.with(Cell::get) {
-        Some(past) => past(log, h),
+        Some(past) => past(log, hs),
         None => {
-            for entry in log {
-                (entry.actor, entry.implicit, entry.event).hash(h);
+            for (perm, h) in hs.iter_mut().enumerate() {
+                crate::canon::with_perm(perm, || {
+                    for entry in log {
+                        (entry.actor, entry.implicit, entry.event).hash(h);
+                    }
+                });
             }
         }
     }
