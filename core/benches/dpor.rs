@@ -68,5 +68,44 @@ fn search(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, search);
+/// The stateful search alone on the two three-thread examples of issue 11's SPIN table, whose
+/// two interchangeable threads it reduces by (one search per iteration, on one core).
+fn three_threads(c: &mut Criterion) {
+    let mut group = c.benchmark_group("stateful-three-threads");
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    let examples = [
+        (
+            "same-user",
+            include_str!("../../examples/scenarios/same-user.json"),
+        ),
+        (
+            "service-account",
+            include_str!("../../examples/scenarios/service-account.json"),
+        ),
+    ];
+    for (name, text) in examples {
+        let scenario = Scenario::from_json(text).expect("valid");
+        for variant in ["original", "fixed"] {
+            let v = by_name(variant).expect("built in");
+            let config = CheckConfig {
+                strategy: Strategy::Stateful,
+                schedules: 100_000_000,
+                ..CheckConfig::default()
+            };
+            let result = check(v.clone(), &scenario, &config);
+            eprintln!(
+                "{name}/{variant}/stateful: {} states, {} executions, complete {}, twins {:?}",
+                result.states, result.executions, result.complete, result.twins
+            );
+            group.bench_function(format!("{name}/{variant}/stateful"), |b| {
+                b.iter(|| black_box(check(v.clone(), &scenario, &config)))
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, search, three_threads);
 criterion_main!(benches);
