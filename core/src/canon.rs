@@ -88,6 +88,11 @@ pub(crate) fn set_symmetry(swap: Option<(u8, u8)>) {
     }
 }
 
+/// The two interchangeable application threads of the running execution, if any.
+pub(crate) fn twins() -> Option<(u8, u8)> {
+    SWAP.with(Cell::get)
+}
+
 /// How many permutations a fingerprint is taken under: 2 with a symmetry, else 1.
 pub(crate) fn perms() -> usize {
     if SWAP.with(Cell::get).is_some() {

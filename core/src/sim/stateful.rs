@@ -208,6 +208,9 @@ impl Stateful {
                 });
             }
             sim.hash_past(&mut hs[..perms]);
+            if cfg!(debug_assertions) && perms > 1 {
+                self_image_check(sim, &hs);
+            }
         }
         (0..perms)
             .map(|perm| (hs[perm].finish128(), perm))
@@ -341,6 +344,32 @@ impl Scheduler for Stateful {
 
     fn next_u64(&mut self) -> u64 {
         0
+    }
+}
+
+/// Debug builds: a state where neither of the two interchangeable threads has run yet is its own
+/// image under their swap, so its two fingerprints must be equal. They differ when some code
+/// treats the two unalike and declares it (main joined them in index order and declared which
+/// one it joined, which left no state before the first one ended symmetric: the search then
+/// merged nothing), or when the names under the swap are made wrong. (A thread's raw index
+/// hashed where it should be swapped is not caught here: it hashes alike either way.)
+fn self_image_check(sim: &Sim, hs: &[Fp; 2]) {
+    let Some((a, b)) = canon::twins() else { return };
+    let names = sim.task_names();
+    let unstarted = |index: u8| {
+        let root = canon::root(Some(index));
+        names
+            .iter()
+            .find(|(_, name)| *name == root)
+            .is_none_or(|(task, _)| task.is_none_or(|t| !state::local_of(t).started))
+    };
+    if unstarted(a) && unstarted(b) {
+        assert_eq!(
+            hs[0].finish128(),
+            hs[1].finish128(),
+            "a state whose interchangeable threads {a} and {b} have not run is its own image \
+             under their swap: its two fingerprints must be equal"
+        );
     }
 }
 
