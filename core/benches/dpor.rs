@@ -96,8 +96,8 @@ fn three_threads(c: &mut Criterion) {
             };
             let result = check(v.clone(), &scenario, &config);
             eprintln!(
-                "{name}/{variant}/stateful: {} states, {} executions, complete {}, twins {:?}",
-                result.states, result.executions, result.complete, result.twins
+                "{name}/{variant}/stateful: {} states, {} executions, complete {}, symmetry {:?}",
+                result.states, result.executions, result.complete, result.symmetry
             );
             group.bench_function(format!("{name}/{variant}/stateful"), |b| {
                 b.iter(|| black_box(check(v.clone(), &scenario, &config)))

@@ -10,14 +10,15 @@
 //! other threads. While a fingerprint is hashed ([`hashing`]), the ids' `Hash` impls (in
 //! `ids`) write the canonical name instead of the number; at every other time, the number.
 //!
-//! **Symmetry.** A scenario may have two application threads that run the very same ops (same
+//! **Symmetry.** A scenario may have application threads that run the very same ops (same
 //! users, nothing that names one of them: no spawn, join or named handle), such as `same-user`'s
-//! T1 and T2. Swapping them maps every reachable state to a reachable state that behaves alike
-//! up to the swap, so the stateful search stores one state per such pair
-//! ([`set_symmetry`]). To fingerprint a state as its swapped image, every object also has a
-//! second name, made the same way from its creator's *swapped* name (a root is swapped with its
-//! twin's), and [`with_perm`] makes ids (and application threads, `ids::Actor`) hash by those.
-//! The search takes the smaller of the two fingerprints (`sim::stateful`).
+//! T1 and T2. Permuting them maps every reachable state to a reachable state that behaves alike
+//! up to the permutation, so the stateful search stores one state per orbit
+//! ([`set_symmetry`]: a group of at most [`PERMS_MAX`] permutations). To fingerprint a state as
+//! its image under a permutation, every object also has a name per permutation, made the same
+//! way from its creator's name under it (a root is its image's root), and [`with_perm`] makes ids
+//! (and application threads, `ids::Actor`) hash by those. The search takes the smallest of the
+//! fingerprints (`sim::stateful`).
 //!
 //! A leaf module, as `ids` is: everything is on the calling OS thread (all model threads of one
 //! execution share it under the controlled scheduler).
@@ -37,18 +38,20 @@ pub(crate) enum Kind {
 
 #[derive(Default)]
 struct Names {
-    /// Per kind, by number: the canonical name, and the name under the swap (0: none).
+    /// Per kind, by number: the object's name under each permutation of the group, the
+    /// identity's (its canonical name) first (0: none).
     names: [Vec<[u64; PERMS_MAX]>; KINDS],
     /// (creator's canonical name, kind) -> how many it made.
     made: Vec<(u64, Kind, u32)>,
-    /// Every object's canonical name with its name under the swap (to name what it creates).
-    swapped: Vec<(u64, u64)>,
+    /// Every object's canonical name with its names under the group (to name what it creates).
+    images: Vec<(u64, [u64; PERMS_MAX])>,
 }
 
 const KINDS: usize = 5;
 
-/// The most permutations a fingerprint is taken under: the identity and one swap.
-pub(crate) const PERMS_MAX: usize = 2;
+/// The most permutations a fingerprint is taken under (the identity included): all six of
+/// three interchangeable threads, or two pairs, or one pair.
+pub(crate) const PERMS_MAX: usize = 6;
 
 thread_local! {
     /// Set while the stateful search runs: objects are named as they are created.
@@ -56,10 +59,13 @@ thread_local! {
     /// Set while a fingerprint is hashed: ids hash as their canonical names.
     static HASHING: Cell<bool> = const { Cell::new(false) };
     static NAMES: RefCell<Names> = RefCell::new(Names::default());
-    /// The two application threads (by index) that run the same ops, while the stateful search
-    /// runs a scenario that has them ([`set_symmetry`]).
-    static SWAP: Cell<Option<(u8, u8)>> = const { Cell::new(None) };
-    /// The permutation ids hash under while a fingerprint is hashed: 0 the identity, 1 the swap.
+    /// The permutations of application threads (by index: `group[g][i]` is thread `i`'s image)
+    /// that map the running scenario to itself, the identity first, while the stateful search
+    /// runs a scenario that has some ([`set_symmetry`]); empty otherwise.
+    static GROUP: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+    /// How many permutations `GROUP` holds (1 when empty: the identity).
+    static PERMS: Cell<usize> = const { Cell::new(1) };
+    /// The permutation ids hash under while a fingerprint is hashed (an index into `GROUP`).
     static PERM: Cell<usize> = const { Cell::new(0) };
 }
 
@@ -73,33 +79,38 @@ pub(crate) fn set_naming(on: bool) {
             names.clear();
         }
         names.made.clear();
-        names.swapped.clear();
+        names.images.clear();
     });
-    SWAP.with(|s| s.set(None));
+    GROUP.with(|g| g.borrow_mut().clear());
+    PERMS.with(|p| p.set(1));
     PERM.with(|p| p.set(0));
 }
 
-/// The execution's body says which two application threads are interchangeable (before any
-/// thread runs; only while objects are named, and only for threads that run the same ops and
-/// that nothing names: `engine::app::Compiled::symmetry`).
-pub(crate) fn set_symmetry(swap: Option<(u8, u8)>) {
-    if naming() {
-        SWAP.with(|s| s.set(swap.filter(|(a, b)| a != b)));
+/// The execution's body says which permutations of its application threads map the scenario to
+/// itself (before any thread runs; only while objects are named): `group` holds the identity
+/// first, at most [`PERMS_MAX`] permutations in all, and only of threads that run the same ops
+/// and that nothing names (`engine::app::Compiled::symmetry`).
+pub(crate) fn set_symmetry(group: &[Vec<u8>]) {
+    if naming() && group.len() > 1 && group.len() <= PERMS_MAX {
+        GROUP.with(|g| *g.borrow_mut() = group.to_vec());
+        PERMS.with(|p| p.set(group.len()));
     }
 }
 
-/// The two interchangeable application threads of the running execution, if any.
-pub(crate) fn twins() -> Option<(u8, u8)> {
-    SWAP.with(Cell::get)
+/// The application threads that permutation `perm` of the running execution's group moves.
+pub(crate) fn moved(perm: usize) -> Vec<u8> {
+    GROUP.with(|g| {
+        g.borrow().get(perm).map_or(Vec::new(), |image| {
+            (0..image.len() as u8)
+                .filter(|&i| image[usize::from(i)] != i)
+                .collect()
+        })
+    })
 }
 
-/// How many permutations a fingerprint is taken under: 2 with a symmetry, else 1.
+/// How many permutations a fingerprint is taken under: the group's size, 1 with no symmetry.
 pub(crate) fn perms() -> usize {
-    if SWAP.with(Cell::get).is_some() {
-        2
-    } else {
-        1
-    }
+    PERMS.with(Cell::get)
 }
 
 /// The permutation ids hash under now ([`with_perm`]).
@@ -109,18 +120,15 @@ pub(crate) fn perm() -> usize {
 
 /// Application thread `index` under permutation `perm`.
 fn permute(index: u8, perm: usize) -> u8 {
-    match SWAP.with(Cell::get) {
-        Some((a, b)) if perm == 1 => {
-            if index == a {
-                b
-            } else if index == b {
-                a
-            } else {
-                index
-            }
-        }
-        _ => index,
+    if perm == 0 {
+        return index;
     }
+    GROUP.with(|g| {
+        g.borrow()
+            .get(perm)
+            .and_then(|image| image.get(usize::from(index)).copied())
+            .unwrap_or(index)
+    })
 }
 
 /// Run `f` with ids hashing under permutation `perm` (0: the identity; see [`perms`]).
@@ -156,10 +164,10 @@ pub(crate) fn permuted(name: u64, perm: usize) -> u64 {
     NAMES.with(|names| {
         names
             .borrow()
-            .swapped
+            .images
             .iter()
             .find(|(n, _)| *n == name)
-            .map_or(name, |(_, s)| *s)
+            .map_or(name, |(_, images)| images[perm])
     })
 }
 
@@ -206,12 +214,13 @@ pub(crate) fn born(kind: Kind, raw: u32, creator: u64) {
     if !naming() {
         return;
     }
-    // The creator's name under the swap (a lookup in `swapped`: taken before the borrow below).
-    let creator_swapped = if perms() > 1 {
-        permuted(creator, 1)
-    } else {
-        creator
-    };
+    // The creator's name under each permutation (a lookup in `images`: taken before the
+    // borrow below).
+    let perms = perms();
+    let mut creators = [creator; PERMS_MAX];
+    for (perm, image) in creators.iter_mut().enumerate().take(perms).skip(1) {
+        *image = permuted(creator, perm);
+    }
     NAMES.with(|names| {
         let mut names = names.borrow_mut();
         let count = match names
@@ -228,17 +237,19 @@ pub(crate) fn born(kind: Kind, raw: u32, creator: u64) {
                 1
             }
         };
-        // Its twin made as many of this kind on the swapped path: the same count.
-        let name = make_name(creator, kind, count);
-        let swapped = make_name(creator_swapped, kind, count);
-        if swapped != name {
-            names.swapped.push((name, swapped));
+        // On the permuted path, the creator's image made as many of this kind: the same count.
+        let mut images = [0; PERMS_MAX];
+        for (image, creator) in images.iter_mut().zip(creators).take(perms) {
+            *image = make_name(creator, kind, count);
+        }
+        if perms > 1 {
+            names.images.push((images[0], images));
         }
         let slots = &mut names.names[kind as usize];
         if slots.len() <= raw as usize {
             slots.resize(raw as usize + 1, [0; PERMS_MAX]);
         }
-        slots[raw as usize] = [name, swapped];
+        slots[raw as usize] = images;
     });
 }
 

@@ -110,12 +110,12 @@ pub struct CheckResult {
     /// search's states visited before, and its own sleep sets).
     pub pruned: usize,
     /// The stateful search: distinct states visited (0 under every other scheduler), counted
-    /// up to the swap of [`CheckResult::twins`] when there are twins.
+    /// up to permuting the threads of each of [`CheckResult::symmetry`]'s classes.
     pub states: usize,
-    /// The stateful search only: two application threads (by index) that run the same ops and
-    /// that nothing names, so that it stored one state of each pair that differs by swapping
-    /// them (`canon::set_symmetry`).
-    pub twins: Option<(u8, u8)>,
+    /// The stateful search only: sets of application threads (by index) that run the same ops
+    /// and that nothing names, among which it stored one state of each orbit under permuting
+    /// them (`canon::set_symmetry`); empty when none.
+    pub symmetry: Vec<Vec<u8>>,
     /// The scheduling steps of the longest execution (PCT's `k`).
     pub longest: usize,
     /// The most threads (shuttle tasks, the main task left out) of any execution (PCT's `n`).
@@ -176,9 +176,11 @@ pub fn check_jobs(
     let compiled = Arc::new(compile(scenario));
     let certainty = compiled.certainty(variant.as_ref());
     let mut result = CheckResult {
-        twins: compiled
-            .twins()
-            .filter(|_| matches!(config.strategy, Strategy::Stateful)),
+        symmetry: if matches!(config.strategy, Strategy::Stateful) {
+            compiled.symmetry().classes.clone()
+        } else {
+            Vec::new()
+        },
         ..CheckResult::default()
     };
     let shared = Arc::new(std::sync::Mutex::new(Vec::<Failure>::new()));
@@ -435,7 +437,7 @@ pub fn explore_jobs(
     let config = &for_variant(config, variant.as_ref());
     let compiled = Arc::new(compile(scenario));
     let certainty = compiled.certainty(variant.as_ref());
-    let twins = compiled.twins();
+    let group = Arc::new(compiled.symmetry().group.clone());
     let seen = Arc::new(std::sync::Mutex::new(Explored::default()));
     let stats = runner::run_jobs(
         jobs,
@@ -445,13 +447,13 @@ pub fn explore_jobs(
         config.steps_max,
         execution_body(variant, compiled),
         || {
-            let (sink, certainty) = (seen.clone(), certainty.clone());
+            let (sink, certainty, group) = (seen.clone(), certainty.clone(), group.clone());
             move |sim: Sim, _schedule: &Schedule| {
                 let mut seen = sink.lock().unwrap_or_else(|p| p.into_inner());
                 seen.traces += 1;
                 sim.with_outcome(|o| {
                     seen.invariants.extend(invariants_of(&judge(o, &certainty)));
-                    seen.outcomes.insert(outcome_signature(o, twins));
+                    seen.outcomes.insert(outcome_signature(o, &group));
                 });
                 Next::Continue
             }
@@ -469,26 +471,16 @@ pub fn explore_jobs(
 /// ended (finished, or blocked in a release on which list, waiting for which poller), how each
 /// poller ended, and which lists were left. Lists and pollers are named by their creator and
 /// how many of them it had created before (`T0.1`: thread T0's first), as the stateful search
-/// names them; events and stores not at all. With two interchangeable threads (`twins`, the
-/// symmetry the stateful search reduces by), the smaller of the signature and that of the
-/// execution with the two swapped: the outcomes are then counted up to the swap.
-pub(crate) fn outcome_signature(o: &crate::sim::OutcomeRef<'_>, twins: Option<(u8, u8)>) -> String {
+/// names them; events and stores not at all. With interchangeable threads (`group`: the
+/// permutations the stateful search reduces by, `engine::app::Symmetry`), the smallest of the
+/// signatures of the execution's images: the outcomes are then counted up to the symmetry.
+pub(crate) fn outcome_signature(o: &crate::sim::OutcomeRef<'_>, group: &[Vec<u8>]) -> String {
     let plain = signature_as(o, |t| t);
-    match twins {
-        Some((a, b)) => {
-            let swapped = signature_as(o, |t| {
-                if t == a {
-                    b
-                } else if t == b {
-                    a
-                } else {
-                    t
-                }
-            });
-            plain.min(swapped)
-        }
-        None => plain,
-    }
+    group
+        .iter()
+        .skip(1)
+        .map(|image| signature_as(o, |t| image.get(usize::from(t)).copied().unwrap_or(t)))
+        .fold(plain, |best, other| best.min(other))
 }
 
 /// [`outcome_signature`] with application thread `t` named `rename(t)`.

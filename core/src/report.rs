@@ -140,14 +140,14 @@ pub struct Report {
     /// thread that could run was asleep).
     #[serde(default)]
     pub pruned: usize,
-    /// `stateful` only: distinct model states visited (up to the swap of `symmetry`'s two
-    /// threads, when there are such).
+    /// `stateful` only: distinct model states visited (up to permuting the threads of each of
+    /// `symmetry`'s sets, when there are such).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub states: usize,
-    /// `stateful` only: two threads that run the same ops and that nothing names; the search
-    /// stored one state of each pair of states that differ by swapping them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub symmetry: Option<[String; 2]>,
+    /// `stateful` only: sets of threads (by name) that run the same ops and that nothing names;
+    /// the search stored one state of each set of states that differ by permuting them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub symmetry: Vec<Vec<String>>,
     /// What a pass guarantees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guarantee: Option<Guarantee>,
@@ -183,6 +183,28 @@ pub struct Guarantee {
 
 impl Eq for Guarantee {}
 
+/// " up to permuting T1 and T2, which run the same ops" for the stateful search's `symmetry`
+/// (empty when there is none).
+pub fn symmetry_phrase(classes: &[Vec<String>]) -> String {
+    let class = |names: &[String]| match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    match classes {
+        [] => String::new(),
+        [one] => format!(" up to permuting {}, which run the same ops", class(one)),
+        _ => format!(
+            " up to permuting {}, each set of which runs the same ops",
+            classes
+                .iter()
+                .map(|c| class(c))
+                .collect::<Vec<_>>()
+                .join("; and ")
+        ),
+    }
+}
+
 impl Guarantee {
     /// The guarantee of a check run under `config` that found `result`.
     pub fn of(config: &CheckConfig, result: &CheckResult) -> Guarantee {
@@ -203,10 +225,10 @@ impl Guarantee {
                 format!(
                     "every reachable state explored ({} states{}, {} executions to an end): a proof for this scenario",
                     result.states,
-                    if result.twins.is_some() {
-                        " up to swapping the two threads that run the same ops"
-                    } else {
+                    if result.symmetry.is_empty() {
                         ""
+                    } else {
+                        " up to permuting threads that run the same ops"
                     },
                     result.traces
                 ),
@@ -410,12 +432,16 @@ impl Report {
             traces: result.traces,
             pruned: result.pruned,
             states: result.states,
-            symmetry: result.twins.map(|(a, b)| {
-                [
-                    scenario.thread_name(a.into()),
-                    scenario.thread_name(b.into()),
-                ]
-            }),
+            symmetry: result
+                .symmetry
+                .iter()
+                .map(|class| {
+                    class
+                        .iter()
+                        .map(|&t| scenario.thread_name(t.into()))
+                        .collect()
+                })
+                .collect(),
             guarantee: (!result.failed()).then(|| Guarantee::of(config, result)),
             schedule: None,
             repro: None,
@@ -473,7 +499,7 @@ impl Report {
             traces: real.executions,
             pruned: 0,
             states: 0,
-            symmetry: None,
+            symmetry: Vec::new(),
             guarantee: None,
             schedule: None,
             repro: None,

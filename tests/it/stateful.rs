@@ -67,11 +67,19 @@ fn compare(
             tally.lock().unwrap().unusable += 1;
             return;
         };
-        // Every fourth case gets two interchangeable threads, which the stateful search
-        // reduces by (it stores one state of each swapped pair): the outcomes are compared up
-        // to the swap.
-        let twin = if n % 4 == 3 { twinned(&scenario) } else { None };
-        let twins = if twin.is_some() { ", twinned" } else { "" };
+        // Every fourth case gets two interchangeable threads (every eighth three), which the
+        // stateful search reduces by (it stores one state of each orbit under permuting them):
+        // the outcomes are compared up to the permutations.
+        let twin = match n % 8 {
+            3 => twinned(&scenario, 2),
+            7 => twinned(&scenario, 3),
+            _ => None,
+        };
+        let twins = match &twin {
+            Some(t) if n % 8 == 7 && t.threads.len() >= 3 => ", tripled",
+            Some(_) => ", twinned",
+            None => "",
+        };
         let scenario = twin.unwrap_or(scenario);
         let json = scenario.to_json();
         if !seen.lock().unwrap().insert((variant_index, json.clone())) {
@@ -168,10 +176,9 @@ fn compare(
     tally
 }
 
-/// `scenario` with its second thread running the first one's ops (or, with one thread, a second
-/// one that does), when that is a valid scenario whose threads all start at once and name no
-/// thread.
-fn twinned(scenario: &Scenario) -> Option<Scenario> {
+/// `scenario` with its first `copies` threads running the first one's ops (threads added as
+/// needed), when that is a valid scenario whose threads all start at once and name no thread.
+fn twinned(scenario: &Scenario, copies: usize) -> Option<Scenario> {
     let plain = scenario.threads.iter().all(|t| {
         !t.spawned
             && !t
@@ -184,9 +191,11 @@ fn twinned(scenario: &Scenario) -> Option<Scenario> {
         return None;
     }
     let mut twin = scenario.clone();
-    match twin.threads.get_mut(1) {
-        Some(second) => second.ops = first.ops.clone(),
-        None => twin.threads.push(ThreadSpec::new(first.ops.clone())),
+    for index in 1..copies {
+        match twin.threads.get_mut(index) {
+            Some(thread) => thread.ops = first.ops.clone(),
+            None => twin.threads.push(ThreadSpec::new(first.ops.clone())),
+        }
     }
     twin.validate().is_ok().then_some(twin)
 }

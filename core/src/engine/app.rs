@@ -59,40 +59,107 @@ pub(crate) struct Compiled {
     joins: bool,
     /// Some op names a handle: the process-wide handle table exists.
     named: bool,
-    /// Two application threads that are interchangeable ([`symmetry`]).
-    symmetry: Option<(u8, u8)>,
+    /// The application threads that are interchangeable ([`symmetry`]).
+    symmetry: Symmetry,
+}
+
+/// Permutations of application threads that map a scenario to itself ([`symmetry`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Symmetry {
+    /// Every permutation (`group[g][i]`: thread `i`'s image), the identity first; empty when
+    /// there is none but the identity.
+    pub(crate) group: Vec<Vec<u8>>,
+    /// The sets of threads the group permutes among themselves (each runs the same ops).
+    pub(crate) classes: Vec<Vec<u8>>,
 }
 
 impl Compiled {
-    /// The two application threads that are interchangeable, if any ([`symmetry`]).
-    pub(crate) fn twins(&self) -> Option<(u8, u8)> {
-        self.symmetry
+    /// The application threads that are interchangeable ([`symmetry`]).
+    pub(crate) fn symmetry(&self) -> &Symmetry {
+        &self.symmetry
     }
 }
 
-/// The first two application threads that are interchangeable: they run the same ops, start at
-/// once, and nothing names either (no spawn, join or named handle anywhere). Swapping them maps
-/// every execution to one that behaves alike (the model reads a thread's index only to name
-/// it), so the stateful search stores one state of each swapped pair (`canon::set_symmetry`).
-fn symmetry(
-    threads: &[Vec<CompiledOp>],
-    spawned: &[bool],
-    joins: bool,
-    named: bool,
-) -> Option<(u8, u8)> {
+/// The application threads that are interchangeable: threads that run the same ops, in a
+/// scenario where every thread starts at once and nothing names a thread (no spawn, join or
+/// named handle). Permuting such threads maps every execution to one that behaves alike (the
+/// model reads a thread's index only to name it), so the stateful search stores one state of
+/// each orbit (`canon::set_symmetry`). The group is every permutation within each class of
+/// threads with the same ops, largest class first, as far as [`crate::canon::PERMS_MAX`] allows
+/// (a class too large for it is permuted in its first members only: still a group).
+fn symmetry(threads: &[Vec<CompiledOp>], spawned: &[bool], joins: bool, named: bool) -> Symmetry {
     let names_a_thread = threads
         .iter()
         .flatten()
         .any(|op| matches!(op, CompiledOp::Spawn(_) | CompiledOp::Join(_)));
-    if joins || named || names_a_thread || spawned.contains(&true) {
-        return None;
-    }
     let count = threads.len().min(usize::from(u8::MAX));
-    (0..count).find_map(|a| {
-        (a + 1..count)
-            .find(|&b| threads[a] == threads[b])
-            .map(|b| (a as u8, b as u8))
-    })
+    if joins || named || names_a_thread || spawned.contains(&true) || count < 2 {
+        return Symmetry::default();
+    }
+    let mut classes: Vec<Vec<u8>> = Vec::new();
+    for index in 0..count {
+        match classes
+            .iter_mut()
+            .find(|class| threads[usize::from(class[0])] == threads[index])
+        {
+            Some(class) => class.push(index as u8),
+            None => classes.push(vec![index as u8]),
+        }
+    }
+    classes.retain(|class| class.len() > 1);
+    classes.sort_by_key(|class| std::cmp::Reverse(class.len()));
+    let identity: Vec<u8> = (0..count as u8).collect();
+    let mut group = vec![identity];
+    let mut kept = Vec::new();
+    for class in classes {
+        let mut k = class.len();
+        while k > 1 && group.len() * factorial(k) > crate::canon::PERMS_MAX {
+            k -= 1;
+        }
+        if k < 2 {
+            continue;
+        }
+        let members = &class[..k];
+        let mut product = Vec::new();
+        for g in &group {
+            for order in permutations(k) {
+                let mut image = g.clone();
+                for (i, &member) in members.iter().enumerate() {
+                    image[usize::from(member)] = members[order[i]];
+                }
+                product.push(image);
+            }
+        }
+        group = product;
+        kept.push(members.to_vec());
+    }
+    if kept.is_empty() {
+        return Symmetry::default();
+    }
+    Symmetry {
+        group,
+        classes: kept,
+    }
+}
+
+fn factorial(k: usize) -> usize {
+    (1..=k).product()
+}
+
+/// Every order of `0..k`, the identity first (lexicographic).
+fn permutations(k: usize) -> Vec<Vec<usize>> {
+    if k == 0 {
+        return vec![Vec::new()];
+    }
+    let mut out = Vec::new();
+    for first in 0..k {
+        for rest in permutations(k - 1) {
+            let mut order = vec![first];
+            order.extend(rest.into_iter().map(|r| if r >= first { r + 1 } else { r }));
+            out.push(order);
+        }
+    }
+    out
 }
 
 pub(crate) fn compile(scenario: &Scenario) -> Compiled {
@@ -216,7 +283,7 @@ struct App {
 /// One execution: start the threads that start at once, join them, then join the pollers and
 /// spawned threads they made.
 pub(crate) fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<Compiled>) {
-    crate::canon::set_symmetry(compiled.symmetry);
+    crate::canon::set_symmetry(&compiled.symmetry.group);
 
     let mapi = Mapi::new(sim, variant, compiled.polls_max, compiled.polls_can_run_out);
     let count = compiled.threads.len();
@@ -270,7 +337,7 @@ pub(crate) fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<
         // Which thread main joins is left out of its locals: joining has no effect on the model
         // (main only waits, and marks the execution complete once every thread has ended), so
         // the states that differ only in how far main got through the finished threads, or in
-        // the order it joins two interchangeable ones (`canon::set_symmetry`), behave alike.
+        // the order it joins interchangeable ones (`canon::set_symmetry`), behave alike.
         crate::sim::state::at("main:join");
         handle.join();
     }

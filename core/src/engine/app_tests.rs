@@ -431,3 +431,39 @@ fn an_unvalidated_scenario_never_panics_the_engine() {
         result.first_failure
     );
 }
+
+/// The symmetry group of a scenario: every permutation within each class of threads that run
+/// the same ops, as far as `canon::PERMS_MAX` (6) allows, the identity first; none where a
+/// thread is named (a spawn) or spawned.
+#[test]
+fn interchangeable_threads_form_a_group_of_at_most_six() {
+    let symmetry = |threads: &[&str]| {
+        let text = format!(r#"{{"threads": [{}]}}"#, threads.join(","));
+        compile(&Scenario::from_json(&text).unwrap()).symmetry().clone()
+    };
+    let a = r#"{"ops": ["logon"]}"#;
+    let b = r#"{"ops": ["logon", "logoff", "logon"]}"#;
+    let pair = symmetry(&[a, b, a]);
+    assert_eq!(pair.classes, vec![vec![0, 2]]);
+    assert_eq!(pair.group, vec![vec![0, 1, 2], vec![2, 1, 0]]);
+    // Two pairs: four permutations.
+    let pairs = symmetry(&[a, b, a, b]);
+    assert_eq!(pairs.classes, vec![vec![0, 2], vec![1, 3]]);
+    assert_eq!(pairs.group.len(), 4);
+    // Four alike: the six orders of the first three (24 would be too many).
+    let four = symmetry(&[a, a, a, a]);
+    assert_eq!(four.classes, vec![vec![0, 1, 2]]);
+    assert_eq!(four.group.len(), 6);
+    assert_eq!(four.group[0], vec![0, 1, 2, 3]);
+    assert!(four.group.iter().all(|g| g[3] == 3));
+    let distinct: std::collections::BTreeSet<_> = four.group.iter().collect();
+    assert_eq!(distinct.len(), 6);
+    // Three alike and a pair: the three (a pair more would make 12).
+    let mixed = symmetry(&[b, a, a, b, a]);
+    assert_eq!(mixed.classes, vec![vec![1, 2, 4]]);
+    // No two alike, a spawned thread, a join: none.
+    assert_eq!(symmetry(&[a, b]), super::app::Symmetry::default());
+    let spawner = r#"{"ops": [{"spawn": "W"}]}"#;
+    let worker = r#"{"name": "W", "spawned": true, "ops": ["logon"]}"#;
+    assert_eq!(symmetry(&[a, a, spawner, worker]), super::app::Symmetry::default());
+}

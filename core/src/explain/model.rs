@@ -387,10 +387,7 @@ impl<'a> Model<'a> {
     pub fn coverage_line(&self) -> Option<String> {
         let r = self.report;
         if r.complete && r.scheduler == "stateful" {
-            let up_to = match &r.symmetry {
-                Some([a, b]) => format!(" up to swapping {a} and {b}, which run the same ops"),
-                None => String::new(),
-            };
+            let up_to = crate::report::symmetry_phrase(&r.symmetry);
             return Some(format!(
                 "complete: every reachable state explored ({} states{up_to}; {} executions \
                  judged, {} stopped early: a state seen before, or every thread that could run \

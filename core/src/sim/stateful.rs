@@ -195,11 +195,11 @@ impl Stateful {
     }
 
     /// The state: the world with every thread's locals, the shared memory, the past; with a
-    /// symmetry (`canon::set_symmetry`), the smaller of its fingerprint and its swapped image's,
-    /// with the permutation that gave it (the sleep masks are kept in that one's naming).
+    /// symmetry (`canon::set_symmetry`), the smallest of its images' fingerprints, with the
+    /// permutation that gave it (the sleep masks are kept in that one's naming).
     fn fingerprint(&self) -> (u128, usize) {
         let perms = canon::perms();
-        let mut hs = [Fp::new(), Fp::new()];
+        let mut hs: [Fp; canon::PERMS_MAX] = std::array::from_fn(|_| Fp::new());
         if let Some(sim) = self.slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             for (perm, h) in hs.iter_mut().enumerate().take(perms) {
                 canon::with_perm(perm, || {
@@ -209,7 +209,7 @@ impl Stateful {
             }
             sim.hash_past(&mut hs[..perms]);
             if cfg!(debug_assertions) && perms > 1 {
-                self_image_check(sim, &hs);
+                self_image_check(sim, &hs[..perms]);
             }
         }
         (0..perms)
@@ -347,14 +347,14 @@ impl Scheduler for Stateful {
     }
 }
 
-/// Debug builds: a state where neither of the two interchangeable threads has run yet is its own
-/// image under their swap, so its two fingerprints must be equal. They differ when some code
-/// treats the two unalike and declares it (main joined them in index order and declared which
-/// one it joined, which left no state before the first one ended symmetric: the search then
-/// merged nothing), or when the names under the swap are made wrong. (A thread's raw index
-/// hashed where it should be swapped is not caught here: it hashes alike either way.)
-fn self_image_check(sim: &Sim, hs: &[Fp; 2]) {
-    let Some((a, b)) = canon::twins() else { return };
+/// Debug builds: a state where none of the threads a permutation moves has run yet is its own
+/// image under it, so the two fingerprints must be equal. They differ when some code treats
+/// interchangeable threads unalike and declares it (main joined them in index order and
+/// declared which one it joined, which left no state before the first one ended symmetric:
+/// the search then merged nothing), or when the names under a permutation are made wrong. (A
+/// thread's raw index hashed where it should be permuted is not caught here: it hashes alike
+/// either way.)
+fn self_image_check(sim: &Sim, hs: &[Fp]) {
     let names = sim.task_names();
     let unstarted = |index: u8| {
         let root = canon::root(Some(index));
@@ -363,13 +363,16 @@ fn self_image_check(sim: &Sim, hs: &[Fp; 2]) {
             .find(|(_, name)| *name == root)
             .is_none_or(|(task, _)| task.is_none_or(|t| !state::local_of(t).started))
     };
-    if unstarted(a) && unstarted(b) {
-        assert_eq!(
-            hs[0].finish128(),
-            hs[1].finish128(),
-            "a state whose interchangeable threads {a} and {b} have not run is its own image \
-             under their swap: its two fingerprints must be equal"
-        );
+    for (perm, h) in hs.iter().enumerate().skip(1) {
+        let moved = canon::moved(perm);
+        if moved.iter().all(|&t| unstarted(t)) {
+            assert_eq!(
+                hs[0].finish128(),
+                h.finish128(),
+                "a state whose interchangeable threads {moved:?} have not run is its own image \
+                 under their permutation {perm}: its fingerprints must be equal"
+            );
+        }
     }
 }
 
@@ -554,7 +557,7 @@ mod tests {
         let result = engine::check(variant, &scenario, &config);
         assert!(result.complete && !result.failed());
         assert_eq!(result.states, 3_211);
-        assert_eq!(result.twins, None);
+        assert!(result.symmetry.is_empty());
     }
 
     /// Two threads that run the same ops (`impersonate` one user, `logon`) under the process
@@ -582,10 +585,10 @@ mod tests {
         let fixed = || crate::variant::by_name("fixed").unwrap();
         let result = engine::check(fixed(), &scenario(&[thread, thread]), &config);
         assert!(result.complete && !result.failed());
-        assert_eq!((result.states, result.twins), (539, Some((0, 1))));
+        assert_eq!((result.states, result.symmetry), (539, vec![vec![0, 1]]));
         let other = r#"{"ops": ["logon"]}"#;
         let result = engine::check(fixed(), &scenario(&[other, thread, thread]), &config);
-        assert_eq!(result.twins, Some((1, 2)));
+        assert_eq!(result.symmetry, vec![vec![1, 2]]);
         let spawner = r#"{"ops": [{"spawn": "W"}]}"#;
         let worker = r#"{"name": "W", "spawned": true, "ops": ["logon"]}"#;
         let result = engine::check(
@@ -593,6 +596,34 @@ mod tests {
             &scenario(&[thread, thread, spawner, worker]),
             &config,
         );
-        assert_eq!(result.twins, None);
+        assert!(result.symmetry.is_empty());
+    }
+
+    /// Three threads that run the same ops: all six permutations, 10,691 states where the swap
+    /// of two alone stored 31,986 and no symmetry 63,922 (docs/performance.md).
+    #[test]
+    fn three_threads_that_run_the_same_ops_are_one_state_per_orbit() {
+        let thread = r#"{"ops": [{"impersonate": "S-1-5-21-7-8-9-500"}, "logon"]}"#;
+        let text =
+            format!(r#"{{"process_user": "S-1-5-18", "threads": [{thread}, {thread}, {thread}]}}"#);
+        let scenario = Scenario::from_json(&text).unwrap();
+        let config = CheckConfig {
+            strategy: Strategy::Stateful,
+            schedules: 1_000_000,
+            seed: 0,
+            steps_max: engine::STEPS_MAX_DEFAULT,
+            stop_on_first: false,
+            target: None,
+        };
+        let result = engine::check(
+            crate::variant::by_name("fixed").unwrap(),
+            &scenario,
+            &config,
+        );
+        assert!(result.complete && !result.failed());
+        assert_eq!(
+            (result.states, result.symmetry),
+            (10_691, vec![vec![0, 1, 2]])
+        );
     }
 }
