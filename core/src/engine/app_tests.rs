@@ -439,7 +439,9 @@ fn an_unvalidated_scenario_never_panics_the_engine() {
 fn interchangeable_threads_form_a_group_of_at_most_six() {
     let symmetry = |threads: &[&str]| {
         let text = format!(r#"{{"threads": [{}]}}"#, threads.join(","));
-        compile(&Scenario::from_json(&text).unwrap()).symmetry().clone()
+        compile(&Scenario::from_json(&text).unwrap())
+            .symmetry()
+            .clone()
     };
     let a = r#"{"ops": ["logon"]}"#;
     let b = r#"{"ops": ["logon", "logoff", "logon"]}"#;
@@ -465,5 +467,8 @@ fn interchangeable_threads_form_a_group_of_at_most_six() {
     assert_eq!(symmetry(&[a, b]), super::app::Symmetry::default());
     let spawner = r#"{"ops": [{"spawn": "W"}]}"#;
     let worker = r#"{"name": "W", "spawned": true, "ops": ["logon"]}"#;
-    assert_eq!(symmetry(&[a, a, spawner, worker]), super::app::Symmetry::default());
+    assert_eq!(
+        symmetry(&[a, a, spawner, worker]),
+        super::app::Symmetry::default()
+    );
 }
