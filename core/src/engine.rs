@@ -416,8 +416,8 @@ pub struct Explored {
     pub exhausted: bool,
     /// The invariants some execution violated.
     pub invariants: std::collections::BTreeSet<Invariant>,
-    /// The distinct terminal outcomes ([`outcome_signature`]), up to the swap of two
-    /// interchangeable threads where the scenario has them.
+    /// The distinct terminal outcomes ([`outcome_signature`]), up to permuting interchangeable
+    /// threads where the scenario has them.
     pub outcomes: std::collections::BTreeSet<String>,
 }
 

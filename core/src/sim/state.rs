@@ -87,7 +87,7 @@ impl Hasher for Fp {
 }
 
 /// A hash per permutation a fingerprint is taken under (`canon::with_perm`: the identity, and
-/// the swap of a scenario's two interchangeable threads when it has them).
+/// the other permutations of the scenario's symmetry group when it has one).
 pub(crate) type Digests = [u128; crate::canon::PERMS_MAX];
 
 /// A thread's local state as the search knows it.

@@ -483,8 +483,8 @@ impl Stateful {
         // The threads to run from here (Godefroid's stateful search with sleep sets): at a new
         // state the ones awake; at a state explored before with the threads in `before` asleep,
         // only those of them awake now (the others were run from there already). With a
-        // symmetry the state stands for its swapped image too, and the masks name threads as
-        // the fingerprint's permutation names them.
+        // symmetry the state stands for its images under the group too, and the masks name
+        // threads as the fingerprint's permutation names them.
         let (fingerprint, perm) = self.fingerprint();
         let bits = Bits::of(
             self.slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref(),
