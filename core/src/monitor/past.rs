@@ -118,9 +118,9 @@ struct Store {
     worked: bool,
 }
 
-#[derive(Default)]
+#[derive(Default, Hash)]
 struct Thread {
-    id: u8,
+    id: ThreadIndex,
     logons: u32,
     done: bool,
     spawned: bool,
@@ -132,19 +132,14 @@ struct Thread {
     waits: Vec<(EventId, WaitOn)>,
 }
 
-impl Hash for Thread {
+/// An application thread's index, hashed as `canon::thread` names it: its image under the
+/// permutation a fingerprint is taken under (`canon::with_perm`).
+#[derive(Copy, Clone, Default, PartialEq, Eq)]
+struct ThreadIndex(u8);
+
+impl Hash for ThreadIndex {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        // By its twin's index under a fingerprint's permutation (`canon::with_perm`).
-        crate::canon::thread(self.id).hash(h);
-        (
-            self.logons,
-            self.done,
-            self.spawned,
-            &self.signals,
-            &self.releases,
-            &self.waits,
-        )
-            .hash(h);
+        crate::canon::thread(self.0).hash(h);
     }
 }
 
@@ -200,6 +195,7 @@ impl Past {
     }
 
     fn thread(&mut self, id: u8) -> &mut Thread {
+        let id = ThreadIndex(id);
         if let Some(index) = self.threads.iter().position(|t| t.id == id) {
             return &mut self.threads[index];
         }

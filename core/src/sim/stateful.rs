@@ -535,6 +535,18 @@ mod tests {
     use crate::engine::{self, CheckConfig, Strategy};
     use crate::scenario::Scenario;
 
+    /// The stateful search with a budget far above what these scenarios need.
+    fn complete_search() -> CheckConfig {
+        CheckConfig {
+            strategy: Strategy::Stateful,
+            schedules: 1_000_000,
+            seed: 0,
+            steps_max: engine::STEPS_MAX_DEFAULT,
+            stop_on_first: false,
+            target: None,
+        }
+    }
+
     /// How many states the search visits on the seed's repro under `fixed`: 3,211 (SPIN, on a
     /// Promela model of the same machinery, stores 3,163; before the monitors' past replaced the
     /// log histories and the poll count was left out, 52,040; before the past left out pollers
@@ -545,14 +557,7 @@ mod tests {
     fn the_seeds_repro_has_as_many_states_as_it_had() {
         let text = include_str!("../../../examples/scenarios/seed-repro.json");
         let scenario = Scenario::from_json(text).unwrap();
-        let config = CheckConfig {
-            strategy: Strategy::Stateful,
-            schedules: 1_000_000,
-            seed: 0,
-            steps_max: engine::STEPS_MAX_DEFAULT,
-            stop_on_first: false,
-            target: None,
-        };
+        let config = complete_search();
         let variant = crate::variant::by_name("fixed").unwrap();
         let result = engine::check(variant, &scenario, &config);
         assert!(result.complete && !result.failed());
@@ -574,14 +579,7 @@ mod tests {
             );
             Scenario::from_json(&text).unwrap()
         };
-        let config = CheckConfig {
-            strategy: Strategy::Stateful,
-            schedules: 1_000_000,
-            seed: 0,
-            steps_max: engine::STEPS_MAX_DEFAULT,
-            stop_on_first: false,
-            target: None,
-        };
+        let config = complete_search();
         let fixed = || crate::variant::by_name("fixed").unwrap();
         let result = engine::check(fixed(), &scenario(&[thread, thread]), &config);
         assert!(result.complete && !result.failed());
@@ -607,14 +605,7 @@ mod tests {
         let text =
             format!(r#"{{"process_user": "S-1-5-18", "threads": [{thread}, {thread}, {thread}]}}"#);
         let scenario = Scenario::from_json(&text).unwrap();
-        let config = CheckConfig {
-            strategy: Strategy::Stateful,
-            schedules: 1_000_000,
-            seed: 0,
-            steps_max: engine::STEPS_MAX_DEFAULT,
-            stop_on_first: false,
-            target: None,
-        };
+        let config = complete_search();
         let result = engine::check(
             crate::variant::by_name("fixed").unwrap(),
             &scenario,
