@@ -16,7 +16,7 @@ mod past;
 
 pub(crate) use chain::AppPlan;
 pub use chain::{Chain, ChainEnd, Link};
-pub(crate) use past::hash_past;
+pub(crate) use past::hash_past_running;
 
 /// A named invariant (stable names: CLI, JSON, tests).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

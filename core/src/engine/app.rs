@@ -324,7 +324,7 @@ pub(crate) fn run_execution(sim: &Sim, variant: Arc<dyn Variant>, compiled: Arc<
             app.hash_state(h);
         }
     });
-    crate::sim::state::set_past(crate::monitor::hash_past);
+    crate::sim::state::set_past(crate::monitor::hash_past_running);
     let handles: Vec<_> = (0..count)
         .filter(|&index| !app.compiled.spawned[index])
         .map(|index| {

@@ -44,7 +44,60 @@ pub(crate) fn hash_past(log: &[Entry], hs: &mut [Fp]) {
     for entry in log {
         past.apply(entry);
     }
-    past.forget_the_dead();
+    past.hash_into(violated(log), hs);
+}
+
+/// [`hash_past`] of the running execution's log, read incrementally: the stateful search takes
+/// a fingerprint at each of its branch points, and within one execution (`state::execution`) the
+/// log only grows, so the facts of the entries read before are kept and only the new entries
+/// are applied. The violated invariants are judged again only when a new entry is one a
+/// finding is made at (`DidWork`, `Logon`, `ReleaseDone`: nothing later undoes a finding, and
+/// each judge finds only at those). Debug builds compare the result with [`hash_past`]'s.
+pub(crate) fn hash_past_running(log: &[Entry], hs: &mut [Fp]) {
+    RUNNING.with(|running| {
+        let mut running = running.borrow_mut();
+        let execution = crate::sim::state::execution();
+        if running.execution != execution || running.applied > log.len() {
+            *running = Running {
+                execution,
+                ..Running::default()
+            };
+        }
+        let new = &log[running.applied..];
+        let judge = new.iter().any(|entry| {
+            matches!(
+                entry.event,
+                Event::DidWork { .. } | Event::Logon { .. } | Event::ReleaseDone { .. }
+            )
+        });
+        for entry in new {
+            running.past.apply(entry);
+        }
+        running.applied = log.len();
+        if judge {
+            running.violated |= violated(log);
+        }
+        running.past.hash_into(running.violated, hs);
+    });
+    if cfg!(debug_assertions) {
+        let mut fresh: Vec<Fp> = hs.iter().map(|_| Fp::new()).collect();
+        hash_past(log, &mut fresh);
+        let mut again: Vec<Fp> = hs.iter().map(|_| Fp::new()).collect();
+        RUNNING.with(|running| {
+            let running = running.borrow();
+            running.past.hash_into(running.violated, &mut again);
+        });
+        let finish = |hs: &[Fp]| hs.iter().map(Fp::finish128).collect::<Vec<_>>();
+        assert_eq!(
+            finish(&fresh),
+            finish(&again),
+            "the past read incrementally is the past read whole"
+        );
+    }
+}
+
+/// The safety invariants `log` already violates, a bit per severity.
+fn violated(log: &[Entry]) -> u8 {
     let mut findings = Vec::new();
     super::judge_ownership(log, &mut findings);
     super::judge_isolation(log, &mut findings);
@@ -53,15 +106,20 @@ pub(crate) fn hash_past(log: &[Entry], hs: &mut [Fp]) {
     for finding in &findings {
         violated |= 1 << finding.invariant().severity();
     }
-    for (perm, h) in hs.iter_mut().enumerate() {
-        crate::canon::with_perm(perm, || {
-            violated.hash(h);
-            set(&past.lists).hash(h);
-            set(&past.pollers).hash(h);
-            set(&past.stores).hash(h);
-            set(&past.threads).hash(h);
-        });
-    }
+    violated
+}
+
+/// The running execution's past as far as [`hash_past_running`] read its log.
+#[derive(Default)]
+struct Running {
+    execution: u64,
+    applied: usize,
+    past: Past,
+    violated: u8,
+}
+
+thread_local! {
+    static RUNNING: std::cell::RefCell<Running> = std::cell::RefCell::new(Running::default());
 }
 
 /// The records as a set: each one's hash, sorted.
@@ -144,34 +202,51 @@ impl Hash for ThreadIndex {
 }
 
 impl Past {
-    /// Leave out the pollers and lists nothing can ask about any more: a poller that has ended,
-    /// that no pending release waits for and that no list still in the table names as its
-    /// poller (it takes no more steps, and a release can only come to wait for a list's latest
-    /// poller); a list no longer in the table that no poller kept and no pending release names
-    /// (nobody logs on to it, finds it or releases on it again). Whether a safety invariant was
-    /// violated on them is in the violated set already; every poller left out has exited (what
+    /// Hash the facts, with `violated`, under each permutation, leaving out the pollers and
+    /// lists nothing can ask about any more: a poller that has ended, that no pending release
+    /// waits for and that no list still in the table names as its poller (it takes no more
+    /// steps, and a release can only come to wait for a list's latest poller); a list no longer
+    /// in the table that no poller kept and no pending release names (nobody logs on to it,
+    /// finds it or releases on it again). Whether a safety invariant was violated on them is in
+    /// the violated set already; every poller left out has exited (what
     /// `every_poller_exited` asks). Two paths that differ only in how such a poller ended, or
     /// in a dead list's facts, then continue alike.
-    fn forget_the_dead(&mut self) {
+    fn hash_into(&self, violated: u8, hs: &mut [Fp]) {
         let pending: Vec<(ListId, PollerId)> = self
             .threads
             .iter()
             .flat_map(|t| t.releases.iter().map(|r| (r.2, r.3)))
             .collect();
-        let lists = &self.lists;
-        self.pollers.retain(|p| {
-            p.end.is_none()
-                || pending.iter().any(|r| r.1 == p.id)
-                || lists.iter().any(|l| l.live && l.poller == Some(p.id))
-        });
-        let pollers = &self.pollers;
-        self.lists.retain(|l| {
-            l.live
-                || pending.iter().any(|r| r.0 == l.id)
-                || pollers
-                    .iter()
-                    .any(|p| p.owner == l.id || p.serving == Some(l.id))
-        });
+        let pollers: Vec<&Poller> = self
+            .pollers
+            .iter()
+            .filter(|p| {
+                p.end.is_none()
+                    || pending.iter().any(|r| r.1 == p.id)
+                    || self.lists.iter().any(|l| l.live && l.poller == Some(p.id))
+            })
+            .collect();
+        let lists: Vec<&List> = self
+            .lists
+            .iter()
+            .filter(|l| {
+                l.live
+                    || pending.iter().any(|r| r.0 == l.id)
+                    || pollers
+                        .iter()
+                        .any(|p| p.owner == l.id || p.serving == Some(l.id))
+            })
+            .collect();
+        // Under each permutation: the records' ids hash by their names under it.
+        for (perm, h) in hs.iter_mut().enumerate() {
+            crate::canon::with_perm(perm, || {
+                violated.hash(h);
+                set(&lists).hash(h);
+                set(&pollers).hash(h);
+                set(&self.stores).hash(h);
+                set(&self.threads).hash(h);
+            });
+        }
     }
 
     fn list(&mut self, id: ListId) -> Option<&mut List> {

@@ -220,32 +220,36 @@ impl Sim {
     }
 
     /// Hash the world for the stateful search's fingerprint, with ids by their canonical names
-    /// (`canon`): each thread (as a multiset, so the order threads were created in does not
-    /// count) with its token, status and, when `locals`, its local state; the events; the locks
-    /// (their holders by actor); how far the execution got. Not the log (the search hashes what of
-    /// it the monitors read: [`Sim::hash_past`]), not the users (fixed), not the id counters (renamed away).
-    pub(crate) fn hash_world(&self, h: &mut state::Fp, locals: bool) {
+    /// (`canon`): into `h`, what every thread can read (each thread, as a multiset so the order
+    /// threads were created in does not count, with its token and status; the events; the locks,
+    /// their holders by actor; how far the execution got); into `locals`, when given, the
+    /// threads again each with its local state, and the main task's. Not the log (the search
+    /// hashes what of it the monitors read: [`Sim::hash_past`]), not the users (fixed), not the
+    /// id counters (renamed away). One pass gives the search both the shared digest a resuming
+    /// thread observes and the fingerprint.
+    pub(crate) fn hash_world(&self, h: &mut state::Fp, mut locals: Option<&mut state::Fp>) {
         use std::hash::{Hash, Hasher};
         let world = self.world();
         let perm = crate::canon::perm();
         crate::canon::hashing(|| {
-            let mut tasks: Vec<u128> = world
-                .tasks
-                .iter()
-                .map(|task| {
-                    let mut t = state::Fp::new();
-                    task.actor.hash(&mut t);
-                    task.impersonating.hash(&mut t);
-                    match task.status {
-                        Status::Running => t.write_u8(0),
-                        Status::Blocked(event) => {
-                            t.write_u8(1);
-                            event.hash(&mut t);
-                        }
-                        Status::Finished => t.write_u8(2),
+            let mut tasks: Vec<u128> = Vec::with_capacity(world.tasks.len());
+            let mut full: Vec<u128> = Vec::new();
+            for task in &world.tasks {
+                let mut t = state::Fp::new();
+                task.actor.hash(&mut t);
+                task.impersonating.hash(&mut t);
+                match task.status {
+                    Status::Running => t.write_u8(0),
+                    Status::Blocked(event) => {
+                        t.write_u8(1);
+                        event.hash(&mut t);
                     }
-                    (task.timed, task.timed_out, task.releasing).hash(&mut t);
-                    if locals && task.status != Status::Finished {
+                    Status::Finished => t.write_u8(2),
+                }
+                (task.timed, task.timed_out, task.releasing).hash(&mut t);
+                tasks.push(t.finish128());
+                if locals.is_some() {
+                    if task.status != Status::Finished {
                         match &task.waker {
                             Some(Waker::Task(id)) => {
                                 state::local_of(usize::from(*id)).hash_as(perm, &mut t)
@@ -253,9 +257,9 @@ impl Sim {
                             _ => state::initial_of(task.actor.canonical(), perm).hash(&mut t),
                         }
                     }
-                    t.finish128()
-                })
-                .collect();
+                    full.push(t.finish128());
+                }
+            }
             tasks.sort_unstable();
             tasks.hash(h);
             let mut events: Vec<u128> = world
@@ -280,8 +284,10 @@ impl Sim {
                 world.joins.len(),
             )
                 .hash(h);
-            if locals {
-                state::local_of(0).hash_as(perm, h);
+            if let Some(l) = locals.as_deref_mut() {
+                full.sort_unstable();
+                full.hash(l);
+                state::local_of(0).hash_as(perm, l);
             }
         });
     }

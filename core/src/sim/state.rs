@@ -142,6 +142,14 @@ thread_local! {
     /// Set while an execution replays the prefix of a state already explored: the locals are
     /// restored whole where the replay ends ([`restore`]), so nothing updates them before.
     static REPLAYING: Cell<bool> = const { Cell::new(false) };
+    /// Counts [`new_execution`]s: what is kept of one execution's log (`monitor::past`) is
+    /// kept for this number.
+    static EXECUTION: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The running execution's number on this OS thread (changes at each [`new_execution`]).
+pub(crate) fn execution() -> u64 {
+    EXECUTION.with(Cell::get)
 }
 
 /// Whether the thread's locals are being tracked now: the stateful search runs, and the
@@ -183,6 +191,7 @@ pub(crate) fn set_recording(on: bool) {
 
 /// Forget the previous execution's locals, names, shared memory and past.
 pub(crate) fn new_execution() {
+    EXECUTION.with(|e| e.set(e.get() + 1));
     LOCALS.with(|l| l.borrow_mut().clear());
     set_replaying(false);
     PAST.with(|p| p.set(None));

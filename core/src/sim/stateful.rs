@@ -42,6 +42,7 @@
 //! the past; the fingerprint holds what of the log the monitors read, so their verdicts
 //! on the two continue alike (the tests check verdicts and terminal outcomes against DPOR).
 
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use shuttle::scheduler::{Schedule as ShuttleSchedule, Scheduler, Task, TaskId};
@@ -109,6 +110,9 @@ pub(crate) struct Level {
     /// tracking locals and restores these where its replay ends.
     locals: Vec<state::Local>,
     declared: bool,
+    /// The shared digests of the state here (`Stateful::shared_hash`), for the thread that
+    /// resumes into it.
+    shared: state::Digests,
 }
 
 /// Where each thread's bit is in the visited set's sleep masks: by the rank of its canonical
@@ -185,7 +189,7 @@ impl Stateful {
             canon::with_perm(perm, || {
                 let mut h = Fp::new();
                 if let Some(sim) = sim.as_ref() {
-                    sim.hash_world(&mut h, false);
+                    sim.hash_world(&mut h, None);
                 }
                 state::hash_source(&mut h);
                 *out = h.finish128();
@@ -196,15 +200,22 @@ impl Stateful {
 
     /// The state: the world with every thread's locals, the shared memory, the past; with a
     /// symmetry (`canon::set_symmetry`), the smallest of its images' fingerprints, with the
-    /// permutation that gave it (the sleep masks are kept in that one's naming).
-    fn fingerprint(&self) -> (u128, usize) {
+    /// permutation that gave it (the sleep masks are kept in that one's naming). Also what
+    /// [`Stateful::shared_hash`] gives here, taken in the same pass: the fingerprint is the
+    /// shared digest with the threads' locals and the past.
+    fn fingerprint(&self) -> (u128, usize, state::Digests) {
         let perms = canon::perms();
+        let mut shared = state::Digests::default();
         let mut hs: [Fp; canon::PERMS_MAX] = std::array::from_fn(|_| Fp::new());
         if let Some(sim) = self.slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             for (perm, h) in hs.iter_mut().enumerate().take(perms) {
                 canon::with_perm(perm, || {
-                    sim.hash_world(h, true);
-                    state::hash_source(h);
+                    let mut s = Fp::new();
+                    let mut locals = Fp::new();
+                    sim.hash_world(&mut s, Some(&mut locals));
+                    state::hash_source(&mut s);
+                    shared[perm] = s.finish128();
+                    (shared[perm], locals.finish128()).hash(h);
                 });
             }
             sim.hash_past(&mut hs[..perms]);
@@ -212,10 +223,11 @@ impl Stateful {
                 self_image_check(sim, &hs[..perms]);
             }
         }
-        (0..perms)
+        let (fingerprint, perm) = (0..perms)
             .map(|perm| (hs[perm].finish128(), perm))
             .min()
-            .unwrap_or((hs[0].finish128(), 0))
+            .unwrap_or((hs[0].finish128(), 0));
+        (fingerprint, perm, shared)
     }
 
     /// The step that just ended: its footprint joins the running transition's, and wakes every
@@ -317,12 +329,12 @@ impl Scheduler for Stateful {
         self.finish_step();
         let declared = current.is_some_and(|c| state::passed_point(usize::from(c)));
         let going_on = current.filter(|c| runnable.iter().any(|t| t.id() == *c));
-        let choice = match going_on {
-            Some(current) if !model_point => current,
+        let (choice, shared) = match going_on {
+            Some(current) if !model_point => (current, None),
             _ => {
                 self.end_transition();
                 match self.branch(runnable, going_on, declared) {
-                    Some(choice) => choice,
+                    Some(chosen) => chosen,
                     None => {
                         // Nothing new from here (a state visited before, or every thread that
                         // could run asleep): the rest of the execution is not judged. It runs to
@@ -338,7 +350,7 @@ impl Scheduler for Stateful {
                 }
             }
         };
-        self.observe(choice, current, declared);
+        self.observe(choice, current, declared, shared.as_ref());
         Some(choice)
     }
 
@@ -416,10 +428,27 @@ impl Stateful {
     }
 
     /// The thread that resumes after another one ran, or goes on past a point where a
-    /// declaration replaced what it had observed, observes the shared state it resumes into.
-    fn observe(&self, choice: TaskId, current: Option<TaskId>, declared: bool) {
+    /// declaration replaced what it had observed, observes the shared state it resumes into
+    /// (`shared`: its digests when the caller has them, else hashed here).
+    fn observe(
+        &self,
+        choice: TaskId,
+        current: Option<TaskId>,
+        declared: bool,
+        shared: Option<&state::Digests>,
+    ) {
         if Some(choice) != current || declared {
-            state::observe(usize::from(choice), &self.shared_hash());
+            match shared {
+                Some(shared) => {
+                    debug_assert_eq!(
+                        shared[..canon::perms()],
+                        self.shared_hash()[..canon::perms()],
+                        "the shared digests a level keeps are the shared state's"
+                    );
+                    state::observe(usize::from(choice), shared)
+                }
+                None => state::observe(usize::from(choice), &self.shared_hash()),
+            }
         }
     }
 
@@ -444,25 +473,26 @@ impl Stateful {
         let choice = level.options[level.chosen];
         self.depth += 1;
         if self.depth == self.stack.len() {
-            let declared = level.declared;
+            let (declared, shared) = (level.declared, level.shared);
             state::restore(&level.locals);
             state::set_replaying(false);
             footprint::set_recording(true);
             self.sleep = level.sleep.iter().chain(&level.done).cloned().collect();
             self.start_transition(Some(self.depth - 1));
-            self.observe(choice, current, declared);
+            self.observe(choice, current, declared, Some(&shared));
         }
         choice
     }
 
-    /// The choice at a point where the order of threads may matter; `None` when nothing new can
-    /// be reached from here (the execution stops being judged).
+    /// The choice at a point where the order of threads may matter, with the state's shared
+    /// digests when it took its fingerprint; `None` when nothing new can be reached from here
+    /// (the execution stops being judged).
     fn branch(
         &mut self,
         runnable: &[&Task],
         going_on: Option<TaskId>,
         declared: bool,
-    ) -> Option<TaskId> {
+    ) -> Option<(TaskId, Option<state::Digests>)> {
         let enabled = super::dfs::options(runnable, going_on);
         // A thread that cannot run now is no longer asleep: its next transition may differ.
         self.sleep
@@ -478,14 +508,14 @@ impl Stateful {
                 return None;
             }
             self.start_transition(None);
-            return Some(enabled[0]);
+            return Some((enabled[0], None));
         }
         // The threads to run from here (Godefroid's stateful search with sleep sets): at a new
         // state the ones awake; at a state explored before with the threads in `before` asleep,
         // only those of them awake now (the others were run from there already). With a
         // symmetry the state stands for its images under the group too, and the masks name
         // threads as the fingerprint's permutation names them.
-        let (fingerprint, perm) = self.fingerprint();
+        let (fingerprint, perm, shared) = self.fingerprint();
         let bits = Bits::of(
             self.slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref(),
             perm,
@@ -523,10 +553,11 @@ impl Stateful {
             ran: false,
             locals,
             declared,
+            shared,
         });
         self.depth += 1;
         self.start_transition(Some(self.depth - 1));
-        Some(first)
+        Some((first, Some(shared)))
     }
 }
 
