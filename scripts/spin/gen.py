@@ -17,7 +17,14 @@ What is modelled, and where it comes from (read docs/performance.md, "SPIN on th
 - core/src/engine/app.rs: a thread's ops in order, then its implicit cleanup (release its open
   stores newest first, then log off its sessions newest first); logoff releases the session's open
   stores first. Ops with no Shm lock (impersonate, revert, open_store) are no scheduling point and
-  are folded into the thread's local (static) state here.
+  are folded into the thread's local (static) state here. `repeat` is expanded inline. `spawn`
+  (a thread declared "spawned": true; not started by init) is `run` at that point: shuttle's
+  thread spawn takes no scheduling point, so the run is placed inside the atomic of the thread's
+  current step (its last Shm step, or a start step of its own when nothing came before). `join`
+  is a wait on the joined thread's manual-reset done event, which that thread sets in its last
+  step (ThreadDone after the implicit cleanup): a guard `tdone[w]` in the same atomic, so a
+  finished thread is joined in the same step and an unfinished one ends the step there (the
+  joiner goes on when it is set, through the ops up to its next scheduling point).
 - core/src/variant/: original keys lists by CRC32(binary SID) and a poller takes the only list
   when there is exactly one, else the list keyed by its own thread user's key (the process user:
   PollerToken::Process); fixed keys by the full SID and a poller takes its bound list (and quits
@@ -89,11 +96,24 @@ def main():
         return out
 
     expanded = [expand(t["ops"]) for t in threads]
+    spawned = [bool(t.get("spawned", False)) for t in threads]
+    tnames = [t.get("name", f"T{i+1}") for i, t in enumerate(threads)]
+
+    def thread_of(name):  # scenario.thread_index: by display name
+        assert name in tnames, f"no thread named {name}"
+        return tnames.index(name)
+
+    joined = set()  # threads some thread joins: only they need a done flag
     for ops in expanded:
         for op in ops:
             if isinstance(op, dict):
-                assert list(op) == ["impersonate"], f"unsupported op {op}"
-                intern(resolve(op["impersonate"]))
+                assert len(op) == 1 and list(op)[0] in ("impersonate", "spawn", "join"), f"unsupported op {op}"
+                if "impersonate" in op:
+                    intern(resolve(op["impersonate"]))
+                elif "spawn" in op:
+                    assert spawned[thread_of(op["spawn"])], f"spawn of a thread not marked spawned: {op}"
+                else:
+                    joined.add(thread_of(op["join"]))
             else:
                 assert op in ("logon", "open_store", "release_store", "logoff", "revert"), op
     ops_total = sum(len(o) for o in expanded)
@@ -127,15 +147,35 @@ def main():
         label[0] += 1
         return f"{prefix}_{label[0]}"
 
+    class Step:
+        """One scheduling step of a thread as emitted: the code that follows it up to the next
+        scheduling point with no scheduling point of its own (spawn, a join whose thread has
+        finished, the done flag at the thread's end) is its tail, placed inside its atomic."""
+
+        def __init__(self):
+            self.tail = []
+
+    def tailed(step, render):
+        # a line that depends on its step's tail: render(None) when it has none
+        return (step, render)
+
     for t, ops in enumerate(expanded):
         lines = []
         user = 0
         sessions = []  # stack of slot numbers (open sessions, newest last)
         stores = []  # stack of session slots (open stores, newest last)
         nslot = [0]
+        # The thread's start is a step of its own only when it has a tail (a spawn or join
+        # before its first Shm lock); otherwise it is folded in, as before.
+        cur = [Step()]
+        lines.append(tailed(cur[0], lambda tl: None if tl is None else f"  atomic {{ {tl} }};"))
 
         def release(slot):
-            lines.append(f"  RELEASE(s{slot}, {t});")
+            step = cur[0] = Step()
+            a = f"RELEASE(s{slot}, {t})"
+            # a tail goes after the release returns: RELEASE's two atomics nested in one (its
+            # wait's guard is never true right after its queue step, so no state changes)
+            lines.append(tailed(step, lambda tl, a=a: f"  {a};" if tl is None else f"  atomic {{ {a}; {tl} }};"))
 
         def logoff(slot):
             # release this session's own open stores first, newest first
@@ -145,6 +185,7 @@ def main():
                     del stores[i]
             after = fresh("off")
             l = f"s{slot}"
+            step = cur[0] = Step()
             lines.append("  atomic {  /* logoff, step 1: disconnect; an empty list is removed (+ wakes); else return */")
             lines.append(f"    lconn[{l}]--;")
             lines.append("    if")
@@ -153,16 +194,25 @@ def main():
             lines.append("       WAKES; H(stopp);")
             lines.append(f"       printf(\"MSC: T{t+1} logoff: list %d removed\\n\", {l})")
             lines.append("#ifdef COARSE")
-            lines.append(f"       ; pstop[stopp] = true; WAKES; stopp = 0; goto {after}")
+            lines.append(tailed(step, lambda tl, after=after: f"       ; pstop[stopp] = true; WAKES; stopp = 0; {'' if tl is None else tl + '; '}goto {after}"))
             lines.append("#endif")
-            lines.append(f"    :: else -> printf(\"MSC: T{t+1} logoff: list %d keeps connections\\n\", {l}); {l} = 0; goto {after}")
+            lines.append(tailed(step, lambda tl, after=after, l=l: f"    :: else -> printf(\"MSC: T{t+1} logoff: list %d keeps connections\\n\", {l}); {l} = 0; {'' if tl is None else tl + '; '}goto {after}"))
             lines.append("    fi")
             lines.append("  };")
-            lines.append(f"  LOGOFF2({t});")
+            lines.append(tailed(step, lambda tl: f"  LOGOFF2({t});" if tl is None else f"  atomic {{ LOGOFF2({t}); {tl} }};"))
             lines.append(f"{after}: s{slot} = 0;")
 
         for op in ops:
-            if isinstance(op, dict):
+            if isinstance(op, dict) and "spawn" in op:
+                # no scheduling point (shuttle's spawn takes none): part of the current step
+                w_ = thread_of(op["spawn"])
+                cur[0].tail.append(f"run T{w_}(); printf(\"MSC: T{t+1} spawns T{w_+1}\\n\")")
+            elif isinstance(op, dict) and "join" in op:
+                # a wait on the joined thread's manual-reset done event: no scheduling point when
+                # set, else the step ends here and the thread goes on when it is set
+                j_ = thread_of(op["join"])
+                cur[0].tail.append(f"tdone[{j_}]; printf(\"MSC: T{t+1} joined T{j_+1}\\n\")")
+            elif isinstance(op, dict):
                 user = intern(resolve(op["impersonate"]))
             elif op == "revert":
                 user = 0
@@ -170,7 +220,9 @@ def main():
                 slot = nslot[0]
                 nslot[0] += 1
                 sessions.append(slot)
-                lines.append(f"  LOGON(s{slot}, {key_id(user)}, {user}, {t});")
+                step = cur[0] = Step()
+                a = f"LOGON(s{slot}, {key_id(user)}, {user}, {t})"
+                lines.append(tailed(step, lambda tl, a=a: f"  {a};" if tl is None else f"  atomic {{ {a}; {tl} }};"))
             elif op == "open_store":
                 if sessions:
                     stores.append(sessions[-1])
@@ -185,6 +237,18 @@ def main():
             release(stores.pop())
         while sessions:
             logoff(sessions.pop())
+        if t in joined:
+            # ThreadDone, then set_event(done): in the thread's last step
+            cur[0].tail.append(f"tdone[{t}] = true")
+        rendered = []
+        for item in lines:
+            if isinstance(item, tuple):
+                step, render = item
+                item = render("; ".join(step.tail) if step.tail else None)
+                if item is None:
+                    continue
+            rendered.append(item)
+        lines = rendered
         maxslots = max(maxslots, nslot[0])
         body[t] = (lines, nslot[0])
 
@@ -213,6 +277,9 @@ def main():
     w("bool pwake[NP+1]; /* each poller's wake event: auto-reset */")
     w("/* each application thread's current release event: manual-reset, fresh per release */")
     w("bool rel[NT];")
+    if joined:
+        w("/* each joined thread's finished event (manual-reset): set in its last step, after its cleanup */")
+        w("bool tdone[NT];")
     w("#if defined(CHK_OWNS) || defined(CHK_ISO)")
     w("byte luser[NL+1];  /* ghost: the user whose logon created the list (the log's list-created) */")
     w("#endif")
@@ -394,7 +461,7 @@ def main():
         w("}")
         w("")
     w("init {")
-    w("  atomic { " + " ".join(f"run T{t}();" for t in range(nthreads)) + " }")
+    w("  atomic { " + " ".join(f"run T{t}();" for t in range(nthreads) if not spawned[t]) + " }")
     w("}")
     print("\n".join(out))
 
