@@ -48,7 +48,7 @@ pub(crate) struct ExploreArgs {
     /// The scheduler.
     #[arg(long, value_enum, default_value_t = SchedulerArg::Random)]
     pub scheduler: SchedulerArg,
-    /// How many schedules (executions) to run at most (1 to 10,000,000).
+    /// How many schedules (executions) to run at most (1 to 100,000,000).
     #[arg(long, default_value_t = 1000)]
     pub schedules: usize,
     /// The scheduler's seed.
@@ -102,7 +102,7 @@ pub(crate) struct ReplayArgs {
     pub variant: Option<String>,
     /// When the execution leaves the recorded schedule (another variant takes other steps),
     /// every continuation of the part it followed is searched (DPOR), with at most this many
-    /// executions (1 to 10,000,000).
+    /// executions (1 to 100,000,000).
     #[arg(long, default_value_t = 100_000)]
     pub schedules: usize,
     #[command(flatten)]

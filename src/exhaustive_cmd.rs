@@ -37,10 +37,10 @@ pub(crate) struct ExhaustiveArgs {
     #[arg(long, default_value_t = 2)]
     pub users: usize,
     /// The most ops per thread (every length from 0 to this). With 2 threads and 2 users,
-    /// the stateful search of `fixed` covers --ops 2 in about 17,000 executions (22 scenarios
-    /// after reduction, under 1 s; DPOR about 250,000); --ops 3 (211 scenarios) in 1.7 million
-    /// executions, about a minute of one core; --ops 4 (about 2,800 scenarios) is about 85
-    /// minutes of one core; with --preemptions 2, --ops 3 takes about 5 million schedules.
+    /// the stateful search of `fixed` covers --ops 2 in about 11,000 executions (16 scenarios
+    /// after reduction, under 1 s; DPOR about 220,000); --ops 3 (120 scenarios) in 1.2 million
+    /// executions, about 45 s of one core; --ops 4 (1,381 scenarios) in EX24_HELP; with 3
+    /// threads, --ops 3 is more than 85,000 CPU seconds (use --shard).
     #[arg(long, default_value_t = 3)]
     pub ops: usize,
     /// The two users are different SIDs with the same CRC32 (needs --users 2).

@@ -28,7 +28,7 @@ pub(crate) struct StressArgs {
     #[arg(long, default_value_t = 50)]
     pub timeout_ms: u64,
     /// Executions under the controlled scheduler for the comparison (default: as many as --runs;
-    /// 0: no comparison; at most 10,000,000).
+    /// 0: no comparison; at most 100,000,000).
     #[arg(long)]
     pub schedules: Option<usize>,
     /// The controlled scheduler's seed.

@@ -102,7 +102,7 @@ pub const PREEMPTIONS_DEFAULT: usize = 2;
 /// The default DFS budget of one scenario: far above what any scenario of the default bound
 /// needs with [`PREEMPTIONS_DEFAULT`] preemptions; a scenario that reaches it is reported as
 /// incomplete.
-pub const SCHEDULES_PER_SCENARIO_DEFAULT: usize = 1_000_000;
+pub const SCHEDULES_PER_SCENARIO_DEFAULT: usize = 10_000_000;
 
 /// What to explore and with what budget.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

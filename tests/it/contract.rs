@@ -876,7 +876,7 @@ fn usage_prints_help_accepts_format_and_caps_budgets() {
     for (args, expect) in [
         (
             vec!["check", &seed(), "--schedules", &max],
-            "--schedules must be from 1 to 10000000",
+            "--schedules must be from 1 to 100000000",
         ),
         (
             vec!["stress", &seed(), "--runs", &max],
