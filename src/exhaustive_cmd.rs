@@ -39,8 +39,9 @@ pub(crate) struct ExhaustiveArgs {
     /// The most ops per thread (every length from 0 to this). With 2 threads and 2 users,
     /// the stateful search of `fixed` covers --ops 2 in about 11,000 executions (16 scenarios
     /// after reduction, under 1 s; DPOR about 220,000); --ops 3 (120 scenarios) in 1.2 million
-    /// executions, about 45 s of one core; --ops 4 (1,381 scenarios) in EX24_HELP; with 3
-    /// threads, --ops 3 is more than 85,000 CPU seconds (use --shard).
+    /// executions, about 45 s of one core; --ops 4 (1,381 scenarios) in 64 million, about 13
+    /// minutes on two cores (--jobs 2); with 3 threads, --ops 3 is more than 85,000 CPU
+    /// seconds (use --shard).
     #[arg(long, default_value_t = 3)]
     pub ops: usize,
     /// The two users are different SIDs with the same CRC32 (needs --users 2).
