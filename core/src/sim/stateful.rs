@@ -345,6 +345,9 @@ impl Scheduler for Stateful {
                         self.shared.redundant.set(true);
                         self.coasting = true;
                         footprint::set_recording(false);
+                        // No fingerprint is taken again in this execution: the threads'
+                        // declarations need not be hashed on the way to its end either.
+                        state::set_replaying(true);
                         return Some(coast(runnable, current));
                     }
                 }
