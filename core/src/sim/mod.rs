@@ -227,7 +227,7 @@ impl Sim {
     /// hashes what of it the monitors read: [`Sim::hash_past`]), not the users (fixed), not the
     /// id counters (renamed away). One pass gives the search both the shared digest a resuming
     /// thread observes and the fingerprint.
-    pub(crate) fn hash_world(&self, h: &mut state::Fp, mut locals: Option<&mut state::Fp>) {
+    pub(crate) fn hash_world(&self, h: &mut state::Fp, locals: Option<&mut state::Fp>) {
         use std::hash::{Hash, Hasher};
         let world = self.world();
         let perm = crate::canon::perm();
@@ -284,7 +284,7 @@ impl Sim {
                 world.joins.len(),
             )
                 .hash(h);
-            if let Some(l) = locals.as_deref_mut() {
+            if let Some(l) = locals {
                 full.sort_unstable();
                 full.hash(l);
                 state::local_of(0).hash_as(perm, l);
