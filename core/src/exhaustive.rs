@@ -816,24 +816,30 @@ mod tests {
         assert!(reduced.iter().all(|s| s.threads.len() == 2));
     }
 
-    /// The reductions are sound on a small bound: running every scenario unreduced gives, per
-    /// scenario, the same verdict and schedule count as its representative.
-    #[test]
-    fn reductions_preserve_verdicts() {
+    /// A bound of 2 threads and 2 users with up to `ops` ops each, and the DFS with at most one
+    /// preemption that the reduction tests check its scenarios with.
+    fn two_threads_one_preemption(ops: usize) -> (Bound, CheckConfig) {
         let bound = Bound {
             threads: 2,
             users: 2,
-            ops: 2,
+            ops,
             collide: false,
         };
-        // One preemption keeps this sample quick in the default test run; the reductions do
-        // not depend on the bound.
         let config = ExhaustiveConfig {
             bound: bound.clone(),
             preemptions: Some(1),
             ..ExhaustiveConfig::default()
         };
-        let check = check_config(&config);
+        (bound, check_config(&config))
+    }
+
+    /// The reductions are sound on a small bound: running every scenario unreduced gives, per
+    /// scenario, the same verdict and schedule count as its representative.
+    #[test]
+    fn reductions_preserve_verdicts() {
+        // One preemption keeps this sample quick in the default test run; the reductions do
+        // not depend on the bound.
+        let (bound, check) = two_threads_one_preemption(2);
         for name in ["original", "fixed", "wrong-respawn"] {
             let variant = by_name(name).unwrap();
             let users = bound.users();
@@ -857,18 +863,7 @@ mod tests {
     /// violated invariants and the same schedule count (DFS, one preemption) either way.
     #[test]
     fn a_last_op_the_cleanup_does_alike_changes_nothing() {
-        let bound = Bound {
-            threads: 2,
-            users: 2,
-            ops: 3,
-            collide: false,
-        };
-        let config = ExhaustiveConfig {
-            bound: bound.clone(),
-            preemptions: Some(1),
-            ..ExhaustiveConfig::default()
-        };
-        let check = check_config(&config);
+        let (bound, check) = two_threads_one_preemption(3);
         let users = bound.users();
         let others = [vec![Imp(1), Logon], vec![Logon, OpenStore], vec![]];
         let mut compared = 0;
